@@ -1,0 +1,44 @@
+# The two commands: `make run` (set up, build, run the main job on the simulator) and
+# `make test` (set up, build, pass the tests). `make bench` prints the benchmarks and fidelity reports.
+JOBS ?= $(shell nproc)
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+ATIM := $(BUILD)/tools/atim/atim
+
+.PHONY: all deps build build-asan run test test-fast bench format check-format clean
+
+all: build
+
+deps:
+	@scripts/install_deps.sh
+
+build: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DATIM_WERROR=ON >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+build-asan: deps
+	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DATIM_SANITIZE=ON -DATIM_WERROR=ON >/dev/null
+	@cmake --build $(ASAN_BUILD) -j $(JOBS)
+
+run: build
+	$(ATIM) run mtv --shape 1024x1024 --schedule prim --backend emu
+
+check-format: deps
+	@scripts/check_format.sh
+
+# Release build runs every label; the sanitizer build runs the unit tests.
+test: check-format build build-asan
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L 'unit|integration|slow'
+	cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS) -L unit
+
+test-fast: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L 'unit|integration'
+
+bench: build
+	@for b in $(BUILD)/bench/bench_*; do echo "== $$b"; $$b || exit 1; done
+
+format:
+	@git ls-files '*.h' '*.cpp' '*.c' | xargs -r clang-format -i
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -1,0 +1,62 @@
+// Entry point of the `atim` command-line tool: builds the CLI from the registered subcommands and maps
+// errors to exit codes (2: bad input, 1: a bug of ours).
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <exception>
+#include <utility>
+#include <vector>
+
+#include "atim/support/error.h"
+#include "commands.h"
+
+namespace atim::cli {
+namespace {
+
+std::vector<std::pair<int, AddCommand>> &registry() {
+    static std::vector<std::pair<int, AddCommand>> commands;
+    return commands;
+}
+
+}  // namespace
+
+CommandRegistration::CommandRegistration(int order, AddCommand add) {
+    registry().emplace_back(order, std::move(add));
+}
+
+}  // namespace atim::cli
+
+int main(int argc, char **argv) {
+    CLI::App app{"atim: search-based optimizing tensor compiler for UPMEM processing-in-DRAM"};
+    app.require_subcommand(1);
+    app.set_version_flag("--version", "atim 0.1.0");
+    auto commands = atim::cli::registry();
+    std::stable_sort(commands.begin(), commands.end(),
+                     [](const auto &a, const auto &b) { return a.first < b.first; });
+    for (auto &[order, add] : commands) add(app);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp &e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp &e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion &e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError &e) {
+        fmt::print(stderr, "error: {} (see atim --help)\n", e.what());
+        return 2;
+    } catch (const atim::UserError &e) {
+        fmt::print(stderr, "error: {}\n", e.what());
+        return 2;
+    } catch (const atim::InternalError &e) {
+        fmt::print(stderr, "internal error: {}\nThis is a bug in atim; please report it with the command line.\n",
+                   e.what());
+        return 1;
+    } catch (const std::exception &e) {
+        fmt::print(stderr, "internal error: {}\nThis is a bug in atim; please report it with the command line.\n",
+                   e.what());
+        return 1;
+    }
+    return 0;
+}
