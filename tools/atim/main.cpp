@@ -50,11 +50,13 @@ int main(int argc, char **argv) {
         fmt::print(stderr, "error: {}\n", e.what());
         return 2;
     } catch (const atim::InternalError &e) {
-        fmt::print(stderr, "internal error: {}\nThis is a bug in atim; please report it with the command line.\n",
+        fmt::print(stderr,
+                   "internal error: {}\nThis is a bug in atim; please report it with the command line.\n",
                    e.what());
         return 1;
     } catch (const std::exception &e) {
-        fmt::print(stderr, "internal error: {}\nThis is a bug in atim; please report it with the command line.\n",
+        fmt::print(stderr,
+                   "internal error: {}\nThis is a bug in atim; please report it with the command line.\n",
                    e.what());
         return 1;
     }

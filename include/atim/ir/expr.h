@@ -11,8 +11,28 @@
 namespace atim::ir {
 
 enum class ExprKind : uint8_t {
-    IntImm, Var, Add, Sub, Mul, Div, Mod, Min, Max,
-    EQ, NE, LT, LE, GT, GE, And, Or, Not, Select, Cast, Load, Call
+    IntImm,
+    Var,
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Mod,
+    Min,
+    Max,
+    EQ,
+    NE,
+    LT,
+    LE,
+    GT,
+    GE,
+    And,
+    Or,
+    Not,
+    Select,
+    Cast,
+    Load,
+    Call
 };
 
 /// Base of every expression node. Nodes never change after construction.
@@ -112,8 +132,11 @@ struct Not : ExprNode {
 /// cond ? true_value : false_value (both branches may be evaluated).
 struct Select : ExprNode {
     static constexpr ExprKind kKind = ExprKind::Select;
-    Select(Expr c, Expr t, Expr f) : ExprNode(kKind, t->dtype), cond(std::move(c)), true_value(std::move(t)),
-                                     false_value(std::move(f)) {}
+    Select(Expr c, Expr t, Expr f)
+        : ExprNode(kKind, t->dtype),
+          cond(std::move(c)),
+          true_value(std::move(t)),
+          false_value(std::move(f)) {}
     const Expr cond, true_value, false_value;
     static Expr make(Expr cond, Expr true_value, Expr false_value);
 };
@@ -128,7 +151,8 @@ struct Cast : ExprNode {
 /// buffer[indices...] (one index per buffer dimension, row-major).
 struct Load : ExprNode {
     static constexpr ExprKind kKind = ExprKind::Load;
-    Load(DType t, Buffer b, std::vector<Expr> i) : ExprNode(kKind, t), buffer(std::move(b)), indices(std::move(i)) {}
+    Load(DType t, Buffer b, std::vector<Expr> i)
+        : ExprNode(kKind, t), buffer(std::move(b)), indices(std::move(i)) {}
     const Buffer buffer;
     const std::vector<Expr> indices;
     static Expr make(Buffer buffer, std::vector<Expr> indices);
@@ -137,7 +161,8 @@ struct Load : ExprNode {
 /// A named pure intrinsic, e.g. "tasklet_id" (no arguments) in a lowered kernel.
 struct Call : ExprNode {
     static constexpr ExprKind kKind = ExprKind::Call;
-    Call(DType t, std::string n, std::vector<Expr> a) : ExprNode(kKind, t), name(std::move(n)), args(std::move(a)) {}
+    Call(DType t, std::string n, std::vector<Expr> a)
+        : ExprNode(kKind, t), name(std::move(n)), args(std::move(a)) {}
     const std::string name;
     const std::vector<Expr> args;
     static Expr make(DType t, std::string name, std::vector<Expr> args);

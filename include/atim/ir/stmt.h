@@ -53,7 +53,12 @@ struct Store : StmtNode {
 struct For : StmtNode {
     static constexpr StmtKind kKind = StmtKind::For;
     For(Var v, Expr mn, Expr ex, ForKind k, Stmt b)
-        : StmtNode(kKind), var(std::move(v)), min(std::move(mn)), extent(std::move(ex)), for_kind(k), body(std::move(b)) {}
+        : StmtNode(kKind),
+          var(std::move(v)),
+          min(std::move(mn)),
+          extent(std::move(ex)),
+          for_kind(k),
+          body(std::move(b)) {}
     const Var var;
     const Expr min, extent;
     const ForKind for_kind;
@@ -83,7 +88,8 @@ struct Seq : StmtNode {
 /// let var = value in body.
 struct LetStmt : StmtNode {
     static constexpr StmtKind kKind = StmtKind::LetStmt;
-    LetStmt(Var v, Expr val, Stmt b) : StmtNode(kKind), var(std::move(v)), value(std::move(val)), body(std::move(b)) {}
+    LetStmt(Var v, Expr val, Stmt b)
+        : StmtNode(kKind), var(std::move(v)), value(std::move(val)), body(std::move(b)) {}
     const Var var;
     const Expr value;
     const Stmt body;
@@ -121,8 +127,13 @@ enum class DmaDirection : uint8_t { MramToWram, WramToMram };
 struct Dma : StmtNode {
     static constexpr StmtKind kKind = StmtKind::Dma;
     Dma(DmaDirection d, Buffer w, Expr wo, Buffer m, Expr mo, Expr by)
-        : StmtNode(kKind), direction(d), wram(std::move(w)), wram_offset(std::move(wo)), mram(std::move(m)),
-          mram_offset(std::move(mo)), bytes(std::move(by)) {}
+        : StmtNode(kKind),
+          direction(d),
+          wram(std::move(w)),
+          wram_offset(std::move(wo)),
+          mram(std::move(m)),
+          mram_offset(std::move(mo)),
+          bytes(std::move(by)) {}
     const DmaDirection direction;
     const Buffer wram;
     const Expr wram_offset;

@@ -27,6 +27,8 @@ const char *to_string(MemScope s);
 /// Unrolled is a serial loop the code generator fully unrolls.
 enum class ForKind : uint8_t { Serial, Unrolled, DpuX, DpuY, DpuZ, Tasklet };
 const char *to_string(ForKind k);
-inline bool is_dpu_binding(ForKind k) { return k == ForKind::DpuX || k == ForKind::DpuY || k == ForKind::DpuZ; }
+inline bool is_dpu_binding(ForKind k) {
+    return k == ForKind::DpuX || k == ForKind::DpuY || k == ForKind::DpuZ;
+}
 
 }  // namespace atim::ir

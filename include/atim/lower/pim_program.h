@@ -28,12 +28,12 @@ struct GridVars {
 /// [box_min[d], box_min[d] + local->shape[d]) of the host tensor, row-major, in buffer `local`.
 /// Elements of the box outside the host tensor are padding (zero on push, ignored on gather).
 struct MramSlice {
-    ir::Buffer host;                ///< the host tensor (MemScope::Global)
-    ir::Buffer local;               ///< per-DPU copy, MemScope::Mram; shape = box extents
-    std::vector<ir::Expr> box_min;  ///< one per host dimension, affine in the GridVars
-    int64_t bytes_per_dpu = 0;      ///< local size rounded up to 8 bytes plus safe over-fetch padding
-    int64_t mram_offset = 0;        ///< byte offset in the DPU's MRAM, 8-byte aligned
-    bool same_for_all_dpus() const; ///< box_min does not depend on the grid: data every DPU needs
+    ir::Buffer host;                 ///< the host tensor (MemScope::Global)
+    ir::Buffer local;                ///< per-DPU copy, MemScope::Mram; shape = box extents
+    std::vector<ir::Expr> box_min;   ///< one per host dimension, affine in the GridVars
+    int64_t bytes_per_dpu = 0;       ///< local size rounded up to 8 bytes plus safe over-fetch padding
+    int64_t mram_offset = 0;         ///< byte offset in the DPU's MRAM, 8-byte aligned
+    bool same_for_all_dpus() const;  ///< box_min does not depend on the grid: data every DPU needs
 };
 
 enum class TransferDirection : uint8_t { ToDpu, FromDpu };
@@ -46,9 +46,9 @@ enum class TransferKind : uint8_t {
 struct Transfer {
     TransferDirection direction;
     TransferKind kind;
-    size_t slice;                 ///< index into PimProgram::slices
-    int64_t bytes_per_dpu = 0;    ///< multiple of 8
-    bool resident = false;        ///< pre-loaded before the timed call under --timing atim
+    size_t slice;               ///< index into PimProgram::slices
+    int64_t bytes_per_dpu = 0;  ///< multiple of 8
+    bool resident = false;      ///< pre-loaded before the timed call under --timing atim
 };
 
 struct PimProgram {
@@ -56,10 +56,10 @@ struct PimProgram {
     DpuGrid grid;
     int tasklets = 1;
     GridVars grid_vars;
-    std::vector<TensorInfo> tensors;   ///< host tensors: inputs, outputs, partials
-    std::vector<MramSlice> slices;     ///< the MRAM layout of every DPU
-    std::vector<Transfer> to_dpu;      ///< before launch, in order
-    std::vector<Transfer> from_dpu;    ///< after the kernel, in order
+    std::vector<TensorInfo> tensors;  ///< host tensors: inputs, outputs, partials
+    std::vector<MramSlice> slices;    ///< the MRAM layout of every DPU
+    std::vector<Transfer> to_dpu;     ///< before launch, in order
+    std::vector<Transfer> from_dpu;   ///< after the kernel, in order
     /// The kernel run by every tasklet of every DPU. Reads the GridVars and Call "tasklet_id" (Int32, no
     /// args); touches MramSlice::local buffers (MemScope::Mram) through Load/Store (element access) or Dma,
     /// and WRAM buffers introduced by Allocate.

@@ -31,11 +31,11 @@ template <typename... Args>
 }  // namespace atim
 
 /// Asserts an internal invariant; on failure throws InternalError naming the file, line and message.
-#define ATIM_CHECK(condition, ...)                                                                \
-    do {                                                                                          \
-        if (!(condition)) {                                                                       \
-            ::atim::internal_error(__FILE__, __LINE__,                                            \
-                                   std::string("check failed: " #condition ". ") +                \
-                                       fmt::format(__VA_ARGS__));                                 \
-        }                                                                                         \
+#define ATIM_CHECK(condition, ...)                                                         \
+    do {                                                                                   \
+        if (!(condition)) {                                                                \
+            ::atim::internal_error(                                                        \
+                __FILE__, __LINE__,                                                        \
+                std::string("check failed: " #condition ". ") + fmt::format(__VA_ARGS__)); \
+        }                                                                                  \
     } while (0)

@@ -1,5 +1,6 @@
 // UpmemMachine: every fact about the UPMEM machine in one struct, with named presets and a JSON override.
-// Each parameter names its source; timing parameters are fitted/checked in bench/ against ../shared/calibration.
+// Each parameter names its source; timing parameters are fitted/checked in bench/ against
+// ../shared/calibration.
 #pragma once
 
 #include <cstdint>
@@ -10,38 +11,38 @@ namespace atim::target {
 
 /// Timing of one DPU core and its DMA engine (cycles at the DPU clock).
 struct DpuTiming {
-    int revolver_cycles = 11;     ///< a tasklet issues at most once every 11 cycles [upmem-hardware.md §3.1]
-    int pipeline_stages = 14;     ///< [upmem-hardware.md §1, uPIMulator default]
+    int revolver_cycles = 11;  ///< a tasklet issues at most once every 11 cycles [upmem-hardware.md §3.1]
+    int pipeline_stages = 14;  ///< [upmem-hardware.md §1, uPIMulator default]
     bool register_bank_stall = true;  ///< uPIMulator's even/odd register-file rule [§3.1 item 3]
-    double dma_read_alpha = 77;   ///< mram_read latency = alpha + beta*bytes [PrIM, §3.2]
-    double dma_write_alpha = 61;  ///< [PrIM, §3.2]
-    double dma_beta = 0.5;        ///< cycles per byte [PrIM, §3.2]
+    double dma_read_alpha = 77;       ///< mram_read latency = alpha + beta*bytes [PrIM, §3.2]
+    double dma_write_alpha = 61;      ///< [PrIM, §3.2]
+    double dma_beta = 0.5;            ///< cycles per byte [PrIM, §3.2]
 };
 
 /// Cost of host<->DPU transfers, launch and host work. Fitted in bench/ (see README for the fit and errors).
 struct HostTiming {
-    double push_call_ms = 0;          ///< fixed cost per dpu_push_xfer call
-    double push_rank_gbps = 0;        ///< saturated host->DPU bandwidth of one rank
+    double push_call_ms = 0;    ///< fixed cost per dpu_push_xfer call
+    double push_rank_gbps = 0;  ///< saturated host->DPU bandwidth of one rank
     double gather_call_ms = 0;
     double gather_rank_gbps = 0;
     double broadcast_rank_gbps = 0;
-    double host_link_gbps = 0;        ///< aggregate ceiling over all ranks (memory/socket limit)
+    double host_link_gbps = 0;                ///< aggregate ceiling over all ranks (memory/socket limit)
     double half_bandwidth_bytes_per_dpu = 0;  ///< size at which a rank reaches half its saturated bandwidth
-    double launch_ms = 0;             ///< dpu_launch + completion poll
-    double host_ops_per_ns = 1.0;     ///< host epilogue throughput (simple integer ops per ns)
+    double launch_ms = 0;                     ///< dpu_launch + completion poll
+    double host_ops_per_ns = 1.0;             ///< host epilogue throughput (simple integer ops per ns)
 };
 
 struct UpmemMachine {
     std::string name = "upmem-2048";
-    int dpus = 2048;                  ///< DPUs available [ATiM evaluation system, atim-method.md §2.1]
-    int dpus_per_rank = 64;           ///< 8 chips x 8 DPUs [upmem-hardware.md §1]
-    double dpu_mhz = 350;             ///< PrIM 2,556-DPU system [upmem-hardware.md §1]
-    int max_tasklets = 24;            ///< v1A [upmem-hardware.md §1]
-    int64_t wram_bytes = 64 * 1024;   ///< [upmem-hardware.md §1]
-    int64_t mram_bytes = 64ll << 20;  ///< [upmem-hardware.md §1]
-    int iram_instructions = 4096;     ///< 24 KB of 48-bit instructions [upmem-hardware.md §1]
+    int dpus = 2048;                        ///< DPUs available [ATiM evaluation system, atim-method.md §2.1]
+    int dpus_per_rank = 64;                 ///< 8 chips x 8 DPUs [upmem-hardware.md §1]
+    double dpu_mhz = 350;                   ///< PrIM 2,556-DPU system [upmem-hardware.md §1]
+    int max_tasklets = 24;                  ///< v1A [upmem-hardware.md §1]
+    int64_t wram_bytes = 64 * 1024;         ///< [upmem-hardware.md §1]
+    int64_t mram_bytes = 64ll << 20;        ///< [upmem-hardware.md §1]
+    int iram_instructions = 4096;           ///< 24 KB of 48-bit instructions [upmem-hardware.md §1]
     int64_t stack_bytes_per_tasklet = 256;  ///< STACK_SIZE_DEFAULT used by generated kernels
-    int64_t max_dma_bytes = 2048;     ///< ldma/sdma limit [upmem-hardware.md §2]
+    int64_t max_dma_bytes = 2048;           ///< ldma/sdma limit [upmem-hardware.md §2]
     DpuTiming dpu;
     HostTiming host;
 
