@@ -30,6 +30,14 @@ struct HostTiming {
     double half_bandwidth_bytes_per_dpu = 0;  ///< size at which a rank reaches half its saturated bandwidth
     double launch_ms = 0;                     ///< dpu_launch + completion poll
     double host_ops_per_ns = 1.0;             ///< host epilogue throughput (simple integer ops per ns)
+    // Added by S2 (host transfer model of sim::HostModel; see docs/simulator.md):
+    double push_dpu_gbps = 0;     ///< host->DPU bandwidth a single DPU of a rank can take
+    double gather_dpu_gbps = 0;   ///< DPU->host bandwidth of a single DPU
+    double gather_link_gbps = 0;  ///< aggregate DPU->host ceiling (host reads are synchronous, slower)
+    double gather_half_bandwidth_bytes_per_dpu = 0;  ///< as half_bandwidth_bytes_per_dpu, DPU->host
+    double serial_call_ms = 0;     ///< fixed cost of one dpu_copy_to/dpu_copy_from (one DPU)
+    double host_bytes_per_ns = 0;  ///< host memory bandwidth seen by the epilogue (bytes per ns = GB/s)
+    std::string fit_source;        ///< where the fitted values come from (bench program, rows used)
 };
 
 struct UpmemMachine {
@@ -51,8 +59,12 @@ struct UpmemMachine {
 
 /// Names of the built-in presets ("upmem-2048", ...).
 std::vector<std::string> machine_preset_names();
-/// A preset by name, or a JSON file (any field of UpmemMachine; missing fields keep the upmem-2048 values).
+/// A preset by name, or a JSON file (any field of UpmemMachine, nested "dpu"/"host" objects for the timing
+/// groups; missing fields keep the values of preset "base", default upmem-2048).
 /// Throws UserError for an unknown name, unreadable or malformed file, or an impossible value.
 UpmemMachine load_machine(const std::string &name_or_path);
+/// The same override applied to JSON text instead of a file (`"base": "upmem-rank"` picks another starting
+/// preset).
+UpmemMachine machine_from_json_text(const std::string &json_text);
 
 }  // namespace atim::target
