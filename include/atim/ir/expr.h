@@ -54,7 +54,9 @@ public:
     Expr(int value);                                                        // NOLINT: int32 constant
     Expr(int64_t value);                                                    // NOLINT: int64 constant
 
-    bool defined() const { return node_ != nullptr; }
+    // static_cast, not `!= nullptr`: C++20 rewrites that through `!node_`, which ADL makes ambiguous with
+    // ir::operator!(Expr).
+    bool defined() const { return static_cast<bool>(node_); }
     const ExprNode *get() const { return node_.get(); }
     const ExprNode *operator->() const { return node_.get(); }
     DType dtype() const { return node_->dtype; }
