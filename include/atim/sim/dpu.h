@@ -1,0 +1,72 @@
+// Cycle-level model of one UPMEM DPU: tasklets, revolver dispatch, register-bank stalls, one DMA engine,
+// WRAM and MRAM. Runs an assembled Program functionally and in time.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "atim/sim/dpu_stats.h"
+#include "atim/sim/program.h"
+#include "atim/target/upmem_machine.h"
+
+namespace atim::sim {
+
+/// How the one DMA engine of a DPU overlaps transfers.
+enum class DmaModel : uint8_t {
+    /// Transfers run one after another in FIFO order, each taking alpha + beta*bytes.
+    Serialized,
+    /// Only the beta*bytes part occupies the engine; the fixed alpha latency of queued transfers overlaps
+    /// (PrIM: COPY-DMA saturates bandwidth with 2 tasklets [upmem-hardware.md §4.1]).
+    PipelinedLatency,
+};
+
+struct DpuOptions {
+    int64_t max_cycles = int64_t{1} << 40;  ///< a run longer than this is a runaway program (SimError)
+    DmaModel dma_model = DmaModel::Serialized;
+};
+
+class Dpu {
+public:
+    /// A DPU loaded with `program` (WRAM/MRAM images copied in). `tasklets` (1..machine.max_tasklets, and
+    /// at most the tasklets the program was linked for) start at every run().
+    Dpu(std::shared_ptr<const Program> program, const target::UpmemMachine &machine, int tasklets,
+        DpuOptions options = {});
+    ~Dpu();
+    Dpu(Dpu &&) noexcept;
+    Dpu &operator=(Dpu &&) noexcept;
+
+    /// Host access to a named WRAM or MRAM object; throws UserError for unknown names or out-of-range spans.
+    void write_symbol(const std::string &name, uint32_t offset, std::span<const uint8_t> bytes);
+    void read_symbol(const std::string &name, uint32_t offset, std::span<uint8_t> bytes) const;
+    std::vector<uint8_t> read_symbol(const std::string &name) const;  ///< the whole object
+
+    /// Raw host access; WRAM addresses from 0, MRAM offsets from 0 (not kMramBase).
+    void write_wram(uint32_t address, std::span<const uint8_t> bytes);
+    void read_wram(uint32_t address, std::span<uint8_t> bytes) const;
+    void write_mram(uint64_t offset, std::span<const uint8_t> bytes);
+    void read_mram(uint64_t offset, std::span<uint8_t> bytes) const;
+
+    /// Launches the program (tasklet 0 alone at the entry when the program has a bootstrap, otherwise every
+    /// tasklet), runs until every tasklet stopped, and returns what happened. Memory persists across runs.
+    /// Throws SimError when the program faults.
+    DpuStats run();
+
+    /// Register `index` (reg:: numbering) of a tasklet after the last run; for tests and debugging.
+    uint32_t register_value(int tasklet, int index) const;
+    /// Z and C flags of a tasklet after the last run.
+    bool zero_flag(int tasklet) const;
+    bool carry_flag(int tasklet) const;
+
+    int tasklets() const;
+    const Program &program() const;
+
+private:
+    struct State;
+    std::unique_ptr<State> state_;
+};
+
+}  // namespace atim::sim
