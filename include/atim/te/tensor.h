@@ -41,6 +41,9 @@ struct ComputeOp {
     std::vector<IterVar> reduce_axes;  ///< empty for element-wise computes
     ir::Expr value;                    ///< body (the summand for reductions), reads input tensors via Load
     ir::Buffer output;
+    /// The computes that write buffers `value` reads (placeholders have none), found when the compute was
+    /// made: Load nodes name only buffers, so this is how create_prim_func walks back to the placeholders.
+    std::vector<std::shared_ptr<const ComputeOp>> producers;
     bool is_reduction() const { return !reduce_axes.empty(); }
     /// Input buffers read by `value`, in first-use order.
     std::vector<ir::Buffer> inputs() const;
@@ -50,7 +53,8 @@ struct ComputeOp {
 class Tensor {
 public:
     Tensor() = default;
-    Tensor(ir::Buffer buffer, std::shared_ptr<const ComputeOp> op) : buffer_(std::move(buffer)), op_(std::move(op)) {}
+    Tensor(ir::Buffer buffer, std::shared_ptr<const ComputeOp> op)
+        : buffer_(std::move(buffer)), op_(std::move(op)) {}
     const ir::Buffer &buffer() const { return buffer_; }
     const std::shared_ptr<const ComputeOp> &op() const { return op_; }
     const std::string &name() const { return buffer_->name; }
@@ -80,8 +84,8 @@ Tensor compute(const std::string &name, std::vector<int64_t> shape, ir::DType dt
 /// initialize to 0 then accumulate), which is the reference semantics.
 struct PrimFunc {
     std::string name;
-    std::vector<ir::Buffer> inputs;   ///< placeholders, in parameter order
-    std::vector<ir::Buffer> outputs;  ///< the final tensors
+    std::vector<ir::Buffer> inputs;                        ///< placeholders, in parameter order
+    std::vector<ir::Buffer> outputs;                       ///< the final tensors
     std::vector<std::shared_ptr<const ComputeOp>> blocks;  ///< producer before consumer
     ir::Stmt body;
 };
