@@ -39,8 +39,12 @@ function(atim_tests label)
     add_executable(${exe} ${sources})
     target_include_directories(${exe} PRIVATE ${PROJECT_SOURCE_DIR}/src ${PROJECT_SOURCE_DIR}/tests)
     # A component's tests link only that component, so one broken folder does not stop the others.
+    # A folder named COMPONENT_PART (e.g. sim_system) tests part of COMPONENT and links only that library.
+    string(REGEX REPLACE "_.*$" "" parent_component ${component})
     if(TARGET atim_${component})
       target_link_libraries(${exe} PRIVATE atim_${component})
+    elseif(TARGET atim_${parent_component})
+      target_link_libraries(${exe} PRIVATE atim_${parent_component})
     else()
       target_link_libraries(${exe} PRIVATE atim_all)
     endif()

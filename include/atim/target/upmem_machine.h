@@ -35,6 +35,10 @@ struct HostTiming {
     double gather_dpu_gbps = 0;   ///< DPU->host bandwidth of a single DPU
     double gather_link_gbps = 0;  ///< aggregate DPU->host ceiling (host reads are synchronous, slower)
     double gather_half_bandwidth_bytes_per_dpu = 0;  ///< as half_bandwidth_bytes_per_dpu, DPU->host
+    /// Bandwidth reaches its saturated value as b^g / (b^g + half^g) in the bytes per DPU b (g = 1:
+    /// hyperbolic).
+    double push_saturation_exponent = 1;
+    double gather_saturation_exponent = 1;
     double serial_call_ms = 0;     ///< fixed cost of one dpu_copy_to/dpu_copy_from (one DPU)
     double host_bytes_per_ns = 0;  ///< host memory bandwidth seen by the epilogue (bytes per ns = GB/s)
     std::string fit_source;        ///< where the fitted values come from (bench program, rows used)

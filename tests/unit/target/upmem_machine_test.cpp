@@ -31,7 +31,7 @@ TEST(UpmemMachine, PresetsHaveTheirDpuCountsAndRanks) {
         EXPECT_EQ(machine.wram_bytes, 64 * 1024) << name;
         EXPECT_EQ(machine.mram_bytes, 64ll << 20) << name;
         EXPECT_EQ(machine.iram_instructions, 4096) << name;
-        EXPECT_GT(machine.host.push_call_ms, 0) << name;
+        EXPECT_GT(machine.host.half_bandwidth_bytes_per_dpu, 0) << name;
         EXPECT_GT(machine.host.host_link_gbps, 0) << name;
         EXPECT_FALSE(machine.host.fit_source.empty()) << name;
     }
