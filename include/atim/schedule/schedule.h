@@ -17,6 +17,10 @@
 
 namespace atim::schedule {
 
+namespace detail {
+struct ReplayAccess;
+}
+
 /// An illegal schedule primitive call; the message says what to change.
 class ScheduleError : public UserError {
 public:
@@ -133,7 +137,7 @@ public:
     std::string to_string() const;
 
 private:
-    friend class Trace;
+    friend struct detail::ReplayAccess;
     /// The implementations; `decision` (replay) replaces the random draw.
     std::vector<ExprRV> sample_perfect_tile_impl(const LoopRV &loop, int n, int64_t max_innermost_factor,
                                                  int64_t min_outer, int64_t max_outer,
