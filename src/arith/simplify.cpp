@@ -1,0 +1,504 @@
+// The simplifier: a bottom-up rewrite of expressions into canonical affine form with range-aware rules,
+// and a statement pass that tracks loop and let ranges.
+#include "atim/arith/simplify.h"
+
+#include <numeric>
+#include <optional>
+
+#include "atim/arith/const_interval.h"
+#include "atim/arith/eval_bounds.h"
+#include "atim/arith/linear_form.h"
+#include "atim/ir/functor.h"
+#include "atim/ir/utils.h"
+#include "atim/support/error.h"
+
+namespace atim::arith {
+namespace {
+
+using ir::Expr;
+using ir::Stmt;
+
+bool is_integer(const Expr &e) { return e.dtype() == ir::DType::Int32 || e.dtype() == ir::DType::Int64; }
+
+Expr make_bool(bool value) { return value ? ir::const_true() : ir::const_false(); }
+
+bool is_no_op(const Stmt &s) {
+    const auto *seq = s.as<ir::Seq>();
+    return seq != nullptr && seq->stmts.empty();
+}
+
+Stmt no_op() { return ir::Seq::make({}); }
+
+// (x / c)*k*c + (x % c)*k == x*k: undoes the index split of a fused loop.
+void merge_div_mod_pairs(LinearForm &form) {
+    for (size_t m = 0; m < form.terms.size(); ++m) {
+        const auto *mod = form.terms[m].first.as<ir::Mod>();
+        if (mod == nullptr || !ir::as_const_int(mod->b)) continue;
+        int64_t c = *ir::as_const_int(mod->b);
+        int64_t k = form.terms[m].second;
+        for (size_t d = 0; d < form.terms.size(); ++d) {
+            const auto *div = form.terms[d].first.as<ir::Div>();
+            if (div == nullptr || !ir::is_const_int(div->b, c) || !ir::equal(div->a, mod->a)) continue;
+            if (form.terms[d].second != wrapping_mul(k, c)) continue;
+            Expr x = mod->a;
+            form.terms.erase(form.terms.begin() + static_cast<std::ptrdiff_t>(std::max(m, d)));
+            form.terms.erase(form.terms.begin() + static_cast<std::ptrdiff_t>(std::min(m, d)));
+            form.add(to_linear_form(x), k);
+            merge_div_mod_pairs(form);
+            return;
+        }
+    }
+}
+
+Expr canonical(LinearForm form) {
+    merge_div_mod_pairs(form);
+    return from_linear_form(form);
+}
+
+LinearForm difference(const Expr &a, const Expr &b) {
+    LinearForm d = to_linear_form(a);
+    d.add(to_linear_form(b), -1);
+    return d;
+}
+
+int64_t gcd_of(const LinearForm &form, int64_t divisor) {
+    int64_t g = std::gcd(divisor, form.constant);
+    for (const auto &[term, c] : form.terms) g = std::gcd(g, c);
+    return g;
+}
+
+LinearForm divided_exactly(LinearForm form, int64_t g) {
+    for (auto &[term, c] : form.terms) c /= g;
+    form.constant /= g;
+    return form;
+}
+
+class ExprSimplifier : public ir::Mutator {
+public:
+    explicit ExprSimplifier(RangeMap ranges) : ranges_(std::move(ranges)) {}
+    using ir::Mutator::mutate;
+
+    /// Simplifies e; hands back e itself when the result is structurally the same.
+    Expr simplify_top(const Expr &e) {
+        if (!e.defined()) return e;
+        Expr result = mutate(e);
+        return ir::equal(result, e) ? e : result;
+    }
+
+protected:
+    using ir::Mutator::visit;
+
+    Expr visit(const ir::Add *op, const Expr &self) override {
+        return canonical_sum(Mutator::visit(op, self));
+    }
+    Expr visit(const ir::Sub *op, const Expr &self) override {
+        return canonical_sum(Mutator::visit(op, self));
+    }
+    Expr visit(const ir::Mul *op, const Expr &self) override {
+        Expr e = Mutator::visit(op, self);
+        const auto *mul = e.as<ir::Mul>();
+        if (ir::as_const_int(mul->a) || ir::as_const_int(mul->b)) return canonical_sum(e);
+        return e;
+    }
+
+    Expr visit(const ir::Div *op, const Expr &self) override {
+        Expr e = Mutator::visit(op, self);
+        const auto *div = e.as<ir::Div>();
+        const int64_t *a = ir::as_const_int(div->a);
+        const int64_t *c = ir::as_const_int(div->b);
+        if (c == nullptr || *c == 0) return e;
+        if (a != nullptr) return ir::make_const(e.dtype(), wrap_to(e.dtype(), floor_div(*a, *c)));
+        if (*c == 1) return div->a;
+        if (*c > 0) return divide_by_constant(div->a, *c);
+        return e;
+    }
+
+    Expr visit(const ir::Mod *op, const Expr &self) override {
+        Expr e = Mutator::visit(op, self);
+        const auto *mod = e.as<ir::Mod>();
+        const int64_t *a = ir::as_const_int(mod->a);
+        const int64_t *c = ir::as_const_int(mod->b);
+        if (c == nullptr || *c == 0) return e;
+        if (a != nullptr) return ir::make_const(e.dtype(), floor_mod(*a, *c));
+        if (*c == 1 || *c == -1) return ir::make_zero(e.dtype());
+        if (*c > 0) return modulo_by_constant(mod->a, *c);
+        return e;
+    }
+
+    Expr visit(const ir::Min *op, const Expr &self) override {
+        Expr e = Mutator::visit(op, self);
+        const auto *m = e.as<ir::Min>();
+        ConstInterval d = bounds_of(difference(m->a, m->b));
+        if (d.max <= 0 && d.has_max()) return m->a;
+        if (d.min >= 0 && d.has_min()) return m->b;
+        return e;
+    }
+
+    Expr visit(const ir::Max *op, const Expr &self) override {
+        Expr e = Mutator::visit(op, self);
+        const auto *m = e.as<ir::Max>();
+        ConstInterval d = bounds_of(difference(m->a, m->b));
+        if (d.min >= 0 && d.has_min()) return m->a;
+        if (d.max <= 0 && d.has_max()) return m->b;
+        return e;
+    }
+
+    Expr visit(const ir::EQ *op, const Expr &self) override { return comparison(Mutator::visit(op, self)); }
+    Expr visit(const ir::NE *op, const Expr &self) override { return comparison(Mutator::visit(op, self)); }
+    Expr visit(const ir::LT *op, const Expr &self) override { return comparison(Mutator::visit(op, self)); }
+    Expr visit(const ir::LE *op, const Expr &self) override { return comparison(Mutator::visit(op, self)); }
+    Expr visit(const ir::GT *op, const Expr &self) override { return comparison(Mutator::visit(op, self)); }
+    Expr visit(const ir::GE *op, const Expr &self) override { return comparison(Mutator::visit(op, self)); }
+
+    Expr visit(const ir::And *op, const Expr &self) override {
+        Expr e = Mutator::visit(op, self);
+        const auto *x = e.as<ir::And>();
+        if (ir::is_const_int(x->a, 0) || ir::is_const_int(x->b, 0)) return ir::const_false();
+        if (ir::is_const_int(x->a, 1)) return x->b;
+        if (ir::is_const_int(x->b, 1) || ir::equal(x->a, x->b)) return x->a;
+        return e;
+    }
+
+    Expr visit(const ir::Or *op, const Expr &self) override {
+        Expr e = Mutator::visit(op, self);
+        const auto *x = e.as<ir::Or>();
+        if (ir::is_const_int(x->a, 1) || ir::is_const_int(x->b, 1)) return ir::const_true();
+        if (ir::is_const_int(x->a, 0)) return x->b;
+        if (ir::is_const_int(x->b, 0) || ir::equal(x->a, x->b)) return x->a;
+        return e;
+    }
+
+    Expr visit(const ir::Not *op, const Expr &self) override {
+        Expr e = Mutator::visit(op, self);
+        const Expr &a = e.as<ir::Not>()->a;
+        if (const int64_t *v = ir::as_const_int(a)) return make_bool(*v == 0);
+        if (const auto *inner = a.as<ir::Not>()) return inner->a;
+        // Integers are totally ordered, so a negated comparison is the opposite comparison.
+        if (const auto *x = a.as<ir::LT>()) return ir::GE::make(x->a, x->b);
+        if (const auto *x = a.as<ir::LE>()) return ir::GT::make(x->a, x->b);
+        if (const auto *x = a.as<ir::GT>()) return ir::LE::make(x->a, x->b);
+        if (const auto *x = a.as<ir::GE>()) return ir::LT::make(x->a, x->b);
+        if (const auto *x = a.as<ir::EQ>()) return ir::NE::make(x->a, x->b);
+        if (const auto *x = a.as<ir::NE>()) return ir::EQ::make(x->a, x->b);
+        return e;
+    }
+
+    Expr visit(const ir::Select *op, const Expr &self) override {
+        Expr e = Mutator::visit(op, self);
+        const auto *s = e.as<ir::Select>();
+        if (const int64_t *c = ir::as_const_int(s->cond)) return *c ? s->true_value : s->false_value;
+        if (ir::equal(s->true_value, s->false_value)) return s->true_value;
+        return e;
+    }
+
+    Expr visit(const ir::Cast *op, const Expr &self) override {
+        Expr e = Mutator::visit(op, self);
+        const auto *cast = e.as<ir::Cast>();
+        if (cast == nullptr) return e;
+        if (const int64_t *v = ir::as_const_int(cast->value))
+            return ir::make_const(e.dtype(), wrap_to(e.dtype(), *v));
+        return e;
+    }
+
+    RangeMap ranges_;
+
+private:
+    Expr canonical_sum(const Expr &e) { return canonical(to_linear_form(e)); }
+
+    ConstInterval bounds_of(const Expr &e) { return const_bounds(e, ranges_); }
+
+    // Bounds of a difference; when constant bounds are not enough (symbolic loop extents), relax the ranged
+    // variables symbolically: i - n with i in [0, n) has the symbolic maximum -1.
+    ConstInterval bounds_of(const LinearForm &form) {
+        if (form.is_constant()) return ConstInterval::point(form.constant);
+        Expr e = from_linear_form(form);
+        ConstInterval bounds = bounds_of(e);
+        if (bounds.is_single_point() || !uses_symbolic_range(e)) return bounds;
+        SymbolicBounds symbolic = eval_bounds(e, ranges_);
+        if (symbolic.min.defined()) bounds.min = std::max(bounds.min, bounds_of(symbolic.min).min);
+        if (symbolic.max.defined()) bounds.max = std::min(bounds.max, bounds_of(symbolic.max).max);
+        return bounds;
+    }
+
+    // Only ranges with symbolic ends give symbolic relaxation anything that constant bounds do not have.
+    bool uses_symbolic_range(const Expr &e) const {
+        for (const auto &[var, range] : ranges_) {
+            bool symbolic = !ir::as_const_int(range.min) || !ir::as_const_int(range.extent);
+            if (symbolic && ir::uses_var(e, var)) return true;
+        }
+        return false;
+    }
+
+    // floor((c*Q + R) / c) = Q + floor(R / c) for integer Q.
+    Expr divide_by_constant(const Expr &a, int64_t c) {
+        LinearForm form = to_linear_form(a);
+        LinearForm quotient, rest;
+        quotient.dtype = rest.dtype = form.dtype;
+        for (const auto &[term, k] : form.terms) {
+            if (k % c == 0) {
+                quotient.add_term(term, k / c);
+            } else {
+                rest.add_term(term, k);
+            }
+        }
+        quotient.constant = floor_div(form.constant, c);
+        rest.constant = floor_mod(form.constant, c);
+        if (rest.is_constant()) return canonical(quotient);  // 0 <= rest < c
+        ConstInterval r = bounds_of(from_linear_form(rest));
+        if (r.has_min() && r.has_max() && floor_div(r.min, c) == floor_div(r.max, c)) {
+            quotient.constant += floor_div(r.min, c);
+            return canonical(quotient);
+        }
+        // Undecided: keep the whole constant inside the division, which reads as the input did.
+        rest.constant = form.constant;
+        quotient.constant = 0;
+        int64_t g = gcd_of(rest, c);
+        if (g > 1) {
+            rest = divided_exactly(rest, g);
+            c /= g;
+        }
+        Expr inner = from_linear_form(rest);
+        quotient.add_term(ir::Div::make(inner, ir::make_const(inner.dtype(), c)), 1);
+        return canonical(quotient);
+    }
+
+    // (c*Q + R) mod c = R mod c; = R - m*c when R stays in one block [m*c, m*c + c).
+    Expr modulo_by_constant(const Expr &a, int64_t c) {
+        LinearForm form = to_linear_form(a);
+        LinearForm rest;
+        rest.dtype = form.dtype;
+        for (const auto &[term, k] : form.terms) {
+            if (k % c != 0) rest.add_term(term, k);
+        }
+        rest.constant = floor_mod(form.constant, c);
+        if (rest.is_constant()) return ir::make_const(form.dtype, rest.constant);
+        ConstInterval r = bounds_of(from_linear_form(rest));
+        if (r.has_min() && r.has_max() && floor_div(r.min, c) == floor_div(r.max, c)) {
+            rest.constant -= floor_div(r.min, c) * c;
+            return canonical(rest);
+        }
+        // (g*x) mod (g*c') = g*(x mod c').
+        int64_t g = gcd_of(rest, c);
+        if (g > 1) {
+            rest = divided_exactly(rest, g);
+            c /= g;
+        }
+        Expr inner = from_linear_form(rest);
+        Expr mod = ir::Mod::make(inner, ir::make_const(inner.dtype(), c));
+        return g > 1 ? ir::Mul::make(mod, ir::make_const(inner.dtype(), g)) : mod;
+    }
+
+    Expr comparison(const Expr &e) {
+        const ir::Expr *lhs = nullptr, *rhs = nullptr;
+        switch (e.kind()) {
+            case ir::ExprKind::EQ:
+                lhs = &e.as<ir::EQ>()->a, rhs = &e.as<ir::EQ>()->b;
+                break;
+            case ir::ExprKind::NE:
+                lhs = &e.as<ir::NE>()->a, rhs = &e.as<ir::NE>()->b;
+                break;
+            case ir::ExprKind::LT:
+                lhs = &e.as<ir::LT>()->a, rhs = &e.as<ir::LT>()->b;
+                break;
+            case ir::ExprKind::LE:
+                lhs = &e.as<ir::LE>()->a, rhs = &e.as<ir::LE>()->b;
+                break;
+            case ir::ExprKind::GT:
+                lhs = &e.as<ir::GT>()->a, rhs = &e.as<ir::GT>()->b;
+                break;
+            case ir::ExprKind::GE:
+                lhs = &e.as<ir::GE>()->a, rhs = &e.as<ir::GE>()->b;
+                break;
+            default:
+                ATIM_CHECK(false, "not a comparison");
+        }
+        if (!is_integer(*lhs)) return bool_comparison(e, *lhs, *rhs);
+        ConstInterval d = bounds_of(difference(*lhs, *rhs));
+        switch (e.kind()) {
+            case ir::ExprKind::EQ:
+                if (d.is_single_point()) return make_bool(d.min == 0);
+                if (d.min > 0 || d.max < 0) return ir::const_false();
+                break;
+            case ir::ExprKind::NE:
+                if (d.is_single_point()) return make_bool(d.min != 0);
+                if (d.min > 0 || d.max < 0) return ir::const_true();
+                break;
+            case ir::ExprKind::LT:
+                if (d.max < 0) return ir::const_true();
+                if (d.min >= 0) return ir::const_false();
+                break;
+            case ir::ExprKind::LE:
+                if (d.max <= 0) return ir::const_true();
+                if (d.min > 0) return ir::const_false();
+                break;
+            case ir::ExprKind::GT:
+                if (d.min > 0) return ir::const_true();
+                if (d.max <= 0) return ir::const_false();
+                break;
+            case ir::ExprKind::GE:
+                if (d.min >= 0) return ir::const_true();
+                if (d.max < 0) return ir::const_false();
+                break;
+            default:
+                break;
+        }
+        return move_constants_right(e, *lhs, *rhs);
+    }
+
+    Expr bool_comparison(const Expr &e, const Expr &a, const Expr &b) {
+        const int64_t *x = ir::as_const_int(a);
+        const int64_t *y = ir::as_const_int(b);
+        bool same = ir::equal(a, b);
+        if (e.kind() == ir::ExprKind::EQ && (same || (x && y))) return make_bool(same || *x == *y);
+        if (e.kind() == ir::ExprKind::NE && (same || (x && y))) return make_bool(!same && *x != *y);
+        return e;
+    }
+
+    // `i + 1 < n + 5` reads better as `i < n + 4`; `i - 1000 < 0` as `i < 1000`.
+    Expr move_constants_right(const Expr &e, const Expr &a, const Expr &b) {
+        LinearForm left = to_linear_form(a);
+        if (left.constant == 0 || left.is_constant()) return e;
+        LinearForm right = to_linear_form(b);
+        right.constant = wrap_to(right.dtype, wrapping_add(right.constant, -left.constant));
+        left.constant = 0;
+        Expr na = from_linear_form(left), nb = from_linear_form(right);
+        switch (e.kind()) {
+            case ir::ExprKind::EQ:
+                return ir::EQ::make(na, nb);
+            case ir::ExprKind::NE:
+                return ir::NE::make(na, nb);
+            case ir::ExprKind::LT:
+                return ir::LT::make(na, nb);
+            case ir::ExprKind::LE:
+                return ir::LE::make(na, nb);
+            case ir::ExprKind::GT:
+                return ir::GT::make(na, nb);
+            case ir::ExprKind::GE:
+                return ir::GE::make(na, nb);
+            default:
+                return e;
+        }
+    }
+};
+
+// Statement simplification: the expression rules plus what loops, lets and constant conditions tell.
+class StmtSimplifier : public ExprSimplifier {
+public:
+    explicit StmtSimplifier(RangeMap ranges) : ExprSimplifier(std::move(ranges)) {}
+    using ExprSimplifier::mutate;
+
+protected:
+    using ExprSimplifier::visit;
+
+    Stmt visit(const ir::For *op, const Stmt &self) override {
+        Expr min = simplify_top(op->min);
+        Expr extent = simplify_top(op->extent);
+        ConstInterval trips = const_bounds(extent, ranges_);
+        if (trips.has_max() && trips.max <= 0) return no_op();
+        bool serial = op->for_kind == ir::ForKind::Serial || op->for_kind == ir::ForKind::Unrolled;
+        if (serial && ir::is_const_int(extent, 1))
+            return mutate(ir::substitute(op->body, {{op->var.get(), min}}));
+        Stmt body = with_range(op->var.get(), Range{min, extent}, [&] { return mutate(op->body); });
+        if (is_no_op(body)) return no_op();
+        if (min.same_as(op->min) && extent.same_as(op->extent) && body.same_as(op->body)) return self;
+        return ir::For::make(op->var, min, extent, op->for_kind, body);
+    }
+
+    Stmt visit(const ir::IfThenElse *op, const Stmt &self) override {
+        Expr cond = simplify_top(op->cond);
+        if (const int64_t *c = ir::as_const_int(cond)) {
+            if (*c) return mutate(op->then_case);
+            return op->else_case.defined() ? mutate(op->else_case) : no_op();
+        }
+        Stmt then_case = mutate(op->then_case);
+        Stmt else_case = mutate(op->else_case);
+        if (else_case.defined() && is_no_op(else_case)) else_case = Stmt();
+        if (is_no_op(then_case)) {
+            if (!else_case.defined()) return no_op();
+            return ir::IfThenElse::make(simplify_top(ir::Not::make(cond)), else_case);
+        }
+        if (cond.same_as(op->cond) && then_case.same_as(op->then_case) && else_case.same_as(op->else_case)) {
+            return self;
+        }
+        return ir::IfThenElse::make(cond, then_case, else_case);
+    }
+
+    Stmt visit(const ir::LetStmt *op, const Stmt &self) override {
+        Expr value = simplify_top(op->value);
+        if (ir::as_const_int(value)) return mutate(ir::substitute(op->body, {{op->var.get(), value}}));
+        // A let variable is a range of one value: the analyses then see through it.
+        Stmt body = with_range(op->var.get(), Range{value, ir::make_const(value.dtype(), 1)},
+                               [&] { return mutate(op->body); });
+        if (is_no_op(body)) return no_op();
+        if (value.same_as(op->value) && body.same_as(op->body)) return self;
+        return ir::LetStmt::make(op->var, value, body);
+    }
+
+    Stmt visit(const ir::Allocate *op, const Stmt &self) override {
+        Stmt body = mutate(op->body);
+        if (is_no_op(body)) return no_op();
+        return body.same_as(op->body) ? self : ir::Allocate::make(op->buffer, body);
+    }
+
+    Stmt visit(const ir::Store *op, const Stmt &self) override {
+        bool changed = false;
+        std::vector<Expr> indices = simplify_all(op->indices, changed);
+        Expr value = simplify_top(op->value);
+        if (!changed && value.same_as(op->value)) return self;
+        return ir::Store::make(op->buffer, std::move(indices), value);
+    }
+
+    Stmt visit(const ir::Evaluate *op, const Stmt &self) override {
+        Expr value = simplify_top(op->value);
+        return value.same_as(op->value) ? self : ir::Evaluate::make(value);
+    }
+
+    Stmt visit(const ir::Dma *op, const Stmt &self) override {
+        Expr wram_offset = simplify_top(op->wram_offset);
+        Expr mram_offset = simplify_top(op->mram_offset);
+        Expr bytes = simplify_top(op->bytes);
+        if (wram_offset.same_as(op->wram_offset) && mram_offset.same_as(op->mram_offset) &&
+            bytes.same_as(op->bytes)) {
+            return self;
+        }
+        return ir::Dma::make(op->direction, op->wram, wram_offset, op->mram, mram_offset, bytes);
+    }
+
+private:
+    std::vector<Expr> simplify_all(const std::vector<Expr> &exprs, bool &changed) {
+        std::vector<Expr> result;
+        result.reserve(exprs.size());
+        for (const Expr &e : exprs) {
+            result.push_back(simplify_top(e));
+            changed = changed || !result.back().same_as(e);
+        }
+        return result;
+    }
+
+    // Runs body_fn with v's range known, restoring whatever was known about v before (shadowing).
+    template <typename F>
+    Stmt with_range(const ir::VarNode *v, Range range, F body_fn) {
+        auto previous = ranges_.find(v);
+        std::optional<Range> saved;
+        if (previous != ranges_.end()) saved = previous->second;
+        ranges_[v] = std::move(range);
+        Stmt body = body_fn();
+        if (saved) {
+            ranges_[v] = *saved;
+        } else {
+            ranges_.erase(v);
+        }
+        return body;
+    }
+};
+
+}  // namespace
+
+Expr simplify(const Expr &e, const RangeMap &ranges) { return ExprSimplifier(ranges).simplify_top(e); }
+
+Stmt simplify(const Stmt &s, const RangeMap &ranges) {
+    if (!s.defined()) return s;
+    return StmtSimplifier(ranges).mutate(s);
+}
+
+}  // namespace atim::arith
