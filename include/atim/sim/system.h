@@ -1,0 +1,125 @@
+// sim::Machine: a simulated UPMEM system. Runs host operations (allocate, load, push/broadcast/copy to a
+// symbol, launch, gather, host work) on N simulated DPUs and returns a Measurement. Kernels run instruction
+// by instruction (sim::Dpu, on a thread pool); host transfers, launch and host work are timed by
+// sim::HostModel. Knows nothing of the compiler: codegen turns a PimProgram into these operations.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "atim/sim/dpu.h"
+#include "atim/sim/host_model.h"
+#include "atim/sim/measurement.h"
+#include "atim/sim/program.h"
+#include "atim/target/upmem_machine.h"
+
+namespace atim::sim {
+
+struct MachineOptions {
+    /// Simulate every DPU. Otherwise DPUs with the same program and the same bytes written by the host share
+    /// one simulation (the simulator is deterministic, so they would run identically).
+    bool simulate_all_dpus = false;
+    int threads = 0;  ///< worker threads for DPU runs; 0 = all cores
+    DpuOptions dpu;
+};
+
+/// Bytes for each DPU of the set, in DPU order.
+using PerDpuBytes = std::vector<std::vector<uint8_t>>;
+
+/// Host operations, as the UPMEM SDK offers them [upmem-api.md]. `symbol` names a WRAM or MRAM object of the
+/// loaded program (host-visible, e.g. `__sys_used_mram_end` for the MRAM heap), `offset` is in bytes.
+namespace op {
+struct Allocate {
+    int dpus = 1;  ///< dpu_alloc
+};
+struct Load {
+    std::shared_ptr<const Program> program;  ///< dpu_load
+    int tasklets = 1;
+};
+struct Push {  ///< dpu_prepare_xfer per DPU + dpu_push_xfer(TO_DPU): the same size for every DPU
+    std::string symbol;
+    uint32_t offset = 0;
+    PerDpuBytes data;
+};
+struct Broadcast {  ///< dpu_broadcast_to: the same bytes to every DPU
+    std::string symbol;
+    uint32_t offset = 0;
+    std::vector<uint8_t> data;
+};
+struct CopyTo {  ///< dpu_copy_to one DPU
+    int dpu = 0;
+    std::string symbol;
+    uint32_t offset = 0;
+    std::vector<uint8_t> data;
+};
+struct Launch {};  ///< dpu_launch(DPU_SYNCHRONOUS)
+struct Gather {    ///< dpu_prepare_xfer + dpu_push_xfer(FROM_DPU): bytes_per_dpu from every DPU
+    std::string symbol;
+    uint32_t offset = 0;
+    uint32_t bytes_per_dpu = 0;
+};
+struct CopyFrom {  ///< dpu_copy_from one DPU
+    int dpu = 0;
+    std::string symbol;
+    uint32_t offset = 0;
+    uint32_t bytes = 0;
+};
+struct HostWork {  ///< host-side computation (e.g. the final reduction of partial results)
+    int64_t integer_ops = 0;
+    int64_t bytes_touched = 0;
+};
+}  // namespace op
+
+using HostOp = std::variant<op::Allocate, op::Load, op::Push, op::Broadcast, op::CopyTo, op::Launch,
+                            op::Gather, op::CopyFrom, op::HostWork>;
+
+/// Result of running a list of host operations: the measurement and the bytes every Gather (one entry per
+/// DPU) and CopyFrom (one entry) read, in the order of those operations.
+struct SystemRun {
+    Measurement measurement;
+    std::vector<PerDpuBytes> read_back;
+};
+
+class Machine {
+public:
+    explicit Machine(const target::UpmemMachine &machine, MachineOptions options = {});
+    ~Machine();
+    Machine(Machine &&) noexcept;
+    Machine &operator=(Machine &&) noexcept;
+
+    /// Runs `ops` in order on this machine and returns what they cost (the measurement covers only `ops`).
+    /// Throws UserError for impossible operations (more DPUs than the machine has, unknown symbol, unequal
+    /// push sizes, an operation before Allocate/Load) and SimError (naming the DPU) when a kernel faults.
+    SystemRun run(const std::vector<HostOp> &ops);
+
+    // The same operations one at a time; each adds to the running measurement.
+    void allocate(int dpus);
+    void load(std::shared_ptr<const Program> program, int tasklets);
+    void push(const std::string &symbol, uint32_t offset, const PerDpuBytes &data);
+    void broadcast(const std::string &symbol, uint32_t offset, std::span<const uint8_t> data);
+    void copy_to(int dpu, const std::string &symbol, uint32_t offset, std::span<const uint8_t> data);
+    void launch();
+    PerDpuBytes gather(const std::string &symbol, uint32_t offset, uint32_t bytes_per_dpu);
+    std::vector<uint8_t> copy_from(int dpu, const std::string &symbol, uint32_t offset, uint32_t bytes);
+    void host_work(int64_t integer_ops, int64_t bytes_touched);
+
+    /// What the operations since construction or the last take_measurement() cost; resets it.
+    Measurement take_measurement();
+
+    /// Statistics of one DPU in its last launch (for reports and tests).
+    const DpuStats &last_stats(int dpu) const;
+    /// DPUs allocated, and distinct simulations behind them (equal to dpus() with simulate_all_dpus).
+    int dpus() const;
+    int distinct_simulations() const;
+    const target::UpmemMachine &machine() const;
+
+private:
+    struct State;
+    std::unique_ptr<State> state_;
+};
+
+}  // namespace atim::sim
