@@ -1,0 +1,117 @@
+// PrIM's strategies (prim-baselines.md §1.3, 1.4, 1.6, 1.13; atim-method.md §8.2) written with the schedule
+// primitives. Where the schedule language cannot copy PrIM literally, the comment says what differs.
+#include "baselines/prim_schedule.h"
+
+#include "baselines/schedule_building.h"
+#include "baselines/schedule_params.h"
+
+namespace atim::baselines {
+namespace {
+
+using schedule::BlockRV;
+using schedule::kInfer;
+using schedule::LoopRV;
+using schedule::Schedule;
+
+// VA / GEVA: contiguous 8-byte-padded chunk per DPU; inside a DPU, tasklets take blocks of `block` elements
+// cyclically (tasklet t: blocks t, t+T, t+2T, ...). Splitting the chunk as [rounds, tasklets, block] and
+// moving the tasklet loop outward expresses that interleave exactly.
+void elementwise(Schedule &sch, const workloads::Workload &w, const std::map<std::string, int64_t> &p) {
+    BlockRV c = sch.get_block("C");
+    LoopRV i = sch.get_loops(c)[0];
+    std::vector<LoopRV> per_dpu = split_over_dpus(sch, i, p.at("dpus"), rows_per_output_write(w.dtype));
+    std::vector<LoopRV> cyclic = sch.split(per_dpu[1], {kInfer, p.at("tasklets"), p.at("block")});
+    LoopRV round = cyclic[0], tasklet = cyclic[1], element = cyclic[2];
+    reorder_exactly(sch, c, {per_dpu[0], tasklet, round, element});
+    sch.bind(per_dpu[0], "dpu.x");
+    sch.bind(tasklet, "tasklet");
+    cache_inputs_at(sch, c, {"A", "B"}, round);
+    cache_inputs_at(sch, c, scalar_inputs(w), tasklet);
+    sch.reverse_compute_at(sch.cache_write(c, "wram"), round);
+}
+
+// RED: contiguous chunk per DPU (DPU-level rfactor, the host adds the D partials serially), cyclic blocks per
+// tasklet with a private sum each (WRAM rfactor), then one tasklet adds the T partials after a barrier —
+// PrIM's SINGLE variant; ATiM's baseline uses a tree with handshakes, which only changes the DPU's final
+// T-element sum (prim-baselines.md §1.6, §1.13).
+void full_reduce(Schedule &sch, const workloads::Workload &w, const std::map<std::string, int64_t> &p) {
+    BlockRV b = sch.get_block("B");
+    std::vector<LoopRV> loops = sch.get_loops(b);
+    LoopRV i = loops[0], k = loops[1];
+    std::vector<LoopRV> per_dpu = split_over_dpus(sch, k, p.at("dpus"), rows_per_output_write(w.dtype));
+    LoopRV k_dpu = per_dpu[0];
+    BlockRV dpu_partials = sch.rfactor(k_dpu, "mram");
+    std::vector<LoopRV> cyclic = sch.split(per_dpu[1], {kInfer, p.at("tasklets"), p.at("block")});
+    LoopRV round = cyclic[0], tasklet = cyclic[1], element = cyclic[2];
+    BlockRV tasklet_partials = sch.rfactor(tasklet, "wram");
+    reorder_exactly(sch, tasklet_partials, {k_dpu, tasklet, i, round, element});
+    sch.bind(k_dpu, "dpu.x");
+    sch.bind(tasklet, "tasklet");
+    sch.reverse_compute_at(dpu_partials, k_dpu);
+    cache_inputs_at(sch, tasklet_partials, {"A"}, round);
+    sch.decompose_reduction(tasklet_partials, round);
+}
+
+// The MTV kernel shared by mtv/gemv/ttv/mmtv: rows of one DPU go to tasklets in contiguous ranges of row
+// pairs (one 8-byte output write per pair); each row walks the full K in WRAM blocks of `block` elements of
+// A and of B (B re-read for every row, as PrIM does); the pair's outputs are written back together.
+void row_kernel(Schedule &sch, const workloads::Workload &w, const BlockRV &c, const LoopRV &tasklet,
+                const LoopRV &group, const LoopRV &k_block) {
+    cache_inputs_at(sch, c, {"A", "B"}, k_block);
+    cache_inputs_at(sch, c, scalar_inputs(w), tasklet);
+    sch.reverse_compute_at(sch.cache_write(c, "wram"), group);
+    sch.decompose_reduction(c, k_block);
+}
+
+// MTV / GEMV, and TTV flattened to an MTV with M*N rows (PrIM(E), atim-method.md §8.2): 1-D row blocks over
+// DPUs (equal ceil chunks padded to pairs like ATiM's mtvRTile, where PrIM gives the first M mod D DPUs one
+// extra row), full K per DPU.
+void row_reduce(Schedule &sch, const workloads::Workload &w, const std::map<std::string, int64_t> &p) {
+    BlockRV c = sch.get_block("C");
+    std::vector<LoopRV> loops = sch.get_loops(c);
+    LoopRV k = loops.back();
+    LoopRV rows = loops.size() == 3 ? sch.fuse({loops[0], loops[1]}) : loops[0];
+    RowLoops r = split_rows(sch, rows, p.at("dpus"), p.at("tasklets"), rows_per_output_write(w.dtype));
+    std::vector<LoopRV> kk = sch.split(k, {kInfer, p.at("block")});
+    reorder_exactly(sch, c, {r.dpu, r.tasklet, r.group, r.row, kk[0], kk[1]});
+    sch.bind(r.dpu, "dpu.x");
+    sch.bind(r.tasklet, "tasklet");
+    row_kernel(sch, w, c, r.tasklet, r.group, kk[0]);
+}
+
+// MMTV as PrIM(E)'s rgemv (prim-baselines.md §1.13): a DPU grid of batch x row blocks, `dpus` DPUs per
+// batch; when the batches outnumber the DPU groups that fit, each group takes several batches in turn.
+void batched(Schedule &sch, const workloads::Workload &w, const std::map<std::string, int64_t> &p,
+             const target::UpmemMachine &machine) {
+    BlockRV c = sch.get_block("C");
+    std::vector<LoopRV> loops = sch.get_loops(c);
+    LoopRV i = loops[0], j = loops[1], k = loops[2];
+    RowLoops r = split_rows(sch, j, p.at("dpus"), p.at("tasklets"), rows_per_output_write(w.dtype));
+    int64_t dpus_per_batch = sch.loop_extent(r.dpu);
+    int64_t batches_per_group = batches_per_dpu_group(w.shape[0], dpus_per_batch, machine);
+    std::vector<LoopRV> batch = sch.split(i, {kInfer, batches_per_group});
+    std::vector<LoopRV> kk = sch.split(k, {kInfer, p.at("block")});
+    reorder_exactly(sch, c, {batch[0], r.dpu, r.tasklet, batch[1], r.group, r.row, kk[0], kk[1]});
+    sch.bind(batch[0], "dpu.y");
+    sch.bind(r.dpu, "dpu.x");
+    sch.bind(r.tasklet, "tasklet");
+    row_kernel(sch, w, c, r.tasklet, r.group, kk[0]);
+}
+
+}  // namespace
+
+void build_prim_schedule(Schedule &sch, const workloads::Workload &workload,
+                         const std::map<std::string, int64_t> &params, const target::UpmemMachine &machine) {
+    switch (workload_shape(workload.name)) {
+        case WorkloadShape::Elementwise:
+            return elementwise(sch, workload, params);
+        case WorkloadShape::FullReduce:
+            return full_reduce(sch, workload, params);
+        case WorkloadShape::RowReduce:
+            return row_reduce(sch, workload, params);
+        case WorkloadShape::Batched:
+            return batched(sch, workload, params, machine);
+    }
+}
+
+}  // namespace atim::baselines

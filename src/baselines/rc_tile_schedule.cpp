@@ -1,0 +1,138 @@
+// ATiM's hand-written tiled schedules (atim-method.md §9; prim-baselines.md §1.13 mtvRCTile, mmtvRCTile,
+// vaTile, crossReductionCache) written with the schedule primitives.
+#include "baselines/rc_tile_schedule.h"
+
+#include "baselines/schedule_building.h"
+#include "baselines/schedule_params.h"
+
+namespace atim::baselines {
+namespace {
+
+using schedule::BlockRV;
+using schedule::kInfer;
+using schedule::LoopRV;
+using schedule::Schedule;
+
+// vaTile: contiguous chunk per DPU, then contiguous ranges per tasklet walked in `cache`-element tiles
+// (PrIM interleaves the tiles cyclically instead; see prim_schedule.cpp).
+void elementwise(Schedule &sch, const workloads::Workload &w, const std::map<std::string, int64_t> &p) {
+    BlockRV c = sch.get_block("C");
+    LoopRV i = sch.get_loops(c)[0];
+    std::vector<LoopRV> per_dpu = split_over_dpus(sch, i, p.at("dpus_x"), rows_per_output_write(w.dtype));
+    std::vector<LoopRV> tiles = sch.split(per_dpu[1], {p.at("tasklets"), kInfer, p.at("cache")});
+    sch.bind(per_dpu[0], "dpu.x");
+    sch.bind(tiles[0], "tasklet");
+    cache_inputs_at(sch, c, {"A", "B"}, tiles[1]);
+    cache_inputs_at(sch, c, scalar_inputs(w), tiles[0]);
+    sch.reverse_compute_at(sch.cache_write(c, "wram"), tiles[1]);
+}
+
+// crossReductionCache: split [dpus, tasklets, .] with contiguous ranges; DPU-level rfactor (host adds the
+// partials) then tasklet-level rfactor into shared WRAM (one tasklet adds them after a barrier); reads
+// cached in `cache`-element tiles.
+void full_reduce(Schedule &sch, const workloads::Workload &w, const std::map<std::string, int64_t> &p) {
+    BlockRV b = sch.get_block("B");
+    std::vector<LoopRV> loops = sch.get_loops(b);
+    LoopRV i = loops[0], k = loops[1];
+    std::vector<LoopRV> per_dpu = split_over_dpus(sch, k, p.at("dpus_x"), rows_per_output_write(w.dtype));
+    LoopRV k_dpu = per_dpu[0];
+    BlockRV dpu_partials = sch.rfactor(k_dpu, "mram");
+    std::vector<LoopRV> tiles = sch.split(per_dpu[1], {p.at("tasklets"), kInfer, p.at("cache")});
+    LoopRV tasklet = tiles[0], tile = tiles[1], element = tiles[2];
+    BlockRV tasklet_partials = sch.rfactor(tasklet, "wram");
+    reorder_exactly(sch, tasklet_partials, {k_dpu, tasklet, i, tile, element});
+    sch.bind(k_dpu, "dpu.x");
+    sch.bind(tasklet, "tasklet");
+    sch.reverse_compute_at(dpu_partials, k_dpu);
+    cache_inputs_at(sch, tasklet_partials, {"A"}, tile);
+    sch.decompose_reduction(tasklet_partials, tile);
+}
+
+// The reduction dimension split over dpus_y DPUs: slices padded to 8 bytes, each DPU producing partial sums
+// that the host adds (DPU-level rfactor into MRAM). Returns the block that now does the DPU work and the
+// DPU and in-DPU reduction loops (no DPU loop when dpus_y == 1).
+struct ReductionSplit {
+    BlockRV block;
+    std::vector<LoopRV> dpu;  ///< empty or one loop
+    LoopRV in_dpu;
+};
+ReductionSplit split_reduction_over_dpus(Schedule &sch, const workloads::Workload &w, const BlockRV &c,
+                                         const LoopRV &k, int64_t dpus_y) {
+    if (dpus_y == 1) return {c, {}, k};
+    std::vector<LoopRV> per_dpu = split_over_dpus(sch, k, dpus_y, rows_per_output_write(w.dtype));
+    BlockRV producer = sch.rfactor(per_dpu[0], "mram");
+    return {producer, {per_dpu[0]}, per_dpu[1]};
+}
+
+// Inside a DPU (gemvRCTile): rows split [tasklets, ., rows_per_write]; K walked in `cache`-element tiles with
+// the rows of one output write inside the tile, so the B tile is shared by them; the output written back per
+// group of rows.
+void row_kernel(Schedule &sch, const workloads::Workload &w, const BlockRV &block, const RowLoops &r,
+                const LoopRV &k_tile) {
+    cache_inputs_at(sch, block, {"A", "B"}, k_tile);
+    cache_inputs_at(sch, block, scalar_inputs(w), r.tasklet);
+    sch.reverse_compute_at(sch.cache_write(block, "wram"), r.group);
+    sch.decompose_reduction(block, k_tile);
+}
+
+// mtvRCTile (mtv, gemv; ttv with i, j fused into rows): rows over dpus_x, K over dpus_y.
+void row_reduce(Schedule &sch, const workloads::Workload &w, const std::map<std::string, int64_t> &p) {
+    BlockRV c = sch.get_block("C");
+    std::vector<LoopRV> loops = sch.get_loops(c);
+    LoopRV k = loops.back();
+    LoopRV rows = loops.size() == 3 ? sch.fuse({loops[0], loops[1]}) : loops[0];
+    ReductionSplit red = split_reduction_over_dpus(sch, w, c, k, p.at("dpus_y"));
+    RowLoops r = split_rows(sch, rows, p.at("dpus_x"), p.at("tasklets"), rows_per_output_write(w.dtype));
+    std::vector<LoopRV> kk = sch.split(red.in_dpu, {kInfer, p.at("cache")});
+    std::vector<LoopRV> order = {r.dpu};
+    order.insert(order.end(), red.dpu.begin(), red.dpu.end());
+    order.insert(order.end(), {r.tasklet, r.group, kk[0], r.row, kk[1]});
+    reorder_exactly(sch, red.block, order);
+    sch.bind(r.dpu, "dpu.x");
+    if (!red.dpu.empty()) sch.bind(red.dpu[0], "dpu.y");
+    sch.bind(r.tasklet, "tasklet");
+    row_kernel(sch, w, red.block, r, kk[0]);
+}
+
+// mmtvRCTile: batch i over dpu.z (several batches per DPU group when they outnumber the groups that fit),
+// rows j over dpus_x, K over dpus_y.
+void batched(Schedule &sch, const workloads::Workload &w, const std::map<std::string, int64_t> &p,
+             const target::UpmemMachine &machine) {
+    BlockRV c = sch.get_block("C");
+    std::vector<LoopRV> loops = sch.get_loops(c);
+    LoopRV i = loops[0], j = loops[1], k = loops[2];
+    ReductionSplit red = split_reduction_over_dpus(sch, w, c, k, p.at("dpus_y"));
+    RowLoops r = split_rows(sch, j, p.at("dpus_x"), p.at("tasklets"), rows_per_output_write(w.dtype));
+    int64_t dpus_per_batch = sch.loop_extent(r.dpu) * (red.dpu.empty() ? 1 : sch.loop_extent(red.dpu[0]));
+    std::vector<LoopRV> batch =
+        sch.split(i, {kInfer, batches_per_dpu_group(w.shape[0], dpus_per_batch, machine)});
+    std::vector<LoopRV> kk = sch.split(red.in_dpu, {kInfer, p.at("cache")});
+    std::vector<LoopRV> order = {batch[0], r.dpu};
+    order.insert(order.end(), red.dpu.begin(), red.dpu.end());
+    order.insert(order.end(), {r.tasklet, batch[1], r.group, kk[0], r.row, kk[1]});
+    reorder_exactly(sch, red.block, order);
+    sch.bind(batch[0], "dpu.z");
+    sch.bind(r.dpu, "dpu.x");
+    if (!red.dpu.empty()) sch.bind(red.dpu[0], "dpu.y");
+    sch.bind(r.tasklet, "tasklet");
+    row_kernel(sch, w, red.block, r, kk[0]);
+}
+
+}  // namespace
+
+void build_rc_tile_schedule(Schedule &sch, const workloads::Workload &workload,
+                            const std::map<std::string, int64_t> &params,
+                            const target::UpmemMachine &machine) {
+    switch (workload_shape(workload.name)) {
+        case WorkloadShape::Elementwise:
+            return elementwise(sch, workload, params);
+        case WorkloadShape::FullReduce:
+            return full_reduce(sch, workload, params);
+        case WorkloadShape::RowReduce:
+            return row_reduce(sch, workload, params);
+        case WorkloadShape::Batched:
+            return batched(sch, workload, params, machine);
+    }
+}
+
+}  // namespace atim::baselines

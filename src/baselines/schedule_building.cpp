@@ -1,0 +1,55 @@
+// Building blocks shared by the named schedules.
+#include "baselines/schedule_building.h"
+
+#include <algorithm>
+
+#include "baselines/schedule_params.h"
+
+namespace atim::baselines {
+
+using schedule::kInfer;
+using schedule::LoopRV;
+
+RowLoops split_rows(schedule::Schedule &sch, const LoopRV &rows, int64_t dpus, int64_t tasklets,
+                    int64_t rows_per_write) {
+    std::vector<LoopRV> per_dpu = split_over_dpus(sch, rows, dpus, rows_per_write);
+    // [tasklets, ceil, rows_per_write]: contiguous ranges of row groups per tasklet (prim-baselines.md §1.4;
+    // equal ceil chunks like ATiM's mtvRTile, §1.13).
+    std::vector<LoopRV> per_tasklet = sch.split(per_dpu[1], {tasklets, kInfer, rows_per_write});
+    return {per_dpu[0], per_tasklet[0], per_tasklet[1], per_tasklet[2]};
+}
+
+std::vector<LoopRV> split_over_dpus(schedule::Schedule &sch, const LoopRV &loop, int64_t dpus,
+                                    int64_t multiple) {
+    int64_t chunk = round_up(ceil_div(sch.loop_extent(loop), dpus), multiple);
+    return sch.split(loop, {kInfer, chunk});
+}
+
+void reorder_exactly(schedule::Schedule &sch, const schedule::BlockRV &block,
+                     const std::vector<LoopRV> &order) {
+    std::vector<LoopRV> leaves = sch.get_loops(block);
+    auto ids = [](const std::vector<LoopRV> &loops) {
+        std::vector<int> v;
+        for (const LoopRV &l : loops) v.push_back(l.id);
+        std::sort(v.begin(), v.end());
+        return v;
+    };
+    ATIM_CHECK(ids(leaves) == ids(order), "named schedule lists {} loops of block {} but the block has {}",
+               order.size(), sch.block_name(block), leaves.size());
+    sch.reorder(order);
+}
+
+void cache_inputs_at(schedule::Schedule &sch, const schedule::BlockRV &block,
+                     const std::vector<std::string> &inputs, const LoopRV &loop) {
+    for (const std::string &name : inputs) sch.compute_at(sch.cache_read(block, name, "wram"), loop);
+}
+
+std::vector<std::string> scalar_inputs(const workloads::Workload &w) {
+    std::vector<std::string> names;
+    for (const ir::Buffer &b : w.func.inputs) {
+        if (b->name == "ALPHA" || b->name == "BETA") names.push_back(b->name);
+    }
+    return names;
+}
+
+}  // namespace atim::baselines

@@ -1,0 +1,38 @@
+// Building blocks shared by the named schedules: splitting rows/elements over DPUs and tasklets, caching
+// inputs in WRAM, and putting a block's loops in an exact order.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "atim/schedule/schedule.h"
+#include "atim/workloads/workload.h"
+
+namespace atim::baselines {
+
+/// The loops of a rows dimension split as [dpus] x [tasklets, groups, rows_per_write]: contiguous row
+/// blocks per DPU, rows handed to tasklets in groups that share one 8-byte output write (PrIM GEMV).
+struct RowLoops {
+    schedule::LoopRV dpu, tasklet, group, row;
+};
+RowLoops split_rows(schedule::Schedule &sch, const schedule::LoopRV &rows, int64_t dpus, int64_t tasklets,
+                    int64_t rows_per_write);
+
+/// Splits `loop` into contiguous per-DPU chunks of ceil(extent / dpus) rounded up to `multiple` iterations
+/// (PrIM: per-DPU sizes padded to 8 bytes). Returns {dpu loop, chunk loop}.
+std::vector<schedule::LoopRV> split_over_dpus(schedule::Schedule &sch, const schedule::LoopRV &loop,
+                                              int64_t dpus, int64_t multiple);
+
+/// Reorders the leaf loops of `block` to exactly `order` (which must name every one of them).
+void reorder_exactly(schedule::Schedule &sch, const schedule::BlockRV &block,
+                     const std::vector<schedule::LoopRV> &order);
+
+/// WRAM copies of the named inputs of `block`, each filled at the start of `loop`.
+void cache_inputs_at(schedule::Schedule &sch, const schedule::BlockRV &block,
+                     const std::vector<std::string> &inputs, const schedule::LoopRV &loop);
+
+/// The workload's 1-element scalar inputs (ALPHA, BETA), cached once per tasklet.
+std::vector<std::string> scalar_inputs(const workloads::Workload &w);
+
+}  // namespace atim::baselines

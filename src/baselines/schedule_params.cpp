@@ -1,0 +1,314 @@
+// Named-schedule parameters: specs, defaults that follow PrIM's sweeps, parsing and machine checks.
+#include "baselines/schedule_params.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+
+#include "atim/support/error.h"
+
+namespace atim::baselines {
+namespace {
+
+// PrIM's full-system runs and ATiM's PrIM+Search sweep go up to 2048 DPUs (prim-baselines.md §1.2, §1.13).
+constexpr int64_t kLargestDpuSweepPoint = 2048;
+// PrIM's default: 16 tasklets (prim-baselines.md §1.1, atim-method.md §8.2).
+constexpr int64_t kPrimTasklets = 16;
+// PrIM's WRAM block as used by ATiM: 256 elements (atim-method.md §8.2).
+constexpr int64_t kPrimBlock = 256;
+// ATiM's gemvRCTile uses 32-element WRAM chunks, vaTile 64-element chunks (atim-method.md §9).
+constexpr int64_t kRcTileRowCache = 32;
+constexpr int64_t kRcTileElementCache = 64;
+// rc-tile keeps at least one PrIM block of the reduction dimension per DPU before splitting K further.
+constexpr int64_t kMinReductionSlice = 256;
+// mmtv: PrIM+Search sweeps DPUs per batch up to 256 (atim-method.md §8.2).
+constexpr int64_t kMaxDpusPerBatch = 256;
+
+int64_t largest_pow2_at_most(int64_t limit) {
+    int64_t p = 1;
+    while (p * 2 <= limit) p *= 2;
+    return p;
+}
+
+// The largest power of two d <= budget with at least `min_units_per_dpu` units per DPU (at least 1).
+int64_t largest_pow2_dpus(int64_t units, int64_t min_units_per_dpu, int64_t budget) {
+    int64_t d = largest_pow2_at_most(std::max<int64_t>(budget, 1));
+    while (d > 1 && units < d * min_units_per_dpu) d /= 2;
+    return d;
+}
+
+int64_t dpu_budget(const target::UpmemMachine &machine) {
+    return std::min<int64_t>(kLargestDpuSweepPoint, machine.dpus);
+}
+
+// Rows of a row reduction (ttv flattens i, j into M*N rows like PrIM(E), atim-method.md §8.2).
+int64_t reduction_rows(const workloads::Workload &w) {
+    return w.name == "ttv" ? w.shape[0] * w.shape[1] : w.shape[0];
+}
+int64_t reduction_extent(const workloads::Workload &w) { return w.shape.back(); }
+
+std::string format_bytes(int64_t bytes) {
+    if (bytes % 1024 == 0) return fmt::format("{} KB", bytes / 1024);
+    return fmt::format("{} bytes", bytes);
+}
+
+int64_t parse_value(NamedSchedule schedule, const std::string &key, const std::string &text) {
+    int64_t value = 0;
+    const char *end = text.data() + text.size();
+    auto [ptr, ec] = std::from_chars(text.data(), end, value);
+    if (text.empty() || ec != std::errc() || ptr != end || value <= 0)
+        user_error("parameter {}={} of schedule {} must be a positive integer", key, text,
+                   to_string(schedule));
+    return value;
+}
+
+// WRAM a schedule allocates: per tasklet, `tiles` tiles of the tile parameter's size plus small buffers
+// (output words, scalars), and per DPU a shared area (tasklet partials).
+struct WramUse {
+    int64_t tiles = 0;
+    int64_t small_bytes_per_tasklet = 0;
+    int64_t shared_bytes = 0;
+};
+
+// WRAM buffers are allocated in multiples of 8 bytes (prim-baselines.md §0).
+int64_t wram_bytes(int64_t elements, ir::DType dtype) { return round_up(elements * ir::bytes_of(dtype), 8); }
+
+WramUse wram_use(NamedSchedule schedule, WorkloadShape shape, const workloads::Workload &w) {
+    int64_t scalars = w.name == "geva" ? 2 : (w.name == "gemv" ? 1 : 0);
+    int64_t scalar_bytes = scalars * wram_bytes(1, w.dtype);
+    int64_t out_bytes = wram_bytes(rows_per_output_write(w.dtype), w.dtype);
+    switch (shape) {
+        case WorkloadShape::Elementwise:
+            return {3, scalar_bytes, 0};  // A, B and C tiles
+        case WorkloadShape::FullReduce:
+            return {1, 0, 0};  // A tile; partials added by caller
+        case WorkloadShape::RowReduce:
+        case WorkloadShape::Batched:
+            // prim: one A row block and one B block (B re-read per row, prim-baselines.md §1.4);
+            // rc-tile: the A tile covers the rows written together, B is shared by them.
+            return {schedule == NamedSchedule::Prim ? 2 : rows_per_output_write(w.dtype) + 1,
+                    out_bytes + scalar_bytes, 0};
+    }
+    return {};
+}
+
+void check_wram_fits(NamedSchedule schedule, WorkloadShape shape, const workloads::Workload &w,
+                     const std::map<std::string, int64_t> &p, const target::UpmemMachine &machine) {
+    const std::string tile_param = schedule == NamedSchedule::Prim ? "block" : "cache";
+    int64_t tile = p.at(tile_param), tasklets = p.at("tasklets");
+    WramUse use = wram_use(schedule, shape, w);
+    if (shape == WorkloadShape::FullReduce) use.shared_bytes = wram_bytes(tasklets, w.dtype);
+    int64_t tile_bytes = wram_bytes(tile, w.dtype);
+    int64_t per_tasklet = use.tiles * tile_bytes + use.small_bytes_per_tasklet;
+    int64_t total = tasklets * (per_tasklet + machine.stack_bytes_per_tasklet) + use.shared_bytes;
+    if (total > machine.wram_bytes)
+        user_error(
+            "{}={} with tasklets={} needs {} x {} of WRAM per tasklet ({} per DPU with stacks) but a DPU "
+            "has {}; lower {} or tasklets",
+            tile_param, tile, tasklets, use.tiles, format_bytes(tile_bytes), format_bytes(total),
+            format_bytes(machine.wram_bytes), tile_param);
+}
+
+void check_tile_alignment(NamedSchedule schedule, const workloads::Workload &w,
+                          const std::map<std::string, int64_t> &p) {
+    const std::string tile_param = schedule == NamedSchedule::Prim ? "block" : "cache";
+    int64_t tile_bytes = p.at(tile_param) * ir::bytes_of(w.dtype);
+    // MRAM<->WRAM DMA moves multiples of 8 bytes (upmem-hardware.md §2, prim-baselines.md §0).
+    if (tile_bytes % 8 != 0)
+        user_error(
+            "{}={} makes {}-byte WRAM tiles of {}; DMA moves multiples of 8 bytes, use a multiple of {}",
+            tile_param, p.at(tile_param), tile_bytes, ir::to_string(w.dtype), 8 / ir::bytes_of(w.dtype));
+}
+
+void check_machine_limits(NamedSchedule schedule, WorkloadShape shape,
+                          const std::map<std::string, int64_t> &p, const target::UpmemMachine &machine) {
+    int64_t tasklets = p.at("tasklets");
+    if (tasklets > machine.max_tasklets)
+        user_error("tasklets={} exceeds the {} hardware threads of a DPU; use 1..{}", tasklets,
+                   machine.max_tasklets, machine.max_tasklets);
+    if (schedule == NamedSchedule::Prim) {
+        if (p.at("dpus") > machine.dpus)
+            user_error("dpus={} exceeds the {} DPUs of machine {}; use 1..{}", p.at("dpus"), machine.dpus,
+                       machine.name, machine.dpus);
+        return;
+    }
+    int64_t dpus_y = p.count("dpus_y") ? p.at("dpus_y") : 1;
+    int64_t grid = p.at("dpus_x") * dpus_y;
+    if (grid > machine.dpus)
+        user_error(
+            "dpus_x={} x dpus_y={} = {} DPUs exceeds the {} DPUs of machine {}; lower dpus_x or dpus_y",
+            p.at("dpus_x"), dpus_y, grid, machine.dpus, machine.name);
+    (void)shape;
+}
+
+// Defaults: see param_specs for the rules in words.
+int64_t default_param(NamedSchedule schedule, WorkloadShape shape, const std::string &name,
+                      const workloads::Workload &w, const std::map<std::string, int64_t> &p,
+                      const target::UpmemMachine &machine) {
+    int64_t budget = dpu_budget(machine);
+    if (name == "tasklets") return kPrimTasklets;
+    if (name == "block") return kPrimBlock;
+    if (name == "cache")
+        return shape == WorkloadShape::RowReduce || shape == WorkloadShape::Batched ? kRcTileRowCache
+                                                                                    : kRcTileElementCache;
+    int64_t tasklets = p.at("tasklets");
+    if (schedule == NamedSchedule::Prim) {
+        ATIM_CHECK(name == "dpus", "no default for prim parameter {}", name);
+        switch (shape) {
+            case WorkloadShape::Elementwise:
+            case WorkloadShape::FullReduce:
+                return largest_pow2_dpus(ceil_div(w.shape[0], p.at("block")), 2, budget);
+            case WorkloadShape::RowReduce:
+                return largest_pow2_dpus(reduction_rows(w), 2, budget);
+            case WorkloadShape::Batched:
+                return largest_pow2_dpus(w.shape[1], 2, std::min(kMaxDpusPerBatch, budget / w.shape[0]));
+        }
+    }
+    int64_t cache = p.at("cache");
+    if (name == "dpus_x") {
+        switch (shape) {
+            case WorkloadShape::Elementwise:
+            case WorkloadShape::FullReduce:
+                return largest_pow2_dpus(ceil_div(w.shape[0], tasklets * cache), 2, budget);
+            case WorkloadShape::RowReduce:
+                return largest_pow2_dpus(reduction_rows(w), 2 * tasklets, budget);
+            case WorkloadShape::Batched:
+                return largest_pow2_dpus(w.shape[1], 2 * tasklets,
+                                         std::min(kMaxDpusPerBatch, budget / w.shape[0]));
+        }
+    }
+    ATIM_CHECK(name == "dpus_y", "no default for rc-tile parameter {}", name);
+    int64_t batches = shape == WorkloadShape::Batched ? w.shape[0] : 1;
+    int64_t room = budget / (p.at("dpus_x") * batches);
+    return largest_pow2_dpus(reduction_extent(w), kMinReductionSlice, room);
+}
+
+}  // namespace
+
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+int64_t round_up(int64_t a, int64_t m) { return ceil_div(a, m) * m; }
+
+int64_t rows_per_output_write(ir::DType dtype) { return std::max(1, 8 / ir::bytes_of(dtype)); }
+
+int64_t batches_per_dpu_group(int64_t batches, int64_t dpus_per_batch, const target::UpmemMachine &machine) {
+    int64_t groups = std::max<int64_t>(1, std::min(batches, machine.dpus / dpus_per_batch));
+    return ceil_div(batches, groups);
+}
+
+NamedSchedule parse_named_schedule(const std::string &name) {
+    if (name == "prim") return NamedSchedule::Prim;
+    if (name == "rc-tile") return NamedSchedule::RcTile;
+    user_error("unknown schedule '{}'; known: prim, rc-tile (or a trace .json file)", name);
+}
+
+const char *to_string(NamedSchedule s) { return s == NamedSchedule::Prim ? "prim" : "rc-tile"; }
+
+const std::vector<NamedSchedule> &all_named_schedules() {
+    static const std::vector<NamedSchedule> all = {NamedSchedule::Prim, NamedSchedule::RcTile};
+    return all;
+}
+
+WorkloadShape workload_shape(const std::string &workload) {
+    if (workload == "va" || workload == "geva") return WorkloadShape::Elementwise;
+    if (workload == "red") return WorkloadShape::FullReduce;
+    if (workload == "mtv" || workload == "gemv" || workload == "ttv") return WorkloadShape::RowReduce;
+    if (workload == "mmtv") return WorkloadShape::Batched;
+    user_error(
+        "no named schedules for workload '{}'; named schedules exist for va, geva, red, mtv, gemv, ttv, "
+        "mmtv",
+        workload);
+}
+
+std::vector<ParamSpec> param_specs(NamedSchedule schedule, WorkloadShape shape) {
+    const ParamSpec tasklets{"tasklets", "16", "tasklets (hardware threads) per DPU, 1..24"};
+    if (schedule == NamedSchedule::Prim) {
+        const ParamSpec block{"block", "256",
+                              "WRAM block in elements (PrIM's BL = log2(block * element bytes))"};
+        switch (shape) {
+            case WorkloadShape::Elementwise:
+            case WorkloadShape::FullReduce:
+                return {{"dpus",
+                         "auto: largest power of two <= min(2048, machine DPUs) leaving >= 2 blocks per DPU",
+                         "DPUs the elements are split over (contiguous chunks)"},
+                        tasklets,
+                        block};
+            case WorkloadShape::RowReduce:
+                return {{"dpus",
+                         "auto: largest power of two <= min(2048, machine DPUs) leaving >= 2 rows per DPU",
+                         "DPUs the rows are split over (contiguous row blocks, full K per DPU)"},
+                        tasklets,
+                        block};
+            case WorkloadShape::Batched:
+                return {{"dpus",
+                         "auto: largest power of two <= 256 with batch * dpus <= min(2048, machine DPUs), "
+                         "leaving "
+                         ">= 2 rows per DPU",
+                         "DPUs per batch the rows of each batch are split over (PrIM(E) rgemv)"},
+                        tasklets,
+                        block};
+        }
+    }
+    const ParamSpec cache_rows{"cache", "32", "WRAM tile of the reduction dimension, in elements"};
+    const ParamSpec cache_elements{"cache", "64", "WRAM tile in elements"};
+    const ParamSpec dpus_y{
+        "dpus_y",
+        "auto: largest power of two fitting the remaining DPUs that leaves >= 256 reduction "
+        "elements per DPU",
+        "DPUs the reduction dimension is split over (partials summed on the host)"};
+    switch (shape) {
+        case WorkloadShape::Elementwise:
+            return {{"dpus_x",
+                     "auto: largest power of two <= min(2048, machine DPUs) leaving >= 2 tiles per tasklet",
+                     "DPUs the elements are split over"},
+                    tasklets,
+                    cache_elements};
+        case WorkloadShape::FullReduce:
+            return {{"dpus_x",
+                     "auto: largest power of two <= min(2048, machine DPUs) leaving >= 2 tiles per tasklet",
+                     "DPUs the elements are split over (partials summed on the host)"},
+                    tasklets,
+                    cache_elements};
+        case WorkloadShape::RowReduce:
+            return {{"dpus_x",
+                     "auto: largest power of two <= min(2048, machine DPUs) leaving >= 2 rows per tasklet",
+                     "DPUs the rows are split over"},
+                    dpus_y,
+                    tasklets,
+                    cache_rows};
+        case WorkloadShape::Batched:
+            return {{"dpus_x", "auto: largest power of two <= 256 leaving >= 2 rows per tasklet",
+                     "DPUs per batch the rows of each batch are split over"},
+                    dpus_y,
+                    tasklets,
+                    cache_rows};
+    }
+    return {};
+}
+
+std::map<std::string, int64_t> resolve_params(NamedSchedule schedule, const workloads::Workload &workload,
+                                              const std::map<std::string, std::string> &given,
+                                              const target::UpmemMachine &machine) {
+    WorkloadShape shape = workload_shape(workload.name);
+    std::vector<ParamSpec> specs = param_specs(schedule, shape);
+    std::vector<std::string> known;
+    for (const ParamSpec &s : specs) known.push_back(s.name);
+    std::map<std::string, int64_t> p;
+    for (const auto &[key, text] : given) {
+        if (std::find(known.begin(), known.end(), key) == known.end())
+            user_error("unknown parameter '{}' for schedule {}; known: {}", key, to_string(schedule),
+                       fmt::join(known, ", "));
+        p[key] = parse_value(schedule, key, text);
+    }
+    // Defaults in dependency order: DPU counts depend on tasklets and the tile size.
+    for (const char *name : {"tasklets", "block", "cache", "dpus", "dpus_x", "dpus_y"}) {
+        if (std::find(known.begin(), known.end(), name) == known.end() || p.count(name)) continue;
+        p[name] = default_param(schedule, shape, name, workload, p, machine);
+    }
+    check_machine_limits(schedule, shape, p, machine);
+    check_tile_alignment(schedule, workload, p);
+    check_wram_fits(schedule, shape, workload, p, machine);
+    return p;
+}
+
+}  // namespace atim::baselines

@@ -1,0 +1,55 @@
+// Parameters of the named schedules: which exist for a workload, their defaults, parsing and validation
+// against the machine (tasklets, DPUs, WRAM capacity).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "atim/target/upmem_machine.h"
+#include "atim/workloads/workload.h"
+
+namespace atim::baselines {
+
+enum class NamedSchedule : uint8_t { Prim, RcTile };
+
+/// "prim" / "rc-tile"; throws UserError listing the known names otherwise.
+NamedSchedule parse_named_schedule(const std::string &name);
+const char *to_string(NamedSchedule s);
+/// All named schedules, in listing order.
+const std::vector<NamedSchedule> &all_named_schedules();
+
+/// How a workload's loops are laid out, which decides a schedule's shape.
+enum class WorkloadShape : uint8_t {
+    Elementwise,  ///< va, geva: C[i] = f(A[i], B[i])
+    FullReduce,   ///< red: B[0] = sum_k A[k]
+    RowReduce,    ///< mtv, gemv (rows i), ttv (rows i,j): C[rows] = sum_k ...
+    Batched,      ///< mmtv: a batch i of independent MTVs over rows j
+};
+WorkloadShape workload_shape(const std::string &workload);
+
+/// One parameter: name, how its default is chosen, and what it means.
+struct ParamSpec {
+    std::string name, default_text, meaning;
+};
+std::vector<ParamSpec> param_specs(NamedSchedule schedule, WorkloadShape shape);
+
+/// The given parameters checked and completed with defaults (see param_specs for the rules).
+std::map<std::string, int64_t> resolve_params(NamedSchedule schedule, const workloads::Workload &workload,
+                                              const std::map<std::string, std::string> &given,
+                                              const target::UpmemMachine &machine);
+
+/// Rows a tasklet handles together so that one output write is one 8-byte DMA (PrIM's row pairs for
+/// int32: 8 / sizeof(T), prim-baselines.md §1.4).
+int64_t rows_per_output_write(ir::DType dtype);
+
+/// ceil(a / b) and the smallest multiple of m that is >= a.
+int64_t ceil_div(int64_t a, int64_t b);
+int64_t round_up(int64_t a, int64_t m);
+
+/// Batches of a batched workload one DPU group handles, so that the batch groups times the DPUs per batch
+/// fit the machine.
+int64_t batches_per_dpu_group(int64_t batches, int64_t dpus_per_batch, const target::UpmemMachine &machine);
+
+}  // namespace atim::baselines
