@@ -1,0 +1,37 @@
+// plan_transfers: one transfer per MRAM slice, its kind chosen from the slice's grid dependence.
+#include "transfer_planning.h"
+
+#include "atim/support/error.h"
+
+namespace atim::lower {
+namespace {
+
+const TensorInfo &tensor_of(const MramSlice &slice, const std::vector<TensorInfo> &tensors) {
+    for (const TensorInfo &tensor : tensors) {
+        if (tensor.buffer.get() == slice.host.get()) return tensor;
+    }
+    ATIM_CHECK(false, "slice {} has no tensor", slice.host->name);
+}
+
+}  // namespace
+
+TransferPlan plan_transfers(const std::vector<MramSlice> &slices, const std::vector<TensorInfo> &tensors) {
+    TransferPlan plan;
+    for (size_t i = 0; i < slices.size(); ++i) {
+        const MramSlice &slice = slices[i];
+        const TensorInfo &tensor = tensor_of(slice, tensors);
+        Transfer transfer{TransferDirection::ToDpu, TransferKind::Parallel, i, slice.bytes_per_dpu,
+                          tensor.resident};
+        if (tensor.role == TensorRole::Input) {
+            // dpu_broadcast_to sends one buffer to every DPU: cheaper than a push when the data is the same.
+            if (slice.same_for_all_dpus()) transfer.kind = TransferKind::Broadcast;
+            plan.to_dpu.push_back(transfer);
+        } else {
+            transfer.direction = TransferDirection::FromDpu;
+            plan.from_dpu.push_back(transfer);
+        }
+    }
+    return plan;
+}
+
+}  // namespace atim::lower

@@ -1,0 +1,22 @@
+// plan_transfers: the host<->DPU copies of every MRAM slice (push inputs, broadcast shared data, gather
+// outputs and partials).
+#pragma once
+
+#include <vector>
+
+#include "atim/lower/pim_program.h"
+
+namespace atim::lower {
+
+/// Host-to-DPU and DPU-to-host transfers, in slice order.
+struct TransferPlan {
+    std::vector<Transfer> to_dpu;
+    std::vector<Transfer> from_dpu;
+};
+
+/// Inputs go to the DPUs: a Broadcast when every DPU holds the same box (e.g. the MTV vector when K is
+/// not split, scalars), else one Parallel push of bytes_per_dpu; outputs and partials come back as
+/// Parallel gathers. `resident` follows the tensor's TensorInfo.
+TransferPlan plan_transfers(const std::vector<MramSlice> &slices, const std::vector<TensorInfo> &tensors);
+
+}  // namespace atim::lower
