@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "atim/arith/const_interval.h"
+#include "atim/arith/linear_form.h"
 #include "atim/arith/simplify.h"
 #include "atim/ir/utils.h"
 #include "atim/support/error.h"
@@ -125,10 +126,37 @@ const ir::VarNode *innermost(const std::vector<const ir::VarNode *> &vars, const
     return vars.front();  // cyclic ranges (malformed): any order still gives a valid bound
 }
 
+// rest + min(x, y) -> min(rest + x, rest + y) (and -min(x, y) -> max(-x, -y)): keeps the variables of rest
+// next to those of x and y, so that relaxing a variable sees all of its occurrences together. After relaxing
+// j in [0, min(16, m - i*16)), `i*16 + j - m` becomes min(i*16 + 15 - m, -1), whose maximum is -1.
+Expr distribute_into_min_max(const Expr &e) {
+    if (e.dtype() == ir::DType::Bool) return e;
+    LinearForm form = to_linear_form(e);
+    if (form.terms.size() < 2 && form.constant == 0) return e;
+    int found = -1;
+    for (size_t k = 0; k < form.terms.size(); ++k) {
+        const auto &[term, c] = form.terms[k];
+        bool min_max = term.as<ir::Min>() || term.as<ir::Max>();
+        if (!min_max) continue;
+        if (found >= 0 || (c != 1 && c != -1)) return e;
+        found = static_cast<int>(k);
+    }
+    if (found < 0) return e;
+    auto [term, c] = form.terms[static_cast<size_t>(found)];
+    form.terms.erase(form.terms.begin() + found);
+    Expr rest = from_linear_form(form);
+    bool is_min = term.as<ir::Min>() != nullptr;
+    Expr x = is_min ? term.as<ir::Min>()->a : term.as<ir::Max>()->a;
+    Expr y = is_min ? term.as<ir::Min>()->b : term.as<ir::Max>()->b;
+    Expr a = distribute_into_min_max(simplify(c == 1 ? rest + x : rest - x));
+    Expr b = distribute_into_min_max(simplify(c == 1 ? rest + y : rest - y));
+    return (is_min == (c == 1)) ? min(a, b) : max(a, b);
+}
+
 Expr relax(Expr e, const RangeMap &relaxed, Side side) {
     // Each step removes one variable but may bring in the variables of its range; the cap guards cycles.
     for (size_t step = 0; step <= 4 * relaxed.size() + 4; ++step) {
-        e = simplify(e);
+        e = distribute_into_min_max(simplify(e));
         std::vector<const ir::VarNode *> used;
         for (const auto &[var, range] : relaxed) {
             if (ir::uses_var(e, var)) used.push_back(var);

@@ -8,6 +8,7 @@
 #include "atim/arith/const_interval.h"
 #include "atim/arith/eval_bounds.h"
 #include "atim/arith/linear_form.h"
+#include "atim/arith/linear_inequality.h"
 #include "atim/ir/functor.h"
 #include "atim/ir/utils.h"
 #include "atim/support/error.h"
@@ -410,7 +411,7 @@ protected:
             if (*c) return mutate(op->then_case);
             return op->else_case.defined() ? mutate(op->else_case) : no_op();
         }
-        Stmt then_case = mutate(op->then_case);
+        Stmt then_case = with_condition(cond, [&] { return mutate(op->then_case); });
         Stmt else_case = mutate(op->else_case);
         if (else_case.defined() && is_no_op(else_case)) else_case = Stmt();
         if (is_no_op(then_case)) {
@@ -482,7 +483,9 @@ private:
         std::optional<Range> saved;
         if (previous != ranges_.end()) saved = previous->second;
         ranges_[v] = std::move(range);
+        bound_vars_.push_back(v);
         Stmt body = body_fn();
+        bound_vars_.pop_back();
         if (saved) {
             ranges_[v] = *saved;
         } else {
@@ -490,6 +493,47 @@ private:
         }
         return body;
     }
+
+    // Runs body_fn knowing that cond holds: each comparison of cond narrows the range of the innermost loop
+    // or let variable it mentions (`if (i*16 + j < m)` bounds j by m - i*16), so repeated guards inside fold.
+    template <typename F>
+    Stmt with_condition(const Expr &cond, F body_fn) {
+        RangeMap saved = ranges_;
+        std::vector<Expr> atoms;
+        flatten_conjunction(cond, atoms);
+        for (const Expr &atom : atoms) narrow_range(atom);
+        Stmt body = body_fn();
+        ranges_ = std::move(saved);
+        return body;
+    }
+
+    void narrow_range(const Expr &atom) {
+        // Innermost first, and only variables bound here: the choice must not depend on hash order.
+        const ir::VarNode *v = nullptr;
+        for (auto it = bound_vars_.rbegin(); it != bound_vars_.rend() && v == nullptr; ++it) {
+            if (ir::uses_var(atom, *it)) v = *it;
+        }
+        if (v == nullptr) return;
+        std::optional<VarBounds> solved = solve_linear_inequalities(atom, v);
+        if (!solved || !ir::is_const_int(solved->residual, 1)) return;
+        const Range &range = ranges_.at(v);
+        Expr end = range.min + range.extent;
+        Expr new_min = solved->lower.defined() ? simplify(max(range.min, solved->lower), ranges_) : range.min;
+        Expr new_end = solved->upper.defined() ? simplify(min(end, solved->upper), ranges_) : end;
+        Expr new_extent = simplify(new_end - new_min, ranges_);
+        ranges_[v] = Range{new_min, new_extent};
+    }
+
+    static void flatten_conjunction(const Expr &cond, std::vector<Expr> &atoms) {
+        if (const auto *both = cond.as<ir::And>()) {
+            flatten_conjunction(both->a, atoms);
+            flatten_conjunction(both->b, atoms);
+        } else {
+            atoms.push_back(cond);
+        }
+    }
+
+    std::vector<const ir::VarNode *> bound_vars_;  // loop and let variables in scope, outermost first
 };
 
 }  // namespace

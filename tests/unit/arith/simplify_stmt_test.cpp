@@ -91,3 +91,49 @@ TEST(SimplifyStmt, UnchangedStatementsAreTheSameNodes) {
 
 }  // namespace
 }  // namespace atim::arith
+
+namespace atim::arith {
+namespace {
+
+TEST(SimplifyStmt, ConditionsNarrowRangesInsideTheirBranch) {
+    Fixture f;
+    // The inner guard repeats the outer one and folds; the else branch learns nothing.
+    Expr guard = f.i * 16 + f.j < f.m;
+    Stmt inner = ir::IfThenElse::make(guard, f.store(f.j), f.store(f.j + 1));
+    Stmt s = ir::For::make(
+        f.i, 0, 64, ir::ForKind::Serial,
+        ir::For::make(
+            f.j, 0, 16, ir::ForKind::Serial,
+            ir::IfThenElse::make(guard, ir::Seq::make({inner, ir::IfThenElse::make(f.j < 16, f.store(0))}),
+                                 ir::IfThenElse::make(guard, f.store(1)))));
+    EXPECT_EQ(ir::to_string(simplify(s)),
+              "for (i, 0, 64) {\n"
+              "  for (j, 0, 16) {\n"
+              "    if ((((i*16) + j) < m)) {\n"
+              "      C[j] = A[j]\n"
+              "      C[0] = A[0]\n"
+              "    } else {\n"
+              "      if ((((i*16) + j) < m)) {\n"
+              "        C[1] = A[1]\n"
+              "      }\n"
+              "    }\n"
+              "  }\n"
+              "}\n");
+}
+
+TEST(SimplifyStmt, NarrowedRangesDecideOtherComparisons) {
+    Fixture f;
+    Stmt s = ir::For::make(
+        f.i, 0, 100, ir::ForKind::Serial,
+        ir::IfThenElse::make(f.i < 10, ir::Seq::make({ir::IfThenElse::make(f.i < 20, f.store(f.i)),
+                                                      ir::IfThenElse::make(f.i >= 10, f.store(0))})));
+    EXPECT_EQ(ir::to_string(simplify(s)),
+              "for (i, 0, 100) {\n"
+              "  if ((i < 10)) {\n"
+              "    C[i] = A[i]\n"
+              "  }\n"
+              "}\n");
+}
+
+}  // namespace
+}  // namespace atim::arith
