@@ -66,15 +66,15 @@ struct Case {
 
 std::vector<Case> cases() {
     return {
-        {"va divisible", vector_add(1024, 4, 4, 64)},
-        {"va ragged", vector_add(1000, 3, 4, 32)},
-        {"va ragged int64", vector_add(999, 2, 3, 16, ir::DType::Int64)},
+        {"va divisible", vector_add(256, 4, 4, 16)},
+        {"va ragged", vector_add(300, 3, 4, 16)},
+        {"va ragged int64", vector_add(199, 2, 3, 16, ir::DType::Int64)},
         {"va odd tile (no DMA)", vector_add(101, 2, 2, 5)},
-        {"va tile over 2048 bytes", vector_add(3000, 1, 2, 1024)},
-        {"mtv divisible", matrix_vector(64, 64, 4, 4, 16)},
+        {"va tile over 2048 bytes", vector_add(1100, 1, 1, 600)},
+        {"mtv divisible", matrix_vector(32, 32, 2, 4, 16)},
         {"mtv K=77", matrix_vector(30, 77, 2, 4, 16)},
         {"mtv rfactor", matrix_vector_rfactor(30, 77, 2, 3, 4, 8)},
-        {"red", reduction(1003, 4, 4, 32)},
+        {"red", reduction(503, 4, 4, 16)},
         {"rows with ragged column tiles", scale_rows(8, 50, 2, 4, 16)},
     };
 }

@@ -1,0 +1,796 @@
+// The DPU core model. Instructions take effect when they issue (as in uPIMulator); time comes from the
+// revolver (a tasklet issues at most every `revolver_cycles`, one issue per cycle, round robin), the
+// register-file bank stall, the DMA engine, and the pipeline depth, which delays only a woken tasklet.
+// Idle stretches are skipped in one step, never ticked.
+#include "atim/sim/dpu.h"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "atim/support/error.h"
+
+namespace atim::sim {
+namespace {
+
+constexpr int kMaxTasklets = 24;
+constexpr uint32_t kMramPageBytes = 64 * 1024;  // MRAM is allocated lazily in pages of this size
+constexpr uint32_t kEvenRegisters = 0x555555;   // r0, r2, .., r22
+constexpr uint32_t kOddRegisters = 0xaaaaaa;    // r1, r3, .., r23
+
+struct Tasklet {
+    std::array<uint32_t, reg::kFileSize> r{};
+    uint32_t pc = 0;
+    bool zero_flag = false;
+    bool carry_flag = false;
+    bool sleeping = true;   ///< stopped or never booted: `boot`/`resume` can wake it
+    int64_t ready_at = 0;   ///< earliest cycle of its next issue
+    int64_t dma_until = 0;  ///< its DMA completes at this cycle
+    uint32_t last_write_mask = 0;
+    int64_t instructions = 0;
+};
+
+/// What a computing instruction produced, for its condition and flags.
+struct Outcome {
+    uint32_t result;
+    uint32_t source;  ///< first operand, for the source conditions (sz, spl, ...)
+    bool carry;
+    bool overflow;
+};
+
+bool condition_holds(Condition cond, const Outcome &o, bool previous_zero) {
+    bool zero = o.result == 0;
+    bool negative = static_cast<int32_t>(o.result) < 0;
+    switch (cond) {
+        case Condition::None:
+            return false;
+        case Condition::True:
+            return true;
+        case Condition::False:
+            return false;
+        case Condition::Z:
+            return zero;
+        case Condition::Nz:
+            return !zero;
+        case Condition::Xz:
+            return zero && previous_zero;
+        case Condition::Xnz:
+            return !(zero && previous_zero);
+        case Condition::Pl:
+            return !negative;
+        case Condition::Mi:
+            return negative;
+        case Condition::Sz:
+            return o.source == 0;
+        case Condition::Snz:
+            return o.source != 0;
+        case Condition::Spl:
+            return static_cast<int32_t>(o.source) >= 0;
+        case Condition::Smi:
+            return static_cast<int32_t>(o.source) < 0;
+        case Condition::Even:
+            return (o.result & 1) == 0;
+        case Condition::Odd:
+            return (o.result & 1) != 0;
+        case Condition::C:
+            return o.carry;
+        case Condition::Nc:
+            return !o.carry;
+        case Condition::Ov:
+            return o.overflow;
+        case Condition::Nov:
+            return !o.overflow;
+        // Subtraction a - b sets carry when there is no borrow (a >= b unsigned), as ARM does.
+        case Condition::Ltu:
+            return !o.carry;
+        case Condition::Geu:
+            return o.carry;
+        case Condition::Leu:
+            return !o.carry || zero;
+        case Condition::Gtu:
+            return o.carry && !zero;
+        case Condition::Lts:
+            return negative != o.overflow;
+        case Condition::Ges:
+            return negative == o.overflow;
+        case Condition::Les:
+            return zero || negative != o.overflow;
+        case Condition::Gts:
+            return !zero && negative == o.overflow;
+        case Condition::Small:
+            return o.carry;  // Mul8 puts "both operands fit in 8 bits" in carry
+        case Condition::Large:
+            return !o.carry;
+        case Condition::Max:
+            return o.result == 32;
+        case Condition::Nmax:
+            return o.result != 32;
+    }
+    return false;
+}
+
+Outcome add_outcome(uint32_t a, uint32_t b, uint32_t carry_in) {
+    uint64_t wide = uint64_t{a} + b + carry_in;
+    uint32_t result = static_cast<uint32_t>(wide);
+    bool overflow = ((~(a ^ b)) & (a ^ result)) >> 31;
+    return {result, a, (wide >> 32) != 0, overflow};
+}
+
+// a - b - borrow computed as a + ~b + carry: carry out means "no borrow".
+Outcome sub_outcome(uint32_t a, uint32_t b, uint32_t carry_in) {
+    Outcome o = add_outcome(a, ~b, carry_in);
+    o.overflow = (((a ^ b) & (a ^ o.result)) >> 31) != 0;
+    return o;
+}
+
+uint32_t shift_left(uint32_t a, uint32_t amount) { return amount >= 32 ? 0 : a << amount; }
+uint32_t shift_right(uint32_t a, uint32_t amount) { return amount >= 32 ? 0 : a >> amount; }
+
+int64_t dma_latency(double alpha, double beta, uint32_t bytes) {
+    return static_cast<int64_t>(std::ceil(alpha + beta * bytes));
+}
+
+}  // namespace
+
+struct Dpu::State {
+    std::shared_ptr<const Program> program;
+    const Instruction *code = nullptr;
+    uint32_t code_size = 0;
+    target::DpuTiming timing;
+    int64_t wram_bytes = 0;
+    int64_t mram_bytes = 0;
+    int tasklet_count = 0;
+    DpuOptions options;
+
+    std::vector<uint8_t> wram;
+    std::vector<std::unique_ptr<uint8_t[]>> mram_pages;
+    std::array<Tasklet, kMaxTasklets> tasklets;
+    std::array<uint64_t, 4> atomic_bits{};
+
+    int64_t cycle = 0;
+    int64_t dma_engine_free = 0;
+    uint32_t active_mask = 0;  ///< tasklets that will issue again (runnable or waiting for DMA)
+    DpuStats stats;
+
+    // --- faults ---
+    [[noreturn]] void fault(int tasklet, const std::string &what) const {
+        uint32_t pc = tasklets[tasklet].pc;
+        throw SimError(
+            fmt::format("DPU fault: tasklet {} at pc {} ({}): {}", tasklet, pc, program->where(pc), what));
+    }
+
+    // --- memory ---
+    uint32_t wram_address(int tasklet, uint32_t address, uint32_t bytes, const char *access) const {
+        if (uint64_t{address} + bytes > static_cast<uint64_t>(wram_bytes))
+            fault(tasklet, fmt::format("WRAM {} of {} B at address 0x{:x} is out of bounds (WRAM is {} B)",
+                                       access, bytes, address, wram_bytes));
+        if (address % bytes != 0)
+            fault(tasklet,
+                  fmt::format("WRAM {} of {} B at address 0x{:x} is misaligned", access, bytes, address));
+        return address;
+    }
+
+    template <typename T>
+    T load(int tasklet, uint32_t address) const {
+        T value;
+        std::memcpy(&value, &wram[wram_address(tasklet, address, sizeof(T), "load")], sizeof(T));
+        return value;
+    }
+
+    template <typename T>
+    void store(int tasklet, uint32_t address, T value) {
+        std::memcpy(&wram[wram_address(tasklet, address, sizeof(T), "store")], &value, sizeof(T));
+    }
+
+    uint8_t *mram_page(uint64_t page) {
+        auto &slot = mram_pages[page];
+        if (!slot) {
+            slot = std::make_unique<uint8_t[]>(kMramPageBytes);
+            std::memset(slot.get(), 0, kMramPageBytes);
+        }
+        return slot.get();
+    }
+
+    void mram_copy_in(uint64_t offset, const uint8_t *from, uint64_t bytes) {
+        while (bytes > 0) {
+            uint64_t page = offset / kMramPageBytes, within = offset % kMramPageBytes;
+            uint64_t chunk = std::min<uint64_t>(bytes, kMramPageBytes - within);
+            std::memcpy(mram_page(page) + within, from, chunk);
+            offset += chunk;
+            from += chunk;
+            bytes -= chunk;
+        }
+    }
+
+    void mram_copy_out(uint64_t offset, uint8_t *to, uint64_t bytes) const {
+        while (bytes > 0) {
+            uint64_t page = offset / kMramPageBytes, within = offset % kMramPageBytes;
+            uint64_t chunk = std::min<uint64_t>(bytes, kMramPageBytes - within);
+            if (mram_pages[page]) {
+                std::memcpy(to, mram_pages[page].get() + within, chunk);
+            } else {
+                std::memset(to, 0, chunk);
+            }
+            offset += chunk;
+            to += chunk;
+            bytes -= chunk;
+        }
+    }
+
+    // --- launch ---
+    void reset_tasklets() {
+        active_mask = 0;
+        for (int i = 0; i < tasklet_count; ++i) {
+            Tasklet &t = tasklets[i];
+            t = Tasklet{};
+            t.r[reg::kOne] = 1;
+            t.r[reg::kLneg] = 0xffffffffu;
+            t.r[reg::kMneg] = 0x80000000u;
+            t.r[reg::kId] = static_cast<uint32_t>(i);
+            t.r[reg::kId2] = static_cast<uint32_t>(2 * i);
+            t.r[reg::kId4] = static_cast<uint32_t>(4 * i);
+            t.r[reg::kId8] = static_cast<uint32_t>(8 * i);
+            t.pc = program->entry_pc;
+            bool starts = !program->has_bootstrap || i == 0;
+            t.sleeping = !starts;
+            if (starts) active_mask |= 1u << i;
+        }
+        atomic_bits = {};
+        cycle = 0;
+        dma_engine_free = 0;
+        stats = DpuStats{};
+        stats.tasklet_instructions.assign(tasklet_count, 0);
+        if (const Symbol *count = program->find_symbol("__sys_nr_tasklets"))
+            std::memcpy(&wram[count->address], &tasklet_count, 4);
+    }
+
+    DpuStats run();
+    void execute(int id, Tasklet &t, const Instruction &ins);
+    void finish_compute(Tasklet &t, const Instruction &ins, const Outcome &o, bool sets_carry);
+    void transfer(int id, Tasklet &t, const Instruction &ins);
+    bool wake(int target_id, bool restart);
+};
+
+void Dpu::State::finish_compute(Tasklet &t, const Instruction &ins, const Outcome &o, bool sets_carry) {
+    bool taken = ins.cond != Condition::None && condition_holds(ins.cond, o, t.zero_flag);
+    uint32_t *r = t.r.data();
+    switch (ins.write) {
+        case WriteMode::Single:
+            r[ins.rc] = o.result;
+            break;
+        case WriteMode::SetCondition:
+            r[ins.rc] = taken ? 1 : 0;
+            break;
+        case WriteMode::PairSigned:
+            r[ins.rc] = static_cast<uint32_t>(static_cast<int32_t>(o.result) >> 31);
+            r[ins.rc + 1] = o.result;
+            break;
+        case WriteMode::PairUnsigned:
+            r[ins.rc] = 0;
+            r[ins.rc + 1] = o.result;
+            break;
+    }
+    t.zero_flag = o.result == 0;
+    if (sets_carry) t.carry_flag = o.carry;
+    t.pc = (taken && ins.target != kNoTarget) ? static_cast<uint32_t>(ins.target) : t.pc + 1;
+}
+
+// A booted tasklet restarts at the entry; a resumed one continues after its `stop`. Either becomes issuable
+// only when the waking instruction has left the pipeline.
+bool Dpu::State::wake(int target_id, bool restart) {
+    if (target_id < 0 || target_id >= tasklet_count) return false;
+    Tasklet &target = tasklets[target_id];
+    if (!target.sleeping) return false;
+    target.sleeping = false;
+    if (restart) target.pc = program->entry_pc;
+    target.ready_at = std::max(target.ready_at, cycle + timing.pipeline_stages);
+    active_mask |= 1u << target_id;
+    return true;
+}
+
+void Dpu::State::transfer(int id, Tasklet &t, const Instruction &ins) {
+    uint32_t wram_register = t.r[ins.ra];
+    uint32_t mram_register = t.r[ins.rb];
+    uint32_t bytes = (1 + ((static_cast<uint32_t>(ins.imm) + (wram_register >> 24)) & 0xff)) * 8;
+    uint32_t wram_address = wram_register & 0xffffff;
+    uint64_t mram_offset = mram_register >= kMramBase ? mram_register - kMramBase : mram_register;
+    bool read = ins.op == Opcode::Ldma;
+    const char *name = read ? "ldma" : "sdma";
+    if (wram_address % 8 != 0 || mram_register % 8 != 0)
+        fault(id, fmt::format(
+                      "misaligned DMA: {} of {} B between WRAM 0x{:x} and MRAM 0x{:x}; both addresses must "
+                      "be multiples of 8",
+                      name, bytes, wram_address, mram_register));
+    if (uint64_t{wram_address} + bytes > static_cast<uint64_t>(wram_bytes))
+        fault(id, fmt::format("{} of {} B at WRAM 0x{:x} runs past the {} B of WRAM", name, bytes,
+                              wram_address, wram_bytes));
+    if (mram_offset + bytes > static_cast<uint64_t>(mram_bytes))
+        fault(id, fmt::format("{} of {} B at MRAM 0x{:x} runs past the {} B of MRAM", name, bytes,
+                              mram_register, mram_bytes));
+    if (read) {
+        mram_copy_out(mram_offset, &wram[wram_address], bytes);
+        stats.dma_read_bytes += bytes;
+    } else {
+        mram_copy_in(mram_offset, &wram[wram_address], bytes);
+        stats.dma_write_bytes += bytes;
+    }
+    stats.dma_transfers += 1;
+    // One engine per DPU serves requests in FIFO order [upmem-hardware.md §3.2]. PrIM's alpha was measured
+    // from the program's side, so it already covers the trip through the pipeline.
+    double alpha = read ? timing.dma_read_alpha : timing.dma_write_alpha;
+    int64_t latency = dma_latency(alpha, timing.dma_beta, bytes);
+    int64_t start = std::max(cycle, dma_engine_free);
+    int64_t done = start + latency;
+    dma_engine_free =
+        options.dma_model == DmaModel::Serialized ? done : start + dma_latency(0, timing.dma_beta, bytes);
+    t.dma_until = done;
+    t.ready_at = std::max(t.ready_at, done);
+    t.pc += 1;
+}
+
+void Dpu::State::execute(int id, Tasklet &t, const Instruction &ins) {
+    uint32_t *r = t.r.data();
+    const uint32_t a = ins.ra == reg::kNone ? static_cast<uint32_t>(ins.imm) : r[ins.ra];
+    const uint32_t b = ins.rb == reg::kNone ? static_cast<uint32_t>(ins.imm) : r[ins.rb];
+    switch (ins.op) {
+        case Opcode::Add:
+            finish_compute(t, ins, add_outcome(a, b, 0), true);
+            return;
+        case Opcode::Addc:
+            finish_compute(t, ins, add_outcome(a, b, t.carry_flag), true);
+            return;
+        case Opcode::Sub:
+            finish_compute(t, ins, sub_outcome(a, b, 1), true);
+            return;
+        case Opcode::Subc:
+            finish_compute(t, ins, sub_outcome(a, b, t.carry_flag), true);
+            return;
+        case Opcode::Rsub:
+            finish_compute(t, ins, sub_outcome(b, a, 1), true);
+            return;
+        case Opcode::Rsubc:
+            finish_compute(t, ins, sub_outcome(b, a, t.carry_flag), true);
+            return;
+        case Opcode::And:
+            finish_compute(t, ins, {a & b, a, false, false}, false);
+            return;
+        case Opcode::Or:
+            finish_compute(t, ins, {a | b, a, false, false}, false);
+            return;
+        case Opcode::Xor:
+            finish_compute(t, ins, {a ^ b, a, false, false}, false);
+            return;
+        case Opcode::Andn:
+            finish_compute(t, ins, {~a & b, a, false, false}, false);
+            return;
+        case Opcode::Orn:
+            finish_compute(t, ins, {~a | b, a, false, false}, false);
+            return;
+        case Opcode::Nand:
+            finish_compute(t, ins, {~(a & b), a, false, false}, false);
+            return;
+        case Opcode::Nor:
+            finish_compute(t, ins, {~(a | b), a, false, false}, false);
+            return;
+        case Opcode::Nxor:
+            finish_compute(t, ins, {~(a ^ b), a, false, false}, false);
+            return;
+        case Opcode::Lsl:
+            finish_compute(t, ins, {shift_left(a, b & 63), a, false, false}, false);
+            return;
+        case Opcode::Lsr:
+            finish_compute(t, ins, {shift_right(a, b & 63), a, false, false}, false);
+            return;
+        case Opcode::Asr: {
+            uint32_t amount = std::min<uint32_t>(b & 63, 31);
+            finish_compute(
+                t, ins, {static_cast<uint32_t>(static_cast<int32_t>(a) >> amount), a, false, false}, false);
+            return;
+        }
+        case Opcode::Rol:
+            finish_compute(t, ins, {std::rotl(a, static_cast<int>(b & 31)), a, false, false}, false);
+            return;
+        case Opcode::Ror:
+            finish_compute(t, ins, {std::rotr(a, static_cast<int>(b & 31)), a, false, false}, false);
+            return;
+        case Opcode::Lsl1: {
+            uint32_t amount = b & 63;
+            uint32_t ones = amount >= 32 ? 0xffffffffu : (1u << amount) - 1;
+            finish_compute(t, ins, {shift_left(a, amount) | ones, a, false, false}, false);
+            return;
+        }
+        case Opcode::Lsr1: {
+            uint32_t amount = b & 63;
+            uint32_t ones = amount >= 32 ? 0xffffffffu : ~(0xffffffffu >> amount);
+            finish_compute(t, ins, {shift_right(a, amount) | ones, a, false, false}, false);
+            return;
+        }
+        case Opcode::LslAdd:
+            finish_compute(t, ins, add_outcome(a, r[ins.rb] << ins.imm, 0), true);
+            return;
+        case Opcode::LslSub:
+            finish_compute(t, ins, sub_outcome(a, r[ins.rb] << ins.imm, 1), true);
+            return;
+        case Opcode::LsrAdd:
+            finish_compute(t, ins, add_outcome(a, r[ins.rb] >> ins.imm, 0), true);
+            return;
+        case Opcode::RolAdd:
+            finish_compute(t, ins, add_outcome(a, std::rotl(r[ins.rb], ins.imm), 0), true);
+            return;
+        case Opcode::Mul8: {
+            int selector = ins.imm2;
+            uint32_t a_byte = (selector & 2) ? (a >> 8) & 0xff : a & 0xff;
+            uint32_t b_byte = (selector & 8) ? (b >> 8) & 0xff : b & 0xff;
+            int32_t x = (selector & 1) ? static_cast<int8_t>(a_byte) : static_cast<int32_t>(a_byte);
+            int32_t y = (selector & 4) ? static_cast<int8_t>(b_byte) : static_cast<int32_t>(b_byte);
+            bool small = a < 256 && b < 256;
+            finish_compute(t, ins, {static_cast<uint32_t>(x * y), a, small, false}, false);
+            return;
+        }
+        case Opcode::Move:
+            finish_compute(t, ins, {a, a, false, false}, false);
+            return;
+        case Opcode::Extsb:
+            finish_compute(t, ins, {static_cast<uint32_t>(static_cast<int8_t>(a)), a, false, false}, false);
+            return;
+        case Opcode::Extsh:
+            finish_compute(t, ins, {static_cast<uint32_t>(static_cast<int16_t>(a)), a, false, false}, false);
+            return;
+        case Opcode::Extub:
+            finish_compute(t, ins, {a & 0xff, a, false, false}, false);
+            return;
+        case Opcode::Extuh:
+            finish_compute(t, ins, {a & 0xffff, a, false, false}, false);
+            return;
+        case Opcode::Cao:
+            finish_compute(t, ins, {static_cast<uint32_t>(std::popcount(a)), a, false, false}, false);
+            return;
+        case Opcode::Clz:
+            finish_compute(t, ins, {static_cast<uint32_t>(std::countl_zero(a)), a, false, false}, false);
+            return;
+        case Opcode::Clo:
+            finish_compute(t, ins, {static_cast<uint32_t>(std::countl_one(a)), a, false, false}, false);
+            return;
+        case Opcode::Cls: {
+            int count = static_cast<int32_t>(a) < 0 ? std::countl_one(a) : std::countl_zero(a);
+            finish_compute(t, ins, {static_cast<uint32_t>(count), a, false, false}, false);
+            return;
+        }
+        case Opcode::Movd:
+        case Opcode::Swapd: {
+            uint32_t high = r[ins.ra], low = r[ins.ra + 1];
+            if (ins.op == Opcode::Swapd) std::swap(high, low);
+            r[ins.rc] = high;
+            r[ins.rc + 1] = low;
+            bool taken = ins.cond != Condition::None &&
+                         condition_holds(ins.cond, {low, high, false, false}, t.zero_flag);
+            t.pc = (taken && ins.target != kNoTarget) ? static_cast<uint32_t>(ins.target) : t.pc + 1;
+            return;
+        }
+        case Opcode::Lbs:
+            finish_compute(t, ins, {static_cast<uint32_t>(load<int8_t>(id, a + ins.imm)), a, false, false},
+                           false);
+            return;
+        case Opcode::Lbu:
+            finish_compute(t, ins, {load<uint8_t>(id, a + ins.imm), a, false, false}, false);
+            return;
+        case Opcode::Lhs:
+            finish_compute(t, ins, {static_cast<uint32_t>(load<int16_t>(id, a + ins.imm)), a, false, false},
+                           false);
+            return;
+        case Opcode::Lhu:
+            finish_compute(t, ins, {load<uint16_t>(id, a + ins.imm), a, false, false}, false);
+            return;
+        case Opcode::Lw:
+            finish_compute(t, ins, {load<uint32_t>(id, a + ins.imm), a, false, false}, false);
+            return;
+        case Opcode::Ld: {
+            uint64_t value = load<uint64_t>(id, a + ins.imm);
+            r[ins.rc] = static_cast<uint32_t>(value >> 32);
+            r[ins.rc + 1] = static_cast<uint32_t>(value);
+            t.pc += 1;
+            return;
+        }
+        case Opcode::Sb:
+        case Opcode::Sh:
+        case Opcode::Sw: {
+            uint32_t value = ins.rb == reg::kNone ? static_cast<uint32_t>(ins.imm2) : r[ins.rb];
+            uint32_t address = a + ins.imm;
+            if (ins.op == Opcode::Sb)
+                store<uint8_t>(id, address, static_cast<uint8_t>(value));
+            else if (ins.op == Opcode::Sh)
+                store<uint16_t>(id, address, static_cast<uint16_t>(value));
+            else
+                store<uint32_t>(id, address, value);
+            t.pc += 1;
+            return;
+        }
+        case Opcode::Sd: {
+            uint64_t value = ins.rb == reg::kNone ? static_cast<uint64_t>(static_cast<int64_t>(ins.imm2))
+                                                  : (uint64_t{r[ins.rb]} << 32) | r[ins.rb + 1];
+            store<uint64_t>(id, a + ins.imm, value);
+            t.pc += 1;
+            return;
+        }
+        case Opcode::Ldma:
+        case Opcode::Sdma:
+            transfer(id, t, ins);
+            return;
+        case Opcode::MulStep: {
+            // Even half: the multiplier, consumed one bit per step; odd half: the accumulated product.
+            uint32_t multiplier = r[ins.rb], product = r[ins.rb + 1];
+            if (multiplier & 1) product += r[ins.ra] << ins.imm;
+            multiplier >>= 1;
+            r[ins.rc] = multiplier;
+            r[ins.rc + 1] = product;
+            Outcome o{multiplier, r[ins.ra], false, false};
+            bool taken = ins.cond != Condition::None && condition_holds(ins.cond, o, t.zero_flag);
+            t.zero_flag = multiplier == 0;
+            t.pc = (taken && ins.target != kNoTarget) ? static_cast<uint32_t>(ins.target) : t.pc + 1;
+            return;
+        }
+        case Opcode::DivStep: {
+            // Even half: the quotient, one bit per step; odd half: the remainder being reduced.
+            uint32_t quotient = r[ins.rb], remainder = r[ins.rb + 1];
+            uint64_t divisor = uint64_t{r[ins.ra]} << ins.imm;
+            if (remainder >= divisor) {
+                remainder -= static_cast<uint32_t>(divisor);
+                quotient = (quotient << 1) | 1;
+            } else {
+                quotient <<= 1;
+            }
+            r[ins.rc] = quotient;
+            r[ins.rc + 1] = remainder;
+            Outcome o{remainder, r[ins.ra], false, false};
+            bool taken = ins.cond != Condition::None && condition_holds(ins.cond, o, t.zero_flag);
+            t.pc = (taken && ins.target != kNoTarget) ? static_cast<uint32_t>(ins.target) : t.pc + 1;
+            return;
+        }
+        case Opcode::Jump:
+        case Opcode::Call: {
+            uint32_t destination = r[ins.ra] + static_cast<uint32_t>(ins.imm);
+            if (destination >= code_size)
+                fault(id, fmt::format("jump outside IRAM: target {} but the program has {} instructions",
+                                      destination, code_size));
+            if (ins.op == Opcode::Call) r[ins.rc] = t.pc + 1;
+            t.pc = destination;
+            return;
+        }
+        case Opcode::Stop:
+            t.sleeping = true;
+            active_mask &= ~(1u << id);
+            t.pc = ins.target != kNoTarget ? static_cast<uint32_t>(ins.target) : t.pc + 1;
+            return;
+        case Opcode::Boot:
+        case Opcode::Resume: {
+            bool woke =
+                wake(static_cast<int>((a + static_cast<uint32_t>(ins.imm)) & 0xff), ins.op == Opcode::Boot);
+            Outcome o{woke ? 0u : 1u, a, false, false};
+            bool taken = ins.cond != Condition::None && condition_holds(ins.cond, o, t.zero_flag);
+            t.pc = (taken && ins.target != kNoTarget) ? static_cast<uint32_t>(ins.target) : t.pc + 1;
+            return;
+        }
+        case Opcode::Acquire:
+        case Opcode::Release: {
+            uint32_t bit = (a + static_cast<uint32_t>(ins.imm)) & 0xff;
+            uint64_t mask = uint64_t{1} << (bit % 64);
+            bool held = (atomic_bits[bit / 64] & mask) != 0;
+            bool succeeded;
+            if (ins.op == Opcode::Acquire) {
+                succeeded = !held;
+                atomic_bits[bit / 64] |= mask;
+            } else {
+                succeeded = held;
+                atomic_bits[bit / 64] &= ~mask;
+            }
+            Outcome o{succeeded ? 0u : 1u, a, false, false};
+            bool taken = ins.cond != Condition::None && condition_holds(ins.cond, o, t.zero_flag);
+            t.pc = (taken && ins.target != kNoTarget) ? static_cast<uint32_t>(ins.target) : t.pc + 1;
+            return;
+        }
+        case Opcode::Fault: {
+            const char *meaning = ins.imm == 1   ? " (mem_alloc: WRAM heap exhausted)"
+                                  : ins.imm == 2 ? " (division by zero)"
+                                                 : "";
+            fault(id, fmt::format("fault instruction, code {}{}", ins.imm, meaning));
+        }
+        case Opcode::Nop:
+            t.pc += 1;
+            return;
+        case Opcode::Time: {
+            // `time` reads bits 4..35 of the cycle counter [upmem-hardware.md §1, SDK25 isa.py].
+            uint32_t now = static_cast<uint32_t>(cycle >> 4);
+            finish_compute(t, ins, {now, now, false, false}, false);
+            return;
+        }
+    }
+    ATIM_CHECK(false, "unhandled opcode {}", static_cast<int>(ins.op));
+}
+
+DpuStats Dpu::State::run() {
+    reset_tasklets();
+    const int count = tasklet_count;
+    const int64_t revolver = timing.revolver_cycles;
+    const bool bank_stall = timing.register_bank_stall;
+    const int64_t limit = options.max_cycles;
+    int next_first = 0;  // round robin: the scan starts after the last tasklet that issued
+    int last_issuer = 0;
+    while (active_mask != 0) {
+        int chosen = -1;
+        int64_t next_ready = std::numeric_limits<int64_t>::max();
+        bool someone_waits_for_revolver = false;
+        for (int k = 0; k < count; ++k) {
+            int i = next_first + k;
+            if (i >= count) i -= count;
+            if (!((active_mask >> i) & 1)) continue;
+            const Tasklet &t = tasklets[i];
+            if (t.ready_at <= cycle) {
+                chosen = i;
+                break;
+            }
+            next_ready = std::min(next_ready, t.ready_at);
+            if (t.dma_until <= cycle) someone_waits_for_revolver = true;
+        }
+        if (chosen < 0) {
+            // Nobody can issue before next_ready: skip the idle stretch in one step.
+            int64_t idle = next_ready - cycle;
+            (someone_waits_for_revolver ? stats.revolver_wait_cycles : stats.dma_wait_cycles) += idle;
+            cycle = next_ready;
+            if (cycle > limit)
+                fault(last_issuer, fmt::format("the DPU did not stop within {} cycles", limit));
+            continue;
+        }
+        Tasklet &t = tasklets[chosen];
+        if (t.pc >= code_size)
+            fault(chosen, fmt::format("pc {} is outside IRAM ({} instructions)", t.pc, code_size));
+        const Instruction &ins = code[t.pc];
+        // Register-file bank rule (uPIMulator): operands read now plus registers the tasklet's previous
+        // instruction writes share two ports per bank; each extra pair of one bank costs a cycle.
+        int64_t stall = 0;
+        if (bank_stall) {
+            uint32_t used = ins.read_mask | t.last_write_mask;
+            stall = std::popcount(used & kEvenRegisters) / 2 + std::popcount(used & kOddRegisters) / 2;
+        }
+        t.last_write_mask = ins.write_mask;
+        t.ready_at = cycle + revolver;
+        t.instructions += 1;
+        execute(chosen, t, ins);
+        stats.issue_cycles += 1;
+        stats.rf_stall_cycles += stall;
+        cycle += 1 + stall;
+        if (cycle > limit) fault(chosen, fmt::format("the DPU did not stop within {} cycles", limit));
+        last_issuer = chosen;
+        next_first = chosen + 1 == count ? 0 : chosen + 1;
+    }
+    stats.cycles = cycle;
+    for (int i = 0; i < count; ++i) {
+        stats.tasklet_instructions[i] = tasklets[i].instructions;
+        stats.instructions += tasklets[i].instructions;
+    }
+    return stats;
+}
+
+Dpu::Dpu(std::shared_ptr<const Program> program, const target::UpmemMachine &machine, int tasklets,
+         DpuOptions options)
+    : state_(std::make_unique<State>()) {
+    ATIM_CHECK(program != nullptr, "Dpu needs a program");
+    if (tasklets < 1 || tasklets > std::min(machine.max_tasklets, kMaxTasklets))
+        user_error("cannot run {} tasklets; a DPU of machine '{}' runs 1..{}", tasklets, machine.name,
+                   std::min(machine.max_tasklets, kMaxTasklets));
+    if (program->has_bootstrap && tasklets > program->linked_tasklets)
+        user_error(
+            "the program reserves stacks for {} tasklets but {} were asked for; assemble it with "
+            "AssembleOptions::tasklets >= {}",
+            program->linked_tasklets, tasklets, tasklets);
+    if (static_cast<int64_t>(program->instructions.size()) > machine.iram_instructions)
+        user_error("the program has {} instructions but IRAM of machine '{}' holds {}",
+                   program->instructions.size(), machine.name, machine.iram_instructions);
+    if (static_cast<int64_t>(program->wram_image.size()) > machine.wram_bytes)
+        user_error("the program needs {} B of WRAM but machine '{}' has {}", program->wram_image.size(),
+                   machine.name, machine.wram_bytes);
+    if (static_cast<int64_t>(program->mram_image.size()) > machine.mram_bytes)
+        user_error("the program needs {} B of MRAM but machine '{}' has {}", program->mram_image.size(),
+                   machine.name, machine.mram_bytes);
+    State &s = *state_;
+    s.program = std::move(program);
+    s.code = s.program->instructions.data();
+    s.code_size = static_cast<uint32_t>(s.program->instructions.size());
+    s.timing = machine.dpu;
+    s.wram_bytes = machine.wram_bytes;
+    s.mram_bytes = machine.mram_bytes;
+    s.tasklet_count = tasklets;
+    s.options = options;
+    s.wram.assign(static_cast<size_t>(machine.wram_bytes), 0);
+    std::copy(s.program->wram_image.begin(), s.program->wram_image.end(), s.wram.begin());
+    s.mram_pages.resize(static_cast<size_t>((machine.mram_bytes + kMramPageBytes - 1) / kMramPageBytes));
+    if (!s.program->mram_image.empty())
+        s.mram_copy_in(0, s.program->mram_image.data(), s.program->mram_image.size());
+}
+
+Dpu::~Dpu() = default;
+Dpu::Dpu(Dpu &&) noexcept = default;
+Dpu &Dpu::operator=(Dpu &&) noexcept = default;
+
+namespace {
+
+/// Checks a host access to a named object and returns its offset in its memory (WRAM address / MRAM offset).
+uint64_t symbol_offset(const Program &program, const std::string &name, uint64_t offset, uint64_t bytes) {
+    const Symbol &symbol = program.symbol(name);
+    if (symbol.space == MemorySpace::Iram)
+        user_error("'{}' is code in IRAM, not a WRAM or MRAM object the host can access", name);
+    if (offset + bytes > symbol.size)
+        user_error("access of {} B at offset {} runs past the {} B of '{}'", bytes, offset, symbol.size,
+                   name);
+    return (symbol.space == MemorySpace::Mram ? symbol.address - kMramBase : symbol.address) + offset;
+}
+
+}  // namespace
+
+void Dpu::write_symbol(const std::string &name, uint32_t offset, std::span<const uint8_t> bytes) {
+    uint64_t at = symbol_offset(*state_->program, name, offset, bytes.size());
+    if (state_->program->symbol(name).space == MemorySpace::Mram) {
+        write_mram(at, bytes);
+    } else {
+        write_wram(static_cast<uint32_t>(at), bytes);
+    }
+}
+
+void Dpu::read_symbol(const std::string &name, uint32_t offset, std::span<uint8_t> bytes) const {
+    uint64_t at = symbol_offset(*state_->program, name, offset, bytes.size());
+    if (state_->program->symbol(name).space == MemorySpace::Mram) {
+        read_mram(at, bytes);
+    } else {
+        read_wram(static_cast<uint32_t>(at), bytes);
+    }
+}
+
+std::vector<uint8_t> Dpu::read_symbol(const std::string &name) const {
+    std::vector<uint8_t> bytes(state_->program->symbol(name).size);
+    read_symbol(name, 0, bytes);
+    return bytes;
+}
+
+void Dpu::write_wram(uint32_t address, std::span<const uint8_t> bytes) {
+    if (uint64_t{address} + bytes.size() > static_cast<uint64_t>(state_->wram_bytes))
+        user_error("host write of {} B at WRAM 0x{:x} runs past the {} B of WRAM", bytes.size(), address,
+                   state_->wram_bytes);
+    std::copy(bytes.begin(), bytes.end(), state_->wram.begin() + address);
+}
+
+void Dpu::read_wram(uint32_t address, std::span<uint8_t> bytes) const {
+    if (uint64_t{address} + bytes.size() > static_cast<uint64_t>(state_->wram_bytes))
+        user_error("host read of {} B at WRAM 0x{:x} runs past the {} B of WRAM", bytes.size(), address,
+                   state_->wram_bytes);
+    std::copy_n(state_->wram.begin() + address, bytes.size(), bytes.begin());
+}
+
+void Dpu::write_mram(uint64_t offset, std::span<const uint8_t> bytes) {
+    if (offset + bytes.size() > static_cast<uint64_t>(state_->mram_bytes))
+        user_error("host write of {} B at MRAM offset {} runs past the {} B of MRAM", bytes.size(), offset,
+                   state_->mram_bytes);
+    state_->mram_copy_in(offset, bytes.data(), bytes.size());
+}
+
+void Dpu::read_mram(uint64_t offset, std::span<uint8_t> bytes) const {
+    if (offset + bytes.size() > static_cast<uint64_t>(state_->mram_bytes))
+        user_error("host read of {} B at MRAM offset {} runs past the {} B of MRAM", bytes.size(), offset,
+                   state_->mram_bytes);
+    state_->mram_copy_out(offset, bytes.data(), bytes.size());
+}
+
+DpuStats Dpu::run() { return state_->run(); }
+
+uint32_t Dpu::register_value(int tasklet, int index) const {
+    ATIM_CHECK(tasklet >= 0 && tasklet < state_->tasklet_count && index >= 0 && index < reg::kFileSize,
+               "register {} of tasklet {}", index, tasklet);
+    return state_->tasklets[tasklet].r[index];
+}
+
+bool Dpu::zero_flag(int tasklet) const { return state_->tasklets.at(tasklet).zero_flag; }
+bool Dpu::carry_flag(int tasklet) const { return state_->tasklets.at(tasklet).carry_flag; }
+int Dpu::tasklets() const { return state_->tasklet_count; }
+const Program &Dpu::program() const { return *state_->program; }
+
+}  // namespace atim::sim
