@@ -23,7 +23,8 @@ main:
     move r8, r23
     lw r0, zero, args
     lw r1, zero, args+4
-    call r23, )" + routine + R"(
+    call r23, )" +
+           routine + R"(
     sw zero, result, r0
     jump r8
 )";
@@ -43,9 +44,19 @@ BinaryRun run_binary(const std::string &routine, uint32_t a, uint32_t b) {
 }
 
 TEST(Runtime, MulsiResultsOnEdgeValues) {
-    const std::vector<std::pair<uint32_t, uint32_t>> cases = {
-        {0, 0}, {1, 0}, {0, 7}, {1, 1}, {7, 6}, {49, 49}, {0xffffffff, 1}, {0xffffffff, 0xffffffff},
-        {0x80000000, 2}, {0x80000000, 0xffffffff}, {123456789, 987654321}, {65535, 65537}, {3, 0x7fffffff}};
+    const std::vector<std::pair<uint32_t, uint32_t>> cases = {{0, 0},
+                                                              {1, 0},
+                                                              {0, 7},
+                                                              {1, 1},
+                                                              {7, 6},
+                                                              {49, 49},
+                                                              {0xffffffff, 1},
+                                                              {0xffffffff, 0xffffffff},
+                                                              {0x80000000, 2},
+                                                              {0x80000000, 0xffffffff},
+                                                              {123456789, 987654321},
+                                                              {65535, 65537},
+                                                              {3, 0x7fffffff}};
     for (auto [a, b] : cases) {
         EXPECT_EQ(run_binary("__mulsi3", a, b).result, a * b) << a << " * " << b;
     }
@@ -54,16 +65,25 @@ TEST(Runtime, MulsiResultsOnEdgeValues) {
 TEST(Runtime, MulsiCostGrowsWithTheSmallerOperandsBitLength) {
     // Steps = bit-length of min(a, b) (at least one); the rest of the call is fixed.
     int64_t base = run_binary("__mulsi3", 1, 1000).instructions;  // 1 step
-    EXPECT_EQ(run_binary("__mulsi3", 1000, 1).instructions, base + 1);  // swapping the operands costs one move
-    EXPECT_EQ(run_binary("__mulsi3", 49, 1000).instructions, base + 5);            // 6 bits
+    EXPECT_EQ(run_binary("__mulsi3", 1000, 1).instructions,
+              base + 1);  // swapping the operands costs one move
+    EXPECT_EQ(run_binary("__mulsi3", 49, 1000).instructions, base + 5);                 // 6 bits
     EXPECT_EQ(run_binary("__mulsi3", 0xffffffff, 0xffffffff).instructions, base + 31);  // 32 bits
-    EXPECT_EQ(run_binary("__mulsi3", 0, 0xffffffff).instructions, base);           // zero leaves at once
+    EXPECT_EQ(run_binary("__mulsi3", 0, 0xffffffff).instructions, base);                // zero leaves at once
 }
 
 TEST(Runtime, UnsignedDivisionAndModulo) {
-    const std::vector<std::pair<uint32_t, uint32_t>> cases = {
-        {0, 1}, {1, 1}, {7, 2}, {100, 7}, {0xffffffff, 1}, {0xffffffff, 0xffffffff}, {0x80000000, 3},
-        {5, 9}, {123456789, 1000}, {0xfffffffe, 0xffffffff}, {1u << 31, 1u << 31}};
+    const std::vector<std::pair<uint32_t, uint32_t>> cases = {{0, 1},
+                                                              {1, 1},
+                                                              {7, 2},
+                                                              {100, 7},
+                                                              {0xffffffff, 1},
+                                                              {0xffffffff, 0xffffffff},
+                                                              {0x80000000, 3},
+                                                              {5, 9},
+                                                              {123456789, 1000},
+                                                              {0xfffffffe, 0xffffffff},
+                                                              {1u << 31, 1u << 31}};
     for (auto [a, b] : cases) {
         EXPECT_EQ(run_binary("__udivsi3", a, b).result, a / b) << a << " / " << b;
         EXPECT_EQ(run_binary("__umodsi3", a, b).result, a % b) << a << " % " << b;
@@ -71,9 +91,19 @@ TEST(Runtime, UnsignedDivisionAndModulo) {
 }
 
 TEST(Runtime, SignedDivisionRoundsTowardZero) {
-    const std::vector<std::pair<int32_t, int32_t>> cases = {
-        {0, 1}, {7, 2}, {-7, 2}, {7, -2}, {-7, -2}, {-1, 1}, {1, -1}, {INT_MIN, 1}, {INT_MIN, 2},
-        {INT_MAX, -1}, {INT_MIN + 1, INT_MAX}, {-100, 7}, {INT_MIN, INT_MIN}};
+    const std::vector<std::pair<int32_t, int32_t>> cases = {{0, 1},
+                                                            {7, 2},
+                                                            {-7, 2},
+                                                            {7, -2},
+                                                            {-7, -2},
+                                                            {-1, 1},
+                                                            {1, -1},
+                                                            {INT_MIN, 1},
+                                                            {INT_MIN, 2},
+                                                            {INT_MAX, -1},
+                                                            {INT_MIN + 1, INT_MAX},
+                                                            {-100, 7},
+                                                            {INT_MIN, INT_MIN}};
     for (auto [a, b] : cases) {
         auto ua = static_cast<uint32_t>(a), ub = static_cast<uint32_t>(b);
         EXPECT_EQ(static_cast<int32_t>(run_binary("__divsi3", ua, ub).result), a / b) << a << " / " << b;
@@ -88,9 +118,7 @@ TEST(Runtime, DivisionCostGrowsWithQuotientBitLength) {
     EXPECT_EQ(run_binary("__udivsi3", 0xffffffff, 1).instructions, one_step + 31);  // 32 bits
 }
 
-TEST(Runtime, DivisionByZeroFaults) {
-    EXPECT_THROW(run_binary("__udivsi3", 5, 0), SimError);
-}
+TEST(Runtime, DivisionByZeroFaults) { EXPECT_THROW(run_binary("__udivsi3", 5, 0), SimError); }
 
 TEST(Runtime, MuldiProducesTheLow64Bits) {
     const char *source = R"(
@@ -107,9 +135,14 @@ main:
     sd zero, result, d0
     jump r8
 )";
-    const std::vector<std::pair<uint64_t, uint64_t>> cases = {
-        {0, 0}, {1, 1}, {49, 37}, {0xffffffffull, 0xffffffffull}, {0xffffffffffffffffull, 3},
-        {0x123456789abcdefull, 0xfedcba987ull}, {1ull << 63, 2}, {0xffffffffffffffffull, 0xffffffffffffffffull}};
+    const std::vector<std::pair<uint64_t, uint64_t>> cases = {{0, 0},
+                                                              {1, 1},
+                                                              {49, 37},
+                                                              {0xffffffffull, 0xffffffffull},
+                                                              {0xffffffffffffffffull, 3},
+                                                              {0x123456789abcdefull, 0xfedcba987ull},
+                                                              {1ull << 63, 2},
+                                                              {0xffffffffffffffffull, 0xffffffffffffffffull}};
     for (auto [a, b] : cases) {
         Dpu dpu(build(source, true, 1), target::UpmemMachine{}, 1);
         dpu.write_symbol("args", 0, std::span(reinterpret_cast<const uint8_t *>(&a), 8));
@@ -157,8 +190,10 @@ TEST(Runtime, MutexSerializesUpdatesAndBarrierWaitsForAll) {
         DpuStats stats = dpu.run();
         uint32_t expected = 20u * static_cast<uint32_t>(tasklets * (tasklets + 1) / 2);
         EXPECT_EQ(word_at(dpu, "counter"), expected) << tasklets << " tasklets";
-        EXPECT_EQ(word_at(dpu, "after_barrier"), expected) << tasklets << " tasklets: barrier let tasklet 0 through early";
-        for (int t = 0; t < tasklets; ++t) EXPECT_GT(stats.tasklet_instructions[t], 0) << "tasklet " << t << " never ran";
+        EXPECT_EQ(word_at(dpu, "after_barrier"), expected)
+            << tasklets << " tasklets: barrier let tasklet 0 through early";
+        for (int t = 0; t < tasklets; ++t)
+            EXPECT_GT(stats.tasklet_instructions[t], 0) << "tasklet " << t << " never ran";
     }
 }
 
