@@ -132,7 +132,7 @@ std::string_view Linker::strip_comment(std::string_view line) const {
         if (c == '"' && (i == 0 || line[i - 1] != '\\')) in_string = !in_string;
         if (in_string) continue;
         if (c == ';' || (c == '/' && i + 1 < line.size() && line[i + 1] == '/')) return line.substr(0, i);
-        if (c == '#' && assembly::trim(line.substr(0, i)).empty()) return {};
+        if (c == '#') return line.substr(0, i);
     }
     return line;
 }
@@ -437,13 +437,13 @@ Program Linker::finish() {
     program.files = files_;
     place_stacks(program);
     build_symbols(program);
+    if (options_.link_bootstrap && !program.find_symbol("main"))
+        user_error("{}: no 'main' label; the bootstrap calls main (or assemble without the bootstrap)",
+                   files_.front());
     encode_instructions(program);
     apply_fixups(program);
     check_capacity(program);
     if (options_.link_bootstrap) {
-        if (!program.find_symbol("main"))
-            user_error("{}: no 'main' label; the bootstrap calls main (or assemble without the bootstrap)",
-                       files_.front());
         program.entry_pc = program.symbol("__bootstrap").address;
     } else if (const Symbol *main = program.find_symbol("main"); main && main->space == MemorySpace::Iram) {
         program.entry_pc = main->address;

@@ -1,0 +1,171 @@
+// Cycle timing of the DPU model: revolver dispatch, register-bank stalls, DMA latency and serialization.
+#include <string>
+
+#include "sim_test_util.h"
+
+namespace atim::sim {
+namespace {
+
+using testing::bare_dpu;
+
+std::string nops_then_stop(int nops) {
+    std::string source = "main:\n";
+    for (int i = 0; i < nops; ++i) source += "    nop\n";
+    return source + "    stop\n";
+}
+
+target::UpmemMachine without_bank_stall() {
+    target::UpmemMachine machine;
+    machine.dpu.register_bank_stall = false;
+    return machine;
+}
+
+TEST(Timing, RevolverSpacesOneTaskletsIssuesByElevenCycles) {
+    // 11 instructions issue at cycles 0, 11, .., 110; the run ends after the last issue.
+    Dpu dpu = bare_dpu(nops_then_stop(10), 1);
+    DpuStats stats = dpu.run();
+    EXPECT_EQ(stats.instructions, 11);
+    EXPECT_EQ(stats.cycles, 111);
+    EXPECT_EQ(stats.issue_cycles, 11);
+    EXPECT_EQ(stats.revolver_wait_cycles, 100);
+    EXPECT_EQ(stats.dma_wait_cycles, 0);
+}
+
+TEST(Timing, ElevenOrMoreTaskletsIssueEveryCycle) {
+    struct Case {
+        int tasklets;
+        int64_t cycles;
+    };
+    // 11 instructions per tasklet. Below 11 tasklets, tasklet i issues its k-th instruction at 11k + i.
+    for (auto [tasklets, cycles] : {Case{1, 111}, Case{5, 115}, Case{10, 120}, Case{11, 121}, Case{12, 132},
+                                    Case{16, 176}, Case{24, 264}}) {
+        Dpu dpu = bare_dpu(nops_then_stop(10), tasklets);
+        DpuStats stats = dpu.run();
+        EXPECT_EQ(stats.cycles, cycles) << tasklets << " tasklets";
+        EXPECT_EQ(stats.instructions, 11 * tasklets);
+        EXPECT_EQ(
+            stats.issue_cycles + stats.revolver_wait_cycles + stats.dma_wait_cycles + stats.rf_stall_cycles,
+            stats.cycles);
+        for (int t = 0; t < tasklets; ++t) EXPECT_EQ(stats.tasklet_instructions[t], 11);
+    }
+}
+
+TEST(Timing, ExactCyclesOfATinyLoop) {
+    // move + 3 loop iterations + stop = 5 instructions on one tasklet: 4 gaps of 11 cycles + 1.
+    Dpu dpu = bare_dpu("main:\n move r0, 3\nloop:\n sub r0, r0, 1, nz, loop\n stop\n", 1);
+    EXPECT_EQ(dpu.run().cycles, 45);
+    // The same loop on 12 tasklets keeps the pipeline full: 60 instructions, 60 cycles.
+    Dpu full = bare_dpu("main:\n move r0, 3\nloop:\n sub r0, r0, 1, nz, loop\n stop\n", 12);
+    EXPECT_EQ(full.run().cycles, 60);
+}
+
+TEST(Timing, RegisterBankStallOnTwoEvenOperands) {
+    // `add r0, r2, r4` reads two even registers: one extra cycle during which nobody issues.
+    // `add r0, r1, r2` reads one of each bank: no stall.
+    struct Case {
+        std::string add;
+        bool stall_on;
+        int64_t cycles;
+    };
+    for (const auto &c : {Case{"add r0, r2, r4", true, 36}, Case{"add r0, r2, r4", false, 24},
+                          Case{"add r0, r1, r2", true, 24}, Case{"add r1, r3, r5", true, 36},
+                          Case{"add r1, r3, r5", false, 24}}) {
+        target::UpmemMachine machine;
+        machine.dpu.register_bank_stall = c.stall_on;
+        Dpu dpu = bare_dpu("main:\n " + c.add + "\n stop\n", 12, machine);
+        DpuStats stats = dpu.run();
+        EXPECT_EQ(stats.cycles, c.cycles)
+            << c.add << (c.stall_on ? " with" : " without") << " the stall rule";
+        EXPECT_EQ(stats.rf_stall_cycles, c.cycles - 24);
+    }
+}
+
+TEST(Timing, RegisterBankStallCountsThePreviousInstructionsWrites) {
+    // `move r2, 1` then `add r0, r4, 0`: r4 read + r2 just written = two even registers.
+    target::UpmemMachine machine;
+    Dpu dpu = bare_dpu("main:\n move r2, 1\n add r0, r4, 0\n stop\n", 12, machine);
+    EXPECT_EQ(dpu.run().rf_stall_cycles, 12);
+}
+
+// Tasklet i moves `bytes` from MRAM offset 0 to WRAM address i * 2048; instructions: lsl, move, dma, stop.
+std::string dma_program(const char *dma, int bytes) {
+    return "main:\n lsl r0, id, 11\n move r1, 0\n " + std::string(dma) + " r0, r1, " +
+           std::to_string(bytes / 8 - 1) + "\n stop\n";
+}
+
+TEST(Timing, OneTransferTakesAlphaPlusBetaTimesBytes) {
+    struct Case {
+        const char *dma;
+        int bytes;
+        int64_t latency;  // alpha + 0.5 * bytes: 77 for reads, 61 for writes [upmem-hardware.md §3.2]
+    };
+    for (auto [dma, bytes, latency] : {Case{"ldma", 8, 81}, Case{"ldma", 256, 205}, Case{"ldma", 2048, 1101},
+                                       Case{"sdma", 8, 65}, Case{"sdma", 2048, 1085}}) {
+        Dpu dpu = bare_dpu(dma_program(dma, bytes), 1, without_bank_stall());
+        DpuStats stats = dpu.run();
+        // The transfer issues at cycle 22; `stop` issues when it completes.
+        EXPECT_EQ(stats.cycles, 22 + latency + 1) << dma << " " << bytes;
+        EXPECT_EQ(stats.dma_wait_cycles, latency - 1) << dma << " " << bytes;
+        EXPECT_EQ(stats.dma_transfers, 1);
+        EXPECT_EQ(std::string(dma) == "ldma" ? stats.dma_read_bytes : stats.dma_write_bytes, bytes);
+    }
+}
+
+TEST(Timing, TwoTaskletsTransfersAreSerialized) {
+    // Tasklet 0's 2048-B read runs 22..1123; tasklet 1's (issued at 23) waits for the engine and ends at
+    // 2224.
+    Dpu serialized = bare_dpu(dma_program("ldma", 2048), 2, without_bank_stall());
+    EXPECT_EQ(serialized.run().cycles, 2225);
+    // With overlapped latency only the 1024 transfer cycles hold the engine: 1046 + 1101 = 2147.
+    Dpu pipelined = bare_dpu(dma_program("ldma", 2048), 2, without_bank_stall(),
+                             {.dma_model = DmaModel::PipelinedLatency});
+    EXPECT_EQ(pipelined.run().cycles, 2148);
+}
+
+TEST(Timing, DmaMovesTheBytes) {
+    const char *source = R"(
+    .section .mram
+    .p2align 3
+source: .quad 0x1122334455667788, 42
+target: .zero 16
+    .data
+    .p2align 3
+staging: .zero 16
+    .text
+main:
+    move r0, staging
+    move r1, source
+    ldma r0, r1, 1
+    lw r2, zero, staging+8
+    add r2, r2, 1
+    sw zero, staging+8, r2
+    move r1, target
+    sdma r0, r1, 1
+    stop
+)";
+    Dpu dpu = bare_dpu(source, 1);
+    dpu.run();
+    std::vector<uint8_t> target = dpu.read_symbol("target");
+    ASSERT_EQ(target.size(), 16u);
+    uint64_t first, second;
+    std::memcpy(&first, target.data(), 8);
+    std::memcpy(&second, target.data() + 8, 8);
+    EXPECT_EQ(first, 0x1122334455667788ull);
+    EXPECT_EQ(second, 43u);
+}
+
+TEST(Timing, WokenTaskletWaitsForThePipeline) {
+    // Tasklet 0 boots tasklet 1 at cycle 0; tasklet 1 may issue 14 cycles later (pipeline depth).
+    const char *source = "main:\n jnz id, second\n boot zero, 1\n stop\nsecond:\n stop\n";
+    AssembleOptions options;
+    options.link_bootstrap = options.link_runtime = false;
+    auto program = std::make_shared<Program>(assemble(source, "test.S", options));
+    program->has_bootstrap = true;
+    program->linked_tasklets = 2;
+    Dpu dpu(program, target::UpmemMachine{}, 2);
+    // t0: jnz@0, boot@11 (t1 ready at 25), stop@22; t1: jnz@25, stop@36.
+    EXPECT_EQ(dpu.run().cycles, 37);
+}
+
+}  // namespace
+}  // namespace atim::sim
