@@ -68,9 +68,9 @@ void check_no_reduction_outside(const ScheduleState &state, const BlockState &at
         const LoopState &l = state.loops[host.leaves[i]];
         if (l.is_reduce)
             schedule_error(
-                "{} {} is attached at loop {}, but reduction loop {} of block {} encloses it; attach {} "
-                "inside no reduction loop (move the reduction loops inward or attach further out)",
-                what, attached.name, state.loops[attached.attach_loop].name, l.name, host.name, what);
+                "{} {} is attached at loop {}, but reduction loop {} of block {} encloses it; attach it "
+                "outside every reduction loop (or reorder the reduction loops inward)",
+                what, attached.name, state.loops[attached.attach_loop].name, l.name, host.name);
     }
 }
 
@@ -120,7 +120,6 @@ void check_attachment(const ScheduleState &state, const BlockState &block) {
     if (block.rfactor_role == RfactorRole::WramConsumer) {
         const BlockState &producer = state.blocks[block.rfactor_producer];
         int pos = checked_attach_position(state, block, producer, "reverse_compute_at");
-        check_no_reduction_outside(state, block, producer, pos, "block");
         int rf = leaf_position(producer, producer.rfactor_loop);
         if (rf >= 0 && rf <= pos)
             schedule_error(
@@ -129,6 +128,7 @@ void check_attachment(const ScheduleState &state, const BlockState &block) {
                 "at a loop outside {}",
                 block.name, state.loops[block.attach_loop].name, state.loops[producer.rfactor_loop].name,
                 producer.name, state.loops[producer.rfactor_loop].name);
+        check_no_reduction_outside(state, block, producer, pos, "block");
     }
 }
 
