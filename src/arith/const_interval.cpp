@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <unordered_map>
 
 #include "atim/arith/linear_form.h"
 #include "atim/ir/expr.h"
@@ -169,15 +170,19 @@ private:
         return I::everything();
     }
 
+    // Cached: a variable occurs many times, and its range may mention other ranged variables in turn.
     I bound_var(const ir::VarNode *v) {
         auto it = ranges_.find(v);
         if (it == ranges_.end() || depth_ >= kMaxRangeDepth) return type_range(v->dtype);
+        if (auto cached = var_bounds_.find(v); cached != var_bounds_.end()) return cached->second;
         ++depth_;
         I min = bound(it->second.min);
         I extent = bound(it->second.extent);
         --depth_;
         // Over an empty range nothing is evaluated; the bounds below are then vacuous but harmless.
-        return {min.min, sat_add(sat_add(min.max, extent.max), -1)};
+        I result{min.min, sat_add(sat_add(min.max, extent.max), -1)};
+        var_bounds_.emplace(v, result);
+        return result;
     }
 
     I bound_div(const ir::Div &op) {
@@ -257,6 +262,7 @@ private:
     }
 
     const RangeMap &ranges_;
+    std::unordered_map<const ir::VarNode *, I> var_bounds_;
     int depth_ = 0;
 };
 

@@ -62,6 +62,9 @@ LinearForm difference(const Expr &a, const Expr &b) {
     return d;
 }
 
+// Whether min/max of two values whose difference has bounds d is decided.
+bool sign_known(const ConstInterval &d) { return d.max <= 0 || d.min >= 0; }
+
 int64_t gcd_of(const LinearForm &form, int64_t divisor) {
     int64_t g = std::gcd(divisor, form.constant);
     for (const auto &[term, c] : form.terms) g = std::gcd(g, c);
@@ -89,16 +92,14 @@ public:
 protected:
     using ir::Mutator::visit;
 
-    Expr visit(const ir::Add *op, const Expr &self) override {
-        return canonical_sum(Mutator::visit(op, self));
-    }
-    Expr visit(const ir::Sub *op, const Expr &self) override {
-        return canonical_sum(Mutator::visit(op, self));
-    }
+    Expr visit(const ir::Add *, const Expr &self) override { return simplify_sum(self); }
+    Expr visit(const ir::Sub *, const Expr &self) override { return simplify_sum(self); }
     Expr visit(const ir::Mul *op, const Expr &self) override {
+        if (ir::as_const_int(op->a) || ir::as_const_int(op->b)) return simplify_sum(self);
         Expr e = Mutator::visit(op, self);
         const auto *mul = e.as<ir::Mul>();
-        if (ir::as_const_int(mul->a) || ir::as_const_int(mul->b)) return canonical_sum(e);
+        if (mul && (ir::as_const_int(mul->a) || ir::as_const_int(mul->b)))
+            return canonical(to_linear_form(e));
         return e;
     }
 
@@ -129,7 +130,7 @@ protected:
     Expr visit(const ir::Min *op, const Expr &self) override {
         Expr e = Mutator::visit(op, self);
         const auto *m = e.as<ir::Min>();
-        ConstInterval d = bounds_of(difference(m->a, m->b));
+        ConstInterval d = bounds_of(difference(m->a, m->b), sign_known);
         if (d.max <= 0 && d.has_max()) return m->a;
         if (d.min >= 0 && d.has_min()) return m->b;
         return e;
@@ -138,7 +139,7 @@ protected:
     Expr visit(const ir::Max *op, const Expr &self) override {
         Expr e = Mutator::visit(op, self);
         const auto *m = e.as<ir::Max>();
-        ConstInterval d = bounds_of(difference(m->a, m->b));
+        ConstInterval d = bounds_of(difference(m->a, m->b), sign_known);
         if (d.min >= 0 && d.has_min()) return m->a;
         if (d.max <= 0 && d.has_max()) return m->b;
         return e;
@@ -204,17 +205,47 @@ protected:
     RangeMap ranges_;
 
 private:
-    Expr canonical_sum(const Expr &e) { return canonical(to_linear_form(e)); }
+    // A whole sum at once: its non-sum parts are simplified, then collected, so a chain of n additions costs
+    // O(n) instead of re-collecting every prefix.
+    Expr simplify_sum(const Expr &e) {
+        LinearForm form;
+        form.dtype = e.dtype();
+        collect_sum(e, 1, form);
+        return canonical(form);
+    }
+
+    void collect_sum(const Expr &e, int64_t scale, LinearForm &form) {
+        if (const auto *add = e.as<ir::Add>()) {
+            collect_sum(add->a, scale, form);
+            collect_sum(add->b, scale, form);
+            return;
+        }
+        if (const auto *sub = e.as<ir::Sub>()) {
+            collect_sum(sub->a, scale, form);
+            collect_sum(sub->b, wrapping_mul(scale, -1), form);
+            return;
+        }
+        if (const auto *mul = e.as<ir::Mul>()) {
+            if (const int64_t *c = ir::as_const_int(mul->b))
+                return collect_sum(mul->a, wrapping_mul(scale, *c), form);
+            if (const int64_t *c = ir::as_const_int(mul->a))
+                return collect_sum(mul->b, wrapping_mul(scale, *c), form);
+        }
+        form.add(to_linear_form(mutate(e)), scale);
+    }
 
     ConstInterval bounds_of(const Expr &e) { return const_bounds(e, ranges_); }
 
     // Bounds of a difference; when constant bounds are not enough (symbolic loop extents), relax the ranged
     // variables symbolically: i - n with i in [0, n) has the symbolic maximum -1.
-    ConstInterval bounds_of(const LinearForm &form) {
+    // Symbolic relaxation costs a few simplifications, so it runs only when `decided` says the constant
+    // bounds do not answer the caller's question.
+    template <typename Decided>
+    ConstInterval bounds_of(const LinearForm &form, Decided decided) {
         if (form.is_constant()) return ConstInterval::point(form.constant);
         Expr e = from_linear_form(form);
         ConstInterval bounds = bounds_of(e);
-        if (bounds.is_single_point() || !uses_symbolic_range(e)) return bounds;
+        if (decided(bounds) || !uses_symbolic_range(e)) return bounds;
         SymbolicBounds symbolic = eval_bounds(e, ranges_);
         if (symbolic.min.defined()) bounds.min = std::max(bounds.min, bounds_of(symbolic.min).min);
         if (symbolic.max.defined()) bounds.max = std::min(bounds.max, bounds_of(symbolic.max).max);
@@ -223,9 +254,16 @@ private:
 
     // Only ranges with symbolic ends give symbolic relaxation anything that constant bounds do not have.
     bool uses_symbolic_range(const Expr &e) const {
-        for (const auto &[var, range] : ranges_) {
-            bool symbolic = !ir::as_const_int(range.min) || !ir::as_const_int(range.extent);
-            if (symbolic && ir::uses_var(e, var)) return true;
+        struct VarCollector : ir::Visitor {
+            std::vector<const ir::VarNode *> vars;
+            using ir::Visitor::visit;
+            void visit(const ir::VarNode *op) override { vars.push_back(op); }
+        } collector;
+        collector.visit(e);
+        for (const ir::VarNode *var : collector.vars) {
+            auto it = ranges_.find(var);
+            if (it == ranges_.end()) continue;
+            if (!ir::as_const_int(it->second.min) || !ir::as_const_int(it->second.extent)) return true;
         }
         return false;
     }
@@ -314,36 +352,45 @@ private:
                 ATIM_CHECK(false, "not a comparison");
         }
         if (!is_integer(*lhs)) return bool_comparison(e, *lhs, *rhs);
-        ConstInterval d = bounds_of(difference(*lhs, *rhs));
-        switch (e.kind()) {
+        auto decide = [&](const ConstInterval &d) { return decide_comparison(e.kind(), d); };
+        ConstInterval d =
+            bounds_of(difference(*lhs, *rhs), [&](const ConstInterval &b) { return decide(b).has_value(); });
+        if (std::optional<bool> known = decide(d)) return make_bool(*known);
+        return move_constants_right(e, *lhs, *rhs);
+    }
+
+    // The value of `d <kind> 0` when the bounds of d decide it.
+    static std::optional<bool> decide_comparison(ir::ExprKind kind, const ConstInterval &d) {
+        bool positive = d.min > 0, negative = d.max < 0;
+        switch (kind) {
             case ir::ExprKind::EQ:
-                if (d.is_single_point()) return make_bool(d.min == 0);
-                if (d.min > 0 || d.max < 0) return ir::const_false();
+                if (d.is_single_point()) return d.min == 0;
+                if (positive || negative) return false;
                 break;
             case ir::ExprKind::NE:
-                if (d.is_single_point()) return make_bool(d.min != 0);
-                if (d.min > 0 || d.max < 0) return ir::const_true();
+                if (d.is_single_point()) return d.min != 0;
+                if (positive || negative) return true;
                 break;
             case ir::ExprKind::LT:
-                if (d.max < 0) return ir::const_true();
-                if (d.min >= 0) return ir::const_false();
+                if (negative) return true;
+                if (d.min >= 0) return false;
                 break;
             case ir::ExprKind::LE:
-                if (d.max <= 0) return ir::const_true();
-                if (d.min > 0) return ir::const_false();
+                if (d.max <= 0) return true;
+                if (positive) return false;
                 break;
             case ir::ExprKind::GT:
-                if (d.min > 0) return ir::const_true();
-                if (d.max <= 0) return ir::const_false();
+                if (positive) return true;
+                if (d.max <= 0) return false;
                 break;
             case ir::ExprKind::GE:
-                if (d.min >= 0) return ir::const_true();
-                if (d.max < 0) return ir::const_false();
+                if (d.min >= 0) return true;
+                if (negative) return false;
                 break;
             default:
                 break;
         }
-        return move_constants_right(e, *lhs, *rhs);
+        return std::nullopt;
     }
 
     Expr bool_comparison(const Expr &e, const Expr &a, const Expr &b) {
