@@ -113,11 +113,17 @@ private:
     bool merge_into_branch(ir::Stmt &first, const ir::Stmt &second) {
         const auto *branch = as_plain_if(second);
         if (!branch) return false;
-        if (sink_dma_reads_ && only_feeds(first, branch->then_case)) {
-            first = ir::IfThenElse::make(branch->cond, ir::Seq::make({first, branch->then_case}));
-            return true;
-        }
         const auto *earlier = as_plain_if(first);
+        if (sink_dma_reads_) {
+            // A DMA (possibly under its own guard c0) whose data only X reads is dead when c is false.
+            const ir::Stmt &transfer = earlier ? earlier->then_case : first;
+            if (only_feeds(transfer, branch->then_case)) {
+                bool guard_implied = !earlier || implies(branch->cond, earlier->cond);
+                first = ir::IfThenElse::make(
+                    branch->cond, ir::Seq::make({guard_implied ? transfer : first, branch->then_case}));
+                return true;
+            }
+        }
         if (!earlier) return false;
         if (!implies(earlier->cond, branch->cond)) return false;
         // c0 => c: when c is false, c0 is too, so Y may move under c; it keeps its own guard unless c => c0.
@@ -141,7 +147,12 @@ private:
 
     /// True when `s` is an MRAM->WRAM DMA whose WRAM buffer is read nowhere in the kernel but in `use`:
     /// skipping it when `use` does not run cannot change a result (partial dead-code elimination).
+    /// A sequence of such DMAs (the chunks of one tile) qualifies too.
     bool only_feeds(const ir::Stmt &s, const ir::Stmt &use) const {
+        if (const auto *seq = s.as<ir::Seq>()) {
+            return std::all_of(seq->stmts.begin(), seq->stmts.end(),
+                               [&](const ir::Stmt &inner) { return only_feeds(inner, use); });
+        }
         const auto *dma = s.as<ir::Dma>();
         if (!dma || dma->direction != ir::DmaDirection::MramToWram) return false;
         auto total = kernel_reads_.find(dma->wram.get());

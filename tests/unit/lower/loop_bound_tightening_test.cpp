@@ -103,6 +103,28 @@ TEST(HoistInvariantBranches, SinksFeedingDmasAndLiftsTheRowGuardOutOfTheReductio
         << weak;
 }
 
+TEST(HoistInvariantBranches, SinksAGuardedDmaWhenTheBranchImpliesItsGuard) {
+    Nest n;
+    Expr row_ok = n.row < 30;
+    Expr tasklet_rows_ok = n.r < 4;
+    // [if (row ok) DMA A; if (r < 4 && row ok) use A]: the branch implies the DMA's guard.
+    Stmt in = ir::Allocate::make(
+        n.a_local,
+        ir::Seq::make({ir::IfThenElse::make(row_ok, n.dma_a()),
+                       ir::IfThenElse::make(tasklet_rows_ok && row_ok, n.loop(n.kk, 16, n.accumulate()))}));
+    EXPECT_EQ(ir::to_string(hoist_invariant_branches(n.loop(n.kb, 2, in), n.grid, n.grid_vars, 1, true)),
+              "if (((r < 4) && (((dpu_x*16) + r) < 30))) {\n"
+              "  for (kb, 0, 2) {\n"
+              "    allocate A_local[16] int32 wram.local {\n"
+              "      dma mram->wram(A_local[0], A_mram[((r*78) + (kb*16))], 64 bytes)\n"
+              "      for (kk, 0, 16) {\n"
+              "        C_local[0] = (C_local[0] + (A_local[kk]*B_local[kk]))\n"
+              "      }\n"
+              "    }\n"
+              "  }\n"
+              "}\n");
+}
+
 TEST(HoistInvariantBranches, KeepsADmaWhoseDataIsReadOutsideTheBranch) {
     Nest n;
     Expr row_ok = n.row < 30;
