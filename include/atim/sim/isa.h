@@ -1,5 +1,5 @@
 // The decoded UPMEM DPU instruction set as the simulator runs it: opcodes, conditions, registers and the
-// compact instruction record the assembler produces (see src/sim/README.md for the accepted syntax).
+// compact instruction record the assembler produces (see src/sim/asm/README.md for the accepted syntax).
 #pragma once
 
 #include <cstdint>

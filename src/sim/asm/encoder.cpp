@@ -1,5 +1,5 @@
 // Instruction encoding: one handler per instruction family; sugar (jeq, neg, not, ...) maps onto the
-// decoded opcodes of isa.h. The accepted forms are listed in src/sim/README.md.
+// decoded opcodes of isa.h. The accepted forms are listed in src/sim/asm/README.md.
 #include "sim/asm/encoder.h"
 
 #include <limits>

@@ -40,7 +40,16 @@ struct Outcome {
     bool overflow;
 };
 
-bool condition_holds(Condition cond, const Outcome &o, bool previous_zero) {
+// Bit count without relying on a popcnt instruction (the build targets baseline x86-64, where
+// std::popcount becomes a library call in the hot loop).
+[[gnu::always_inline]] inline int bit_count(uint32_t x) {
+    x = x - ((x >> 1) & 0x55555555u);
+    x = (x & 0x33333333u) + ((x >> 2) & 0x33333333u);
+    x = (x + (x >> 4)) & 0x0f0f0f0fu;
+    return static_cast<int>((x * 0x01010101u) >> 24);
+}
+
+[[gnu::always_inline]] inline bool condition_holds(Condition cond, const Outcome &o, bool previous_zero) {
     bool zero = o.result == 0;
     bool negative = static_cast<int32_t>(o.result) < 0;
     switch (cond) {
@@ -111,7 +120,7 @@ bool condition_holds(Condition cond, const Outcome &o, bool previous_zero) {
     return false;
 }
 
-Outcome add_outcome(uint32_t a, uint32_t b, uint32_t carry_in) {
+[[gnu::always_inline]] inline Outcome add_outcome(uint32_t a, uint32_t b, uint32_t carry_in) {
     uint64_t wide = uint64_t{a} + b + carry_in;
     uint32_t result = static_cast<uint32_t>(wide);
     bool overflow = ((~(a ^ b)) & (a ^ result)) >> 31;
@@ -119,7 +128,7 @@ Outcome add_outcome(uint32_t a, uint32_t b, uint32_t carry_in) {
 }
 
 // a - b - borrow computed as a + ~b + carry: carry out means "no borrow".
-Outcome sub_outcome(uint32_t a, uint32_t b, uint32_t carry_in) {
+[[gnu::always_inline]] inline Outcome sub_outcome(uint32_t a, uint32_t b, uint32_t carry_in) {
     Outcome o = add_outcome(a, ~b, carry_in);
     o.overflow = (((a ^ b) & (a ^ o.result)) >> 31) != 0;
     return o;
@@ -248,12 +257,14 @@ struct Dpu::State {
 
     DpuStats run();
     void execute(int id, Tasklet &t, const Instruction &ins);
-    void finish_compute(Tasklet &t, const Instruction &ins, const Outcome &o, bool sets_carry);
+    [[gnu::always_inline]] void finish_compute(Tasklet &t, const Instruction &ins, const Outcome &o,
+                                               bool sets_carry);
     void transfer(int id, Tasklet &t, const Instruction &ins);
     bool wake(int target_id, bool restart);
 };
 
-void Dpu::State::finish_compute(Tasklet &t, const Instruction &ins, const Outcome &o, bool sets_carry) {
+inline void Dpu::State::finish_compute(Tasklet &t, const Instruction &ins, const Outcome &o,
+                                       bool sets_carry) {
     bool taken = ins.cond != Condition::None && condition_holds(ins.cond, o, t.zero_flag);
     uint32_t *r = t.r.data();
     switch (ins.write) {
@@ -445,7 +456,7 @@ void Dpu::State::execute(int id, Tasklet &t, const Instruction &ins) {
             finish_compute(t, ins, {a & 0xffff, a, false, false}, false);
             return;
         case Opcode::Cao:
-            finish_compute(t, ins, {static_cast<uint32_t>(std::popcount(a)), a, false, false}, false);
+            finish_compute(t, ins, {static_cast<uint32_t>(bit_count(a)), a, false, false}, false);
             return;
         case Opcode::Clz:
             finish_compute(t, ins, {static_cast<uint32_t>(std::countl_zero(a)), a, false, false}, false);
@@ -651,7 +662,7 @@ DpuStats Dpu::State::run() {
         int64_t stall = 0;
         if (bank_stall) {
             uint32_t used = ins.read_mask | t.last_write_mask;
-            stall = std::popcount(used & kEvenRegisters) / 2 + std::popcount(used & kOddRegisters) / 2;
+            stall = bit_count(used & kEvenRegisters) / 2 + bit_count(used & kOddRegisters) / 2;
         }
         t.last_write_mask = ins.write_mask;
         t.ready_at = cycle + revolver;

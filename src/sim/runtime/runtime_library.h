@@ -1,6 +1,6 @@
 // The DPU runtime library, written in DPU assembly and linked into every program by the assembler:
 // bootstrap, 32/64-bit multiply, division, barrier, mutex and WRAM heap. Calling convention in
-// src/sim/README.md.
+// src/sim/asm/README.md.
 #pragma once
 
 #include <string>
