@@ -129,6 +129,10 @@ private:
             return std::nullopt;
         }
 
+        if (!stays_inside(*wram_base, elements, copy.wram->num_elements()) || !starts_inside(*mram_base)) {
+            return std::nullopt;
+        }
+
         std::vector<ir::Expr> kept, dropped;
         if (copy.guard.defined()) {
             std::vector<ir::Expr> conjuncts;
@@ -157,6 +161,20 @@ private:
         if (offset.dtype() != flat.dtype()) offset = ir::cast(flat.dtype(), offset);
         if (!ir::is_const_int(arith::simplify(flat - base - offset), 0)) return std::nullopt;
         return base;
+    }
+
+    /// The whole WRAM tile must lie in its buffer (a guard might have kept the element copy inside a
+    /// smaller buffer).
+    bool stays_inside(const ir::Expr &base, int64_t elements, int64_t buffer_elements) const {
+        arith::ConstInterval bounds = arith::const_bounds(base, scopes_.ranges());
+        return bounds.has_min() && bounds.min >= 0 && bounds.has_max() &&
+               bounds.max + elements <= buffer_elements;
+    }
+
+    /// Over-fetch may run past the end of an MRAM slice (the layout pads for it) but never before its start.
+    bool starts_inside(const ir::Expr &base) const {
+        arith::ConstInterval bounds = arith::const_bounds(base, scopes_.ranges());
+        return bounds.has_min() && bounds.min >= 0;
     }
 
     /// A write whose guard on the copied elements is dropped must not spill into the next row of a

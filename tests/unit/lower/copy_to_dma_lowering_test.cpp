@@ -143,6 +143,15 @@ TEST(LowerCopiesToDma, KeepsElementCopiesThatCannotBeLegalDmas) {
          f.copy_loop(16, ir::IfThenElse::make(f.blk * 16 + 16 + f.e < 50,
                                               ir::Store::make(f.m_mram, {f.t, f.blk * 16 + 16 + f.e},
                                                               ir::Load::make(f.a_local, {f.e}))))},
+        {"the tile of the first block would start before the slice",
+         f.copy_loop(
+             8, ir::IfThenElse::make(
+                    f.blk * 8 - 8 + f.e >= 0,
+                    ir::Store::make(f.a_local, {f.e}, ir::Load::make(f.a_mram, {f.blk * 8 - 8 + f.e}))))},
+        {"the whole tile would not fit the WRAM buffer past offset 24",
+         f.copy_loop(16, ir::IfThenElse::make(
+                             f.e < 8, ir::Store::make(f.a_local, {f.e + 24},
+                                                      ir::Load::make(f.a_mram, {f.blk * 16 + f.e}))))},
         {"WRAM to WRAM is not a DMA",
          f.copy_loop(8, ir::Store::make(f.a_local, {f.e}, ir::Load::make(f.big_local, {f.e})))},
     };
