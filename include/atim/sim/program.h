@@ -36,7 +36,8 @@ struct Program {
     std::vector<SourceLocation> locations;  ///< parallel to instructions
     std::vector<std::string> files;         ///< source file names (user's first, then runtime files)
     std::vector<uint8_t> wram_image;        ///< initial WRAM bytes from address 0 (data, stacks are zero)
-    std::vector<uint8_t> mram_image;        ///< initial MRAM bytes from MRAM offset 0
+    std::vector<uint8_t> mram_image;        ///< initial MRAM bytes from offset 0, trailing zeros trimmed
+    uint64_t mram_used_bytes = 0;           ///< MRAM taken by the program's objects (incl. zero-filled ones)
     std::unordered_map<std::string, Symbol> symbols;
     uint32_t entry_pc = 0;       ///< where booted tasklets start (`__bootstrap`, else `main`, else 0)
     bool has_bootstrap = false;  ///< tasklet 0 starts alone and boots the others

@@ -449,6 +449,12 @@ Program Linker::finish() {
         program.entry_pc = main->address;
     }
     program.wram_image = std::move(wram_);
+    // Zero-filled MRAM (.mram.noinit buffers of many MB) need not be carried around: MRAM starts zeroed.
+    program.mram_used_bytes = mram_.size();
+    size_t last_nonzero = mram_.size();
+    while (last_nonzero > 0 && mram_[last_nonzero - 1] == 0) --last_nonzero;
+    mram_.resize(last_nonzero);
+    mram_.shrink_to_fit();
     program.mram_image = std::move(mram_);
     return program;
 }

@@ -701,8 +701,8 @@ Dpu::Dpu(std::shared_ptr<const Program> program, const target::UpmemMachine &mac
     if (static_cast<int64_t>(program->wram_image.size()) > machine.wram_bytes)
         user_error("the program needs {} B of WRAM but machine '{}' has {}", program->wram_image.size(),
                    machine.name, machine.wram_bytes);
-    if (static_cast<int64_t>(program->mram_image.size()) > machine.mram_bytes)
-        user_error("the program needs {} B of MRAM but machine '{}' has {}", program->mram_image.size(),
+    if (static_cast<int64_t>(program->mram_used_bytes) > machine.mram_bytes)
+        user_error("the program needs {} B of MRAM but machine '{}' has {}", program->mram_used_bytes,
                    machine.name, machine.mram_bytes);
     State &s = *state_;
     s.program = std::move(program);

@@ -132,7 +132,8 @@ main: stop
     EXPECT_EQ(program.symbol("table").size, 16u);
     EXPECT_TRUE(program.symbol("table").host_visible);
     EXPECT_TRUE(program.symbol("count").host_visible);
-    EXPECT_EQ(program.mram_image.size(), 16u);
+    EXPECT_EQ(program.mram_image.size(), 9u);  // trailing zeros are not stored
+    EXPECT_EQ(program.mram_used_bytes, 16u);
     EXPECT_EQ(program.mram_image[8], 2);
 }
 
