@@ -256,6 +256,7 @@ struct Dpu::State {
     }
 
     DpuStats run();
+    void check_everyone_finished() const;
     void execute(int id, Tasklet &t, const Instruction &ins);
     [[gnu::always_inline]] void finish_compute(Tasklet &t, const Instruction &ins, const Outcome &o,
                                                bool sets_carry);
@@ -620,6 +621,19 @@ void Dpu::State::execute(int id, Tasklet &t, const Instruction &ins) {
     ATIM_CHECK(false, "unhandled opcode {}", static_cast<int>(ins.op));
 }
 
+// With the bootstrap, a tasklet that returned from main sleeps at __sys_end. Any other sleeper when the DPU
+// stops (e.g. inside barrier_wait) was never woken: the program deadlocked, and its results are incomplete.
+void Dpu::State::check_everyone_finished() const {
+    const Symbol *end = program->has_bootstrap ? program->find_symbol("__sys_end") : nullptr;
+    if (!end) return;
+    for (int i = 0; i < tasklet_count; ++i) {
+        if (tasklets[i].pc != end->address)
+            fault(i,
+                  "deadlock: the tasklet is still asleep when every tasklet has stopped (a barrier or resume "
+                  "that never came)");
+    }
+}
+
 DpuStats Dpu::State::run() {
     reset_tasklets();
     const int count = tasklet_count;
@@ -676,6 +690,7 @@ DpuStats Dpu::State::run() {
         next_first = chosen + 1 == count ? 0 : chosen + 1;
     }
     stats.cycles = cycle;
+    check_everyone_finished();
     for (int i = 0; i < count; ++i) {
         stats.tasklet_instructions[i] = tasklets[i].instructions;
         stats.instructions += tasklets[i].instructions;

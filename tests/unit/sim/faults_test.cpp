@@ -76,3 +76,32 @@ TEST(Faults, HostAccessOutsideAnObjectIsRejected) {
 
 }  // namespace
 }  // namespace atim::sim
+
+namespace atim::sim {
+namespace {
+
+TEST(Faults, BarrierThatNeverOpensIsADeadlock) {
+    // A barrier expecting 5 arrivals with only 2 tasklets: both sleep forever inside barrier_wait.
+    const char *source = R"(
+    .data
+wide_barrier: .byte 5, 5, 0xff, 9
+    .text
+main:
+    move r8, r23
+    move r0, wide_barrier
+    call r23, barrier_wait
+    jump r8
+)";
+    Dpu dpu(testing::build(source, true, 2), target::UpmemMachine{}, 2);
+    try {
+        dpu.run();
+        FAIL() << "no deadlock reported";
+    } catch (const SimError &error) {
+        std::string message = error.what();
+        EXPECT_NE(message.find("deadlock"), std::string::npos) << message;
+        EXPECT_NE(message.find("synchronization.S"), std::string::npos) << message;
+    }
+}
+
+}  // namespace
+}  // namespace atim::sim
