@@ -1,0 +1,95 @@
+// The program-building options shared by `atim compile` and `atim run` (see program_options.h).
+#include <fmt/format.h>
+
+#include <filesystem>
+
+#include "atim/baselines/named_schedules.h"
+#include "atim/schedule/trace.h"
+#include "atim/support/error.h"
+#include "program_options.h"
+
+namespace atim::cli {
+namespace {
+
+bool looks_like_trace_file(const std::string &schedule) {
+    return schedule.find('/') != std::string::npos || (schedule.size() > 5 && schedule.ends_with(".json")) ||
+           std::filesystem::exists(schedule);
+}
+
+schedule::Schedule make_schedule(const ProgramOptions &options, const workloads::Workload &workload,
+                                 const target::UpmemMachine &machine) {
+    std::map<std::string, std::string> params = parse_params(options.params);
+    if (baselines::is_named_schedule(options.schedule))
+        return baselines::apply_named_schedule(options.schedule, workload, params, machine);
+    if (!looks_like_trace_file(options.schedule)) {
+        std::string names;
+        for (const baselines::NamedScheduleInfo &info : baselines::list_named_schedules(workload.name))
+            names += (names.empty() ? "" : ", ") + info.name;
+        user_error("unknown schedule '{}'; use one of {} (see `atim schedules {}`) or a trace .json file",
+                   options.schedule, names, workload.name);
+    }
+    if (!params.empty())
+        user_error("--param applies to named schedules; the trace file '{}' already fixes every decision",
+                   options.schedule);
+    schedule::Schedule sch = schedule::Trace::load(options.schedule).replay(workload.func);
+    sch.set_resident_inputs(workload.resident_inputs);
+    return sch;
+}
+
+}  // namespace
+
+void ProgramOptions::add_to(CLI::App &command) {
+    command.add_option("workload", workload, "operator name (see `atim workloads`)")->required();
+    command.add_option("--shape", shape, "task shape: M (va, geva, red), MxK (mtv, gemv), MxNxK (ttv, mmtv)")
+        ->required();
+    command.add_option("--dtype", dtype, "element type: int32 or int64 (default: the workload's)");
+    command
+        .add_option("--schedule", schedule,
+                    "named schedule (see `atim schedules WORKLOAD`) or a trace .json file")
+        ->capture_default_str();
+    command.add_option("--param", params, "named-schedule parameter key=value (repeatable)");
+    command.add_option("--machine", machine, "machine preset or JSON file")->capture_default_str();
+    command
+        .add_option("--opt-level", opt_level,
+                    "PIM-aware optimizations: 0 none, 1 DMA, 2 +LT, 3 +weak BH, 4 +BH")
+        ->check(CLI::Range(0, 4))
+        ->capture_default_str();
+    command.add_option("--print-after", print_after,
+                       "print the kernel IR to stderr after this lowering pass "
+                       "(repeatable; 'all' for every pass)");
+}
+
+std::map<std::string, std::string> parse_params(const std::vector<std::string> &items) {
+    std::map<std::string, std::string> params;
+    for (const std::string &item : items) {
+        size_t equals = item.find('=');
+        if (equals == std::string::npos || equals == 0)
+            user_error("--param '{}' is not key=value; write e.g. --param tasklets=16", item);
+        std::string key = item.substr(0, equals);
+        if (!params.emplace(key, item.substr(equals + 1)).second)
+            user_error("--param {} is given twice; give each parameter once", key);
+    }
+    return params;
+}
+
+BuiltProgram build_program(const ProgramOptions &options) {
+    std::vector<int64_t> shape = workloads::parse_shape(options.workload, options.shape);
+    BuiltProgram built{workloads::make_workload(options.workload, shape, options.dtype),
+                       target::load_machine(options.machine),
+                       std::nullopt,
+                       {}};
+    for (const std::string &pass : options.print_after) {
+        const std::vector<std::string> &names = lower::lower_pass_names();
+        if (pass != "all" && std::find(names.begin(), names.end(), pass) == names.end())
+            user_error("--print-after {}: no such lowering pass; use 'all' or one of: {}", pass,
+                       fmt::join(names, ", "));
+    }
+    built.schedule.emplace(make_schedule(options, built.workload, built.machine));
+    lower::LowerOptions lower_options;
+    lower_options.opt_level = options.opt_level;
+    lower_options.print_after = options.print_after;
+    built.program = lower::lower(*built.schedule, built.machine, lower_options);
+    return built;
+}
+
+}  // namespace atim::cli

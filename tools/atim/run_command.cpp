@@ -1,0 +1,116 @@
+// `atim run`: schedules, lowers and runs a workload on a backend, verifies the outputs bit-exactly against
+// the reference interpreter, and reports the phase times.
+#include <fmt/format.h>
+
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "atim/runtime/emu_runner.h"
+#include "atim/support/error.h"
+#include "commands.h"
+#include "program_options.h"
+
+namespace atim::cli {
+namespace {
+
+struct RunArguments {
+    ProgramOptions program;
+    std::string backend = "emu";
+    std::string timing = "atim";
+    uint64_t seed = 1;
+    bool json = false;
+    bool keep_dir = false;
+};
+
+nlohmann::ordered_json optional_ms(const std::optional<double> &ms) {
+    return ms ? nlohmann::ordered_json(*ms) : nlohmann::ordered_json();
+}
+
+/// The DESIGN.md §5 object, keys in the documented order.
+nlohmann::ordered_json result_json(const BuiltProgram &built, const RunArguments &args,
+                                   const runtime::RunResult &r) {
+    return {
+        {"workload", built.workload.name},
+        {"shape", built.workload.shape_string()},
+        {"dtype", ir::to_string(built.workload.dtype)},
+        {"schedule", args.program.schedule},
+        {"machine", built.machine.name},
+        {"dpus", built.program.grid.count()},
+        {"tasklets", built.program.tasklets},
+        {"time_ms",
+         {{"h2d", optional_ms(r.time_ms.h2d)},
+          {"kernel", optional_ms(r.time_ms.kernel)},
+          {"after", optional_ms(r.time_ms.after)},
+          {"total", optional_ms(r.time_ms.total)}}},
+        {"verified", r.verified},
+        {"stats", nlohmann::ordered_json::parse(r.stats.dump())},
+    };
+}
+
+void print_text(const BuiltProgram &built, const RunArguments &args, const runtime::RunResult &r) {
+    fmt::print("{} {} {} with schedule {} on {}: {} DPUs x {} tasklets, backend {}\n", built.workload.name,
+               built.workload.shape_string(), ir::to_string(built.workload.dtype), args.program.schedule,
+               built.machine.name, built.program.grid.count(), built.program.tasklets, args.backend);
+    fmt::print("verified: {}\n", r.verified ? "yes (bit-exact against the reference interpreter)" : "NO");
+    for (const runtime::Mismatch &m : r.mismatches)
+        fmt::print("  {}[{}]: expected {}, got {}\n", m.tensor, m.index, m.expected, m.got);
+    if (r.time_ms.total) {
+        fmt::print("time: h2d {:.4f} ms, kernel {:.4f} ms, after {:.4f} ms, total {:.4f} ms\n",
+                   *r.time_ms.h2d, *r.time_ms.kernel, *r.time_ms.after, *r.time_ms.total);
+    } else {
+        const nlohmann::json &wall = r.stats.at("emu_wall_ms");
+        fmt::print(
+            "time: none (the emu backend measures no DPU time); emulator wall time h2d {:.3f} ms, kernel "
+            "{:.3f} ms, "
+            "after {:.3f} ms\n",
+            wall.at("h2d").get<double>(), wall.at("kernel").get<double>(), wall.at("after").get<double>());
+    }
+    if (!r.work_dir.empty()) fmt::print("work directory kept: {}\n", r.work_dir);
+}
+
+void run_run(const RunArguments &args) {
+    if (args.backend == "sim")
+        user_error(
+            "--backend sim needs the DPU assembly code generator, which is not available yet; use --backend "
+            "emu");
+    runtime::RunOptions options;
+    options.seed = args.seed;
+    options.timing = codegen::parse_timing_mode(args.timing);
+    options.keep_dir = args.keep_dir;
+    BuiltProgram built = build_program(args.program);
+    runtime::RunResult result = runtime::run_emu(built.workload, built.program, options);
+    if (args.json)
+        fmt::print("{}\n", result_json(built, args, result).dump());
+    else
+        print_text(built, args, result);
+    if (!result.verified) {
+        const runtime::Mismatch &first = result.mismatches.front();
+        internal_error(
+            __FILE__, __LINE__,
+            fmt::format("the generated program computes wrong values: {} of the outputs' elements differ "
+                        "from the reference (first: {}[{}] expected {}, got {})",
+                        result.mismatch_count, first.tensor, first.index, first.expected, first.got));
+    }
+}
+
+void add_run_command(CLI::App &app) {
+    auto args = std::make_shared<RunArguments>();
+    CLI::App *command = app.add_subcommand("run", "schedule, lower, run and verify a workload");
+    args->program.add_to(*command);
+    command
+        ->add_option("--backend", args->backend, "emu (native SDK emulation) or sim (cycle-level simulator)")
+        ->check(CLI::IsMember({"emu", "sim"}))
+        ->capture_default_str();
+    command->add_option("--timing", args->timing, "atim: resident inputs untimed; prim: every copy timed")
+        ->check(CLI::IsMember({"atim", "prim"}))
+        ->capture_default_str();
+    command->add_option("--seed", args->seed, "seed of the random inputs in [0, 50)")->capture_default_str();
+    command->add_flag("--json", args->json, "print one JSON object");
+    command->add_flag("--keep-dir", args->keep_dir, "keep the generated sources, binaries and tensors");
+    command->callback([args] { run_run(*args); });
+}
+
+const CommandRegistration registration(40, add_run_command);
+
+}  // namespace
+}  // namespace atim::cli
