@@ -2,6 +2,8 @@
 // and a statement pass that tracks loop and let ranges.
 #include "atim/arith/simplify.h"
 
+#include <algorithm>
+#include <functional>
 #include <numeric>
 #include <optional>
 
@@ -64,18 +66,6 @@ LinearForm difference(const Expr &a, const Expr &b) {
 
 // Whether min/max of two values whose difference has bounds d is decided.
 bool sign_known(const ConstInterval &d) { return d.max <= 0 || d.min >= 0; }
-
-int64_t gcd_of(const LinearForm &form, int64_t divisor) {
-    int64_t g = std::gcd(divisor, form.constant);
-    for (const auto &[term, c] : form.terms) g = std::gcd(g, c);
-    return g;
-}
-
-LinearForm divided_exactly(LinearForm form, int64_t g) {
-    for (auto &[term, c] : form.terms) c /= g;
-    form.constant /= g;
-    return form;
-}
 
 class ExprSimplifier : public ir::Mutator {
 public:
@@ -291,14 +281,53 @@ private:
         // Undecided: keep the whole constant inside the division, which reads as the input did.
         rest.constant = form.constant;
         quotient.constant = 0;
-        int64_t g = gcd_of(rest, c);
-        if (g > 1) {
-            rest = divided_exactly(rest, g);
-            c /= g;
+        if (std::optional<SmallRemainderSplit> split = split_small_remainder(rest, c)) {
+            int64_t reduced = c / split->g;
+            Expr y = from_linear_form(split->y);
+            quotient.add(to_linear_form(reduced == 1 ? y : divide_by_constant(y, reduced)));
+            return canonical(quotient);
         }
         Expr inner = from_linear_form(rest);
         quotient.add_term(ir::Div::make(inner, ir::make_const(inner.dtype(), c)), 1);
         return canonical(quotient);
+    }
+
+    // rest = g*Y + S with g dividing c and 0 <= S < g provable. Then floor(rest / c) = floor(Y / (c/g))
+    // and rest mod c = g*(Y mod (c/g)) + S, exactly: g*Y + S never crosses a multiple of c that g*Y does not.
+    // This is what fused-then-split loops need: (i*4 + t*2 + u) / 100 with u in [0, 2), t in [0, 2) is
+    // (i + ...)/25. Tries the largest g first.
+    struct SmallRemainderSplit {
+        int64_t g;
+        LinearForm y, s;
+    };
+    std::optional<SmallRemainderSplit> split_small_remainder(const LinearForm &rest, int64_t c) {
+        std::vector<int64_t> candidates;
+        int64_t common = c;
+        for (const auto &[term, k] : rest.terms) {
+            candidates.push_back(std::gcd(c, k));
+            common = std::gcd(common, k);
+        }
+        candidates.push_back(common);
+        std::sort(candidates.begin(), candidates.end(), std::greater<>());
+        candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+        for (int64_t g : candidates) {
+            if (g <= 1) break;
+            SmallRemainderSplit split{g, LinearForm{}, LinearForm{}};
+            split.y.dtype = split.s.dtype = rest.dtype;
+            for (const auto &[term, k] : rest.terms) {
+                if (k % g == 0) {
+                    split.y.add_term(term, k / g);
+                } else {
+                    split.s.add_term(term, k);
+                }
+            }
+            split.y.constant = floor_div(rest.constant, g);
+            split.s.constant = floor_mod(rest.constant, g);
+            if (split.s.is_constant()) return split;
+            ConstInterval r = bounds_of(from_linear_form(split.s));
+            if (r.min >= 0 && r.max < g) return split;
+        }
+        return std::nullopt;
     }
 
     // (c*Q + R) mod c = R mod c; = R - m*c when R stays in one block [m*c, m*c + c).
@@ -316,15 +345,15 @@ private:
             rest.constant -= floor_div(r.min, c) * c;
             return canonical(rest);
         }
-        // (g*x) mod (g*c') = g*(x mod c').
-        int64_t g = gcd_of(rest, c);
-        if (g > 1) {
-            rest = divided_exactly(rest, g);
-            c /= g;
+        if (std::optional<SmallRemainderSplit> split = split_small_remainder(rest, c)) {
+            int64_t reduced = c / split->g;
+            LinearForm result = split->s;
+            if (reduced > 1)
+                result.add(to_linear_form(modulo_by_constant(from_linear_form(split->y), reduced)), split->g);
+            return canonical(result);
         }
         Expr inner = from_linear_form(rest);
-        Expr mod = ir::Mod::make(inner, ir::make_const(inner.dtype(), c));
-        return g > 1 ? ir::Mul::make(mod, ir::make_const(inner.dtype(), g)) : mod;
+        return ir::Mod::make(inner, ir::make_const(inner.dtype(), c));
     }
 
     Expr comparison(const Expr &e) {
