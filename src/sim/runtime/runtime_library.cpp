@@ -55,6 +55,42 @@ __sys_end:
     stop true, __sys_end
 )";
 
+// One mul_step ladder on d4 (even r4 = multiplier, consumed bit by bit; odd r5 += r6 << step), leaving as
+// soon as the multiplier's remaining bits are zero.
+std::string ladder(const std::string &exit_label, int steps) {
+    std::string text;
+    for (int step = 0; step < steps; ++step)
+        text += fmt::format("    mul_step d4, r6, d4, {}, z, {}\n", step, exit_label);
+    return text + exit_label + ":\n";
+}
+
+// __muldi3: d0 * d2 -> d0 (low 64 bits) from mul_step ladders, as UPMEM's runtime builds it from small
+// products: hi(a)*lo(b) + lo(a)*hi(b) are 32-bit ladders driven by the high words; lo(a)*lo(b) is four
+// 16x16 ladders whose halves are summed with add/addc. Zero high parts cost one step each, so the cost is
+// data-dependent: 31 + ladder steps, i.e. 42 instructions for 49 * 37 and 159 for full 64-bit operands.
+std::string muldi3_source() {
+    std::string text = "__muldi3:\n";
+    text += "    move r4, r0\n    move r5, zero\n    move r6, r3\n";  // a_hi * b_lo
+    text += ladder("__muldi3_cross_a", 32);
+    text += "    move r4, r2\n    move r6, r1\n";  // + b_hi * a_lo
+    text += ladder("__muldi3_cross_b", 32);
+    text += "    move r0, r5\n";  // r0 = cross sum (lands in the high word)
+    text += "    and r4, r1, 0xffff\n    and r6, r3, 0xffff\n    move r5, zero\n";  // al * bl
+    text += ladder("__muldi3_low_low", 16);
+    text += "    move r2, r5\n";                                            // r2 = low word
+    text += "    lsr r4, r1, 16\n    lsr r6, r3, 16\n    move r5, zero\n";  // ah * bh
+    text += ladder("__muldi3_high_high", 16);
+    text += "    move r7, r5\n";                                                // r7 = high word
+    text += "    lsr r4, r3, 16\n    and r6, r1, 0xffff\n    move r5, zero\n";  // bh * al, shifted by 16
+    text += ladder("__muldi3_middle_a", 16);
+    text += "    lsl r4, r5, 16\n    add r2, r2, r4\n    lsr r4, r5, 16\n    addc r7, r7, r4\n";
+    text += "    lsr r4, r1, 16\n    and r6, r3, 0xffff\n    move r5, zero\n";  // ah * bl, shifted by 16
+    text += ladder("__muldi3_middle_b", 16);
+    text += "    lsl r4, r5, 16\n    add r2, r2, r4\n    lsr r4, r5, 16\n    addc r7, r7, r4\n";
+    text += "    move r1, r2\n    add r0, r7, r0\n    jump r23\n";
+    return text;
+}
+
 // __mulsi3: the smaller operand drives a mul_step ladder that leaves as soon as its remaining bits are zero,
 // so the cost is about 5 + bit-length(smaller operand) instructions [upmem-hardware.md §2.1].
 std::string multiply_source() {
@@ -76,28 +112,9 @@ __mulsi3_start:
     move r0, r1
     jump r23
 
-// __muldi3: d0 * d2 -> d0 (low 64 bits). Shift-and-add over the bits of the second operand, leaving when
-// they run out, so small multipliers are cheap (about 9 instructions per bit).
     .globl __muldi3
-__muldi3:
-    move r4, zero
-    move r5, zero
-__muldi3_loop:
-    or r6, r2, r3, z, __muldi3_done
-    and r6, r3, 1, z, __muldi3_shift
-    add r5, r5, r1
-    addc r4, r4, r0
-__muldi3_shift:
-    lsr r6, r1, 31
-    lsl_add r0, r6, r0, 1
-    lsl r1, r1, 1
-    lsl r6, r2, 31
-    lsr_add r3, r6, r3, 1
-    lsr r2, r2, 1, true, __muldi3_loop
-__muldi3_done:
-    movd d0, d4
-    jump r23
 )";
+    text += muldi3_source();
     return text;
 }
 

@@ -143,15 +143,23 @@ main:
                                                               {0x123456789abcdefull, 0xfedcba987ull},
                                                               {1ull << 63, 2},
                                                               {0xffffffffffffffffull, 0xffffffffffffffffull}};
-    for (auto [a, b] : cases) {
-        Dpu dpu(build(source, true, 1), target::UpmemMachine{}, 1);
+    auto program = build(source, true, 1);
+    auto run = [&](uint64_t a, uint64_t b, uint64_t &product) {
+        Dpu dpu(program, target::UpmemMachine{}, 1);
         dpu.write_symbol("args", 0, std::span(reinterpret_cast<const uint8_t *>(&a), 8));
         dpu.write_symbol("args", 8, std::span(reinterpret_cast<const uint8_t *>(&b), 8));
-        dpu.run();
-        uint64_t product = 0;
+        int64_t instructions = dpu.run().instructions;
         dpu.read_symbol("result", 0, std::span(reinterpret_cast<uint8_t *>(&product), 8));
+        return instructions;
+    };
+    for (auto [a, b] : cases) {
+        uint64_t product = 0;
+        run(a, b, product);
         EXPECT_EQ(product, a * b) << a << " * " << b;
     }
+    // Ladder steps: 49 * 37 takes 1 + 1 + 6 + 1 + 1 + 1 = 11, all-ones operands 32 + 32 + 4 * 16 = 128.
+    uint64_t ignored = 0;
+    EXPECT_EQ(run(~0ull, ~0ull, ignored) - run(49, 37, ignored), 128 - 11);
 }
 
 // Every tasklet adds its id+1 to a shared counter under a mutex, 20 times, then meets at the barrier;
