@@ -71,7 +71,8 @@ void row_reduce(Schedule &sch, const workloads::Workload &w, const std::map<std:
     std::vector<LoopRV> loops = sch.get_loops(c);
     LoopRV k = loops.back();
     LoopRV rows = loops.size() == 3 ? sch.fuse({loops[0], loops[1]}) : loops[0];
-    RowLoops r = split_rows(sch, rows, p.at("dpus"), p.at("tasklets"), rows_per_output_write(w.dtype));
+    RowCut cut = cut_rows(sch.loop_extent(rows), p.at("dpus"), w.dtype, loops.size() == 3 ? w.shape[1] : 0);
+    RowLoops r = split_rows(sch, rows, cut.rows_per_dpu, p.at("tasklets"), cut.rows_per_write);
     std::vector<LoopRV> kk = sch.split(k, {kInfer, p.at("block")});
     reorder_exactly(sch, c, {r.dpu, r.tasklet, r.group, r.row, kk[0], kk[1]});
     sch.bind(r.dpu, "dpu.x");
@@ -86,7 +87,8 @@ void batched(Schedule &sch, const workloads::Workload &w, const std::map<std::st
     BlockRV c = sch.get_block("C");
     std::vector<LoopRV> loops = sch.get_loops(c);
     LoopRV i = loops[0], j = loops[1], k = loops[2];
-    RowLoops r = split_rows(sch, j, p.at("dpus"), p.at("tasklets"), rows_per_output_write(w.dtype));
+    RowCut cut = cut_rows(w.shape[1], p.at("dpus"), w.dtype);
+    RowLoops r = split_rows(sch, j, cut.rows_per_dpu, p.at("tasklets"), cut.rows_per_write);
     int64_t dpus_per_batch = sch.loop_extent(r.dpu);
     int64_t batches_per_group = batches_per_dpu_group(w.shape[0], dpus_per_batch, machine);
     std::vector<LoopRV> batch = sch.split(i, {kInfer, batches_per_group});

@@ -82,7 +82,8 @@ void row_reduce(Schedule &sch, const workloads::Workload &w, const std::map<std:
     LoopRV k = loops.back();
     LoopRV rows = loops.size() == 3 ? sch.fuse({loops[0], loops[1]}) : loops[0];
     ReductionSplit red = split_reduction_over_dpus(sch, w, c, k, p.at("dpus_y"));
-    RowLoops r = split_rows(sch, rows, p.at("dpus_x"), p.at("tasklets"), rows_per_output_write(w.dtype));
+    RowCut cut = cut_rows(sch.loop_extent(rows), p.at("dpus_x"), w.dtype, loops.size() == 3 ? w.shape[1] : 0);
+    RowLoops r = split_rows(sch, rows, cut.rows_per_dpu, p.at("tasklets"), cut.rows_per_write);
     std::vector<LoopRV> kk = sch.split(red.in_dpu, {kInfer, p.at("cache")});
     std::vector<LoopRV> order = {r.dpu};
     order.insert(order.end(), red.dpu.begin(), red.dpu.end());
@@ -102,7 +103,8 @@ void batched(Schedule &sch, const workloads::Workload &w, const std::map<std::st
     std::vector<LoopRV> loops = sch.get_loops(c);
     LoopRV i = loops[0], j = loops[1], k = loops[2];
     ReductionSplit red = split_reduction_over_dpus(sch, w, c, k, p.at("dpus_y"));
-    RowLoops r = split_rows(sch, j, p.at("dpus_x"), p.at("tasklets"), rows_per_output_write(w.dtype));
+    RowCut cut = cut_rows(w.shape[1], p.at("dpus_x"), w.dtype);
+    RowLoops r = split_rows(sch, j, cut.rows_per_dpu, p.at("tasklets"), cut.rows_per_write);
     int64_t dpus_per_batch = sch.loop_extent(r.dpu) * (red.dpu.empty() ? 1 : sch.loop_extent(red.dpu[0]));
     std::vector<LoopRV> batch =
         sch.split(i, {kInfer, batches_per_dpu_group(w.shape[0], dpus_per_batch, machine)});

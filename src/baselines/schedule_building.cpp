@@ -10,9 +10,22 @@ namespace atim::baselines {
 using schedule::kInfer;
 using schedule::LoopRV;
 
-RowLoops split_rows(schedule::Schedule &sch, const LoopRV &rows, int64_t dpus, int64_t tasklets,
+RowCut cut_rows(int64_t rows, int64_t dpus, ir::DType dtype, int64_t row_length) {
+    int64_t per_write = rows_per_output_write(dtype);
+    int64_t wanted = ceil_div(rows, dpus);
+    if (row_length == 0) return {round_up(wanted, per_write), per_write};
+    // Write groups (row pairs) stay inside one i-row only when they tile it.
+    if (row_length % per_write != 0) per_write = 1;
+    if (wanted >= row_length) return {round_up(wanted, row_length), per_write};
+    // A piece of an i-row: the smallest divisor of the row length (a multiple of the write group) >= wanted.
+    int64_t piece = round_up(wanted, per_write);
+    while (row_length % piece != 0) piece += per_write;
+    return {piece, per_write};
+}
+
+RowLoops split_rows(schedule::Schedule &sch, const LoopRV &rows, int64_t rows_per_dpu, int64_t tasklets,
                     int64_t rows_per_write) {
-    std::vector<LoopRV> per_dpu = split_over_dpus(sch, rows, dpus, rows_per_write);
+    std::vector<LoopRV> per_dpu = sch.split(rows, {kInfer, rows_per_dpu});
     // [tasklets, ceil, rows_per_write]: contiguous ranges of row groups per tasklet (prim-baselines.md §1.4;
     // equal ceil chunks like ATiM's mtvRTile, §1.13).
     std::vector<LoopRV> per_tasklet = sch.split(per_dpu[1], {tasklets, kInfer, rows_per_write});

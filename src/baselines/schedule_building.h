@@ -16,8 +16,18 @@ namespace atim::baselines {
 struct RowLoops {
     schedule::LoopRV dpu, tasklet, group, row;
 };
-RowLoops split_rows(schedule::Schedule &sch, const schedule::LoopRV &rows, int64_t dpus, int64_t tasklets,
-                    int64_t rows_per_write);
+RowLoops split_rows(schedule::Schedule &sch, const schedule::LoopRV &rows, int64_t rows_per_dpu,
+                    int64_t tasklets, int64_t rows_per_write);
+
+/// How a rows dimension is cut: rows per DPU and rows per output write. For rows flattened from (i, j)
+/// (ttv: M*N rows, `row_length` = N), every DPU's rows and every write group must be an exact box of the 2-D
+/// output (whole i-rows, or a piece of one i-row), since outputs are written back and gathered as boxes: a
+/// box around rows that straddle an i-row would overwrite outputs computed elsewhere.
+struct RowCut {
+    int64_t rows_per_dpu, rows_per_write;
+};
+/// `row_length` 0: plain 1-D rows.
+RowCut cut_rows(int64_t rows, int64_t dpus, ir::DType dtype, int64_t row_length = 0);
 
 /// Splits `loop` into contiguous per-DPU chunks of ceil(extent / dpus) rounded up to `multiple` iterations
 /// (PrIM: per-DPU sizes padded to 8 bytes). Returns {dpu loop, chunk loop}.
