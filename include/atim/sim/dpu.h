@@ -39,6 +39,10 @@ public:
     Dpu(Dpu &&) noexcept;
     Dpu &operator=(Dpu &&) noexcept;
 
+    /// A deep copy (same program; WRAM, MRAM, atomic bits and registers copied): lets a system model split
+    /// one simulated DPU into several once the host writes them different data, without replaying history.
+    Dpu clone() const;
+
     /// Host access to a named WRAM or MRAM object; throws UserError for unknown names or out-of-range spans.
     void write_symbol(const std::string &name, uint32_t offset, std::span<const uint8_t> bytes);
     void read_symbol(const std::string &name, uint32_t offset, std::span<uint8_t> bytes) const;
@@ -65,6 +69,8 @@ public:
     const Program &program() const;
 
 private:
+    struct CloneTag {};
+    Dpu(const Dpu &other, CloneTag);
     struct State;
     std::unique_ptr<State> state_;
 };

@@ -735,6 +735,37 @@ Dpu::Dpu(std::shared_ptr<const Program> program, const target::UpmemMachine &mac
         s.mram_copy_in(0, s.program->mram_image.data(), s.program->mram_image.size());
 }
 
+Dpu Dpu::clone() const {
+    Dpu copy(*this, CloneTag{});
+    return copy;
+}
+
+Dpu::Dpu(const Dpu &other, CloneTag) : state_(std::make_unique<State>()) {
+    const State &from = *other.state_;
+    State &to = *state_;
+    to.program = from.program;
+    to.code = from.code;
+    to.code_size = from.code_size;
+    to.timing = from.timing;
+    to.wram_bytes = from.wram_bytes;
+    to.mram_bytes = from.mram_bytes;
+    to.tasklet_count = from.tasklet_count;
+    to.options = from.options;
+    to.wram = from.wram;
+    to.mram_pages.resize(from.mram_pages.size());
+    for (size_t page = 0; page < from.mram_pages.size(); ++page) {
+        if (!from.mram_pages[page]) continue;
+        to.mram_pages[page] = std::make_unique<uint8_t[]>(kMramPageBytes);
+        std::memcpy(to.mram_pages[page].get(), from.mram_pages[page].get(), kMramPageBytes);
+    }
+    to.tasklets = from.tasklets;
+    to.atomic_bits = from.atomic_bits;
+    to.cycle = from.cycle;
+    to.dma_engine_free = from.dma_engine_free;
+    to.active_mask = from.active_mask;
+    to.stats = from.stats;
+}
+
 Dpu::~Dpu() = default;
 Dpu::Dpu(Dpu &&) noexcept = default;
 Dpu &Dpu::operator=(Dpu &&) noexcept = default;

@@ -251,3 +251,43 @@ TEST(Timing, VectorAddIsExactAndItsCyclesAddUp) {
 
 }  // namespace
 }  // namespace atim::sim
+
+namespace atim::sim {
+namespace {
+
+TEST(DpuState, CloneCopiesMemoryAndStaysIndependent) {
+    const char *source = R"(
+    .section .mram
+    .p2align 3
+far: .zero 131072
+    .data
+    .p2align 3
+near: .long 0, 0
+    .text
+main:
+    lw r0, zero, near
+    add r0, r0, 1
+    sw zero, near, r0
+    stop
+)";
+    Dpu original = testing::bare_dpu(source);
+    uint8_t mark[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+    original.write_symbol("far", 65536 + 8, mark);
+    original.run();
+    Dpu copy = original.clone();
+    EXPECT_EQ(testing::word_at(copy, "near"), 1u);
+    copy.run();
+    EXPECT_EQ(testing::word_at(copy, "near"), 2u);
+    EXPECT_EQ(testing::word_at(original, "near"), 1u);  // the original is untouched
+    uint8_t read_back[8] = {};
+    copy.read_symbol("far", 65536 + 8, read_back);
+    EXPECT_EQ(read_back[7], 8);
+    uint8_t other[8] = {9, 9, 9, 9, 9, 9, 9, 9};
+    copy.write_symbol("far", 65536 + 8, other);
+    original.read_symbol("far", 65536 + 8, read_back);
+    EXPECT_EQ(read_back[0], 1);
+    EXPECT_EQ(copy.register_value(0, 0), 2u);
+}
+
+}  // namespace
+}  // namespace atim::sim
