@@ -24,6 +24,7 @@ mram_block:
 main:
     lw r8, zero, dma_length_field
     lw r9, zero, transfers
+    jz r9, .Ldone
     move r10, wram_block
     or r10, r10, r8
     move r11, mram_block
@@ -31,4 +32,5 @@ main:
     sdma r10, r11, 0
     add r9, r9, -1
     jnz r9, .Ltransfer
+.Ldone:
     jump r23
