@@ -13,8 +13,9 @@ struct AssembleOptions {
     bool link_runtime = true;    ///< append __mulsi3, division, __muldi3, barrier, mutex, mem_alloc
     /// Stacks are reserved for this many tasklets; a Dpu may run up to this many.
     int tasklets = 24;
-    /// Per-tasklet stack in WRAM. 256 B is what our generated kernels need and what UpmemMachine
-    /// records as STACK_SIZE_DEFAULT (target/upmem_machine.h: stack_bytes_per_tasklet).
+    /// Per-tasklet stack in WRAM, a positive multiple of 8. 256 B is the typical `-DSTACK_SIZE_DEFAULT=256`
+    /// of UPMEM compile lines (upmem-api.md §1; the SDK's built-in default is not documented) and
+    /// UpmemMachine::stack_bytes_per_tasklet; our generated kernels' frames fit in it.
     int stack_bytes_per_tasklet = 256;
     int iram_instructions = 4096;     ///< IRAM capacity [upmem-hardware.md §1]
     int64_t wram_bytes = 64 * 1024;   ///< WRAM capacity [upmem-hardware.md §1]

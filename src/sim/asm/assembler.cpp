@@ -381,6 +381,13 @@ void Linker::build_symbols(Program &program) {
             label.host_section || std::find(globals_.begin(), globals_.end(), label.name) != globals_.end();
         program.symbols[label.name] = symbol;
     }
+    // DPU_MRAM_HEAP_POINTER_NAME: the rest of MRAM after the program's objects [upmem-api.md, MRAM layout].
+    uint32_t used_mram = static_cast<uint32_t>((mram_.size() + 7) & ~size_t{7});
+    if (static_cast<int64_t>(used_mram) <= options_.mram_bytes) {
+        Symbol heap{"__sys_used_mram_end", MemorySpace::Mram, kMramBase + used_mram,
+                    static_cast<uint32_t>(options_.mram_bytes - used_mram), true};
+        program.symbols.emplace(heap.name, heap);
+    }
 }
 
 int64_t Linker::symbol_value(const Program &program, const std::string &name, const Location &where) const {

@@ -135,6 +135,9 @@ main: stop
     EXPECT_EQ(program.mram_image.size(), 9u);  // trailing zeros are not stored
     EXPECT_EQ(program.mram_used_bytes, 16u);
     EXPECT_EQ(program.mram_image[8], 2);
+    // The MRAM heap (DPU_MRAM_HEAP_POINTER_NAME) starts after the program's MRAM objects.
+    EXPECT_EQ(program.symbol("__sys_used_mram_end").address, kMramBase + 16);
+    EXPECT_EQ(program.symbol("__sys_used_mram_end").size, (64u << 20) - 16);
 }
 
 TEST(Assembler, CompilerStyleSyntax) {
