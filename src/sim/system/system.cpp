@@ -1,6 +1,6 @@
 // sim::Machine: N simulated DPUs behind a host. DPUs the host wrote the same bytes to share one sim::Dpu
-// ("instance") until the host writes something different to some of them; then those get their own copy,
-// rebuilt by replaying the shared instance's history (the simulator is deterministic).
+// ("instance") until the host writes something different to some of them; then those get their own deep copy
+// (Dpu::clone). The simulator is deterministic, so a shared instance runs exactly as each of its DPUs would.
 #include "atim/sim/system.h"
 
 #include <fmt/format.h>
@@ -17,18 +17,8 @@
 namespace atim::sim {
 namespace {
 
-/// Something that happened to a DPU since it was loaded, kept while the DPU is shared so it can be cloned.
-struct WriteEvent {
-    std::string symbol;
-    uint32_t offset;
-    std::vector<uint8_t> bytes;
-};
-struct RunEvent {};
-using Event = std::variant<WriteEvent, RunEvent>;
-
 struct Instance {
     std::unique_ptr<Dpu> dpu;
-    std::vector<Event> history;  // empty once a single DPU uses the instance: it will never be cloned again
     DpuStats last_stats;
 };
 
@@ -64,7 +54,6 @@ struct Machine::State {
     std::vector<std::shared_ptr<Instance>> instance_of;  // per DPU of the set
     Measurement measurement;
     bool launched = false;  // a launch happened in the current measurement: host time now counts as `after`
-    int64_t replayed_runs = 0;
 
     State(const target::UpmemMachine &m, MachineOptions o) : machine(m), options(o), host(m) {}
 
@@ -100,17 +89,9 @@ struct Machine::State {
         return instance;
     }
 
-    std::shared_ptr<Instance> clone(const Instance &original) {
-        std::shared_ptr<Instance> copy = fresh_instance();
-        copy->history = original.history;
-        for (const Event &event : original.history) {
-            if (const auto *write = std::get_if<WriteEvent>(&event)) {
-                copy->dpu->write_symbol(write->symbol, write->offset, write->bytes);
-            } else {
-                copy->last_stats = copy->dpu->run();
-                ++replayed_runs;
-            }
-        }
+    static std::shared_ptr<Instance> clone(const Instance &original) {
+        auto copy = std::make_shared<Instance>();
+        copy->dpu = std::make_unique<Dpu>(original.dpu->clone());
         copy->last_stats = original.last_stats;
         return copy;
     }
@@ -125,11 +106,6 @@ struct Machine::State {
             for (int dpu : members) instance_of[dpu] = target;
         }
         target->dpu->write_symbol(symbol, offset, bytes);
-        if (members.size() > 1) {
-            target->history.push_back(WriteEvent{symbol, offset, {bytes.begin(), bytes.end()}});
-        } else {
-            target->history.clear();
-        }
     }
 
     /// Writes data[i] to DPU i; DPUs that share an instance and receive equal bytes keep sharing it.
@@ -279,15 +255,9 @@ void Machine::launch() {
         simulated_instructions += instance->last_stats.instructions;
         if (instance->last_stats.cycles > slowest->last_stats.cycles) slowest = instance;
     }
-    std::unordered_map<const Instance *, int> users;
     for (const auto &instance : s.instance_of) {
-        ++users[instance.get()];
         s.count("total_instructions", instance->last_stats.instructions);
         s.count("dma_bytes", instance->last_stats.dma_read_bytes + instance->last_stats.dma_write_bytes);
-    }
-    // A shared instance must remember the run to be cloned later (a clone replays writes and runs in order).
-    for (Instance *instance : instances) {
-        if (users[instance] > 1) instance->history.push_back(RunEvent{});
     }
     // Kernel time: the host waits for the slowest DPU, plus the launch and completion poll.
     double cycles_per_ms = s.machine.dpu_mhz * 1e3;
@@ -353,14 +323,12 @@ Measurement Machine::take_measurement() {
                               ? "every DPU simulated"
                               : "DPUs given identical bytes by the host share one simulation";
     m.note = fmt::format(
-        "simulated: {} of {} DPU kernel runs instruction by instruction on {} DPUs ({}){}; estimated: host "
+        "simulated: {} of {} DPU kernel runs instruction by instruction on {} DPUs ({}); estimated: host "
         "transfers, launch and host work by the host model ({})",
         simulated, runs, s.allocated, sharing,
-        s.replayed_runs ? fmt::format(", {} runs replayed to split shared DPUs", s.replayed_runs) : "",
         s.machine.host.fit_source.empty() ? "machine file" : s.machine.host.fit_source);
     s.measurement = Measurement{};
     s.launched = false;
-    s.replayed_runs = 0;
     return m;
 }
 
