@@ -317,6 +317,52 @@ private:
         return body;
     }
 
+    static int64_t box_size(const Region &region) {
+        int64_t size = 1;
+        for (int64_t e : region.extents) size *= e;
+        return size;
+    }
+
+    // Iterations of the spatial loops inside leaf `pos` (each writes a distinct output element).
+    int64_t inner_spatial_points(const BlockState &b, int pos) const {
+        int64_t points = 1;
+        for (size_t i = pos + 1; i < b.leaves.size(); ++i) {
+            const LoopState &l = state_.loops[b.leaves[i]];
+            if (!l.is_reduce) points *= l.extent;
+        }
+        return points;
+    }
+
+    // Copies of the spatial loops from `first` inward (fresh variables named `<loop><suffix>`), wrapped
+    // around `body` written in the original leaf variables.
+    ir::Stmt over_inner_spatial_loops(const BlockState &b, size_t first, const std::string &suffix,
+                                      ir::Stmt body, bool keep_kinds) const {
+        ir::VarMap fresh;
+        std::vector<std::pair<ir::Var, const LoopState *>> loops;
+        for (size_t i = first; i < b.leaves.size(); ++i) {
+            const LoopState &l = state_.loops[b.leaves[i]];
+            if (l.is_reduce) continue;
+            ir::Var v(l.name + suffix);
+            fresh[l.var.get()] = v;
+            loops.emplace_back(v, &l);
+        }
+        body = ir::substitute(body, fresh);
+        for (auto it = loops.rbegin(); it != loops.rend(); ++it)
+            body = ir::For::make(it->first, int32(0), int32(it->second->extent),
+                                 keep_kinds ? it->second->kind : ir::ForKind::Serial, body);
+        return body;
+    }
+
+    // Write-back of exactly the elements the block wrote in one iteration of leaf `pos`.
+    ir::Stmt write_back_iterations(const BlockState &b, const BlockForm &form, int pos,
+                                   const ir::Buffer &wram, const Region &region) const {
+        std::vector<ir::Expr> local;
+        for (size_t d = 0; d < form.output_indices.size(); ++d)
+            local.push_back(arith::simplify(form.output_indices[d] - region.mins[d]));
+        ir::Stmt copy = ir::Store::make(b.output, form.output_indices, ir::Load::make(wram, local));
+        return over_inner_spatial_loops(b, pos + 1, "_wb", guarded(form.spatial_guards, copy), false);
+    }
+
     // What is placed at one leaf loop of a block.
     struct Attached {
         std::vector<ir::Stmt> before, after;  ///< fills; write-backs and tasklet-partial sums
@@ -375,7 +421,12 @@ private:
             ir::Buffer wram =
                 ir::make_buffer(cache.cache_name, cache.source->dtype, region.extents, wram_scope(b, pos));
             redirects[cache.source.get()] = Redirect{wram, region.mins};
-            at[pos].after.push_back(copy_box(cache.source, wram, region, false));
+            // A dense box (every element written in the iteration, e.g. split loops) is flushed as a box; a
+            // sparse one (fused loops, where the bounds of i = f / N and j = f % N over-cover) only where the
+            // block wrote, so that elements of other iterations are not overwritten.
+            bool dense = box_size(region) == inner_spatial_points(b, pos);
+            at[pos].after.push_back(dense ? copy_box(cache.source, wram, region, false)
+                                          : write_back_iterations(b, form, pos, wram, region));
             at[pos].allocations.push_back(wram);
         }
         for (const BlockState &consumer : state_.blocks) {
@@ -383,6 +434,12 @@ private:
                 continue;
             int pos = leaf_position(b, consumer.attach_loop);
             Region region = region_at(b, pos, {form.output_indices}, b.output->name);
+            if (box_size(region) != inner_spatial_points(b, pos))
+                schedule::schedule_error(
+                    "block {} would sum a sparse box of the partials of {} at loop {} (fused loops inside "
+                    "it); "
+                    "attach it at a loop whose inner loops are splits only",
+                    consumer.name, b.name, state_.loops[b.leaves[pos]].name);
             ir::Buffer partials =
                 ir::make_buffer(b.output->name, b.output->dtype, region.extents, wram_scope(b, pos));
             redirects[b.output.get()] = Redirect{partials, region.mins};
@@ -418,21 +475,8 @@ private:
     // decompose_reduction: the init over copies of the spatial loops from `pos` inward.
     ir::Stmt init_nest(const BlockState &b, const BlockForm &form, int pos,
                        BufferRedirector &redirect) const {
-        ir::Stmt init = guarded(form.spatial_guards, init_statement(b, form));
-        init = redirect.mutate(init);
-        ir::VarMap fresh;
-        std::vector<std::pair<ir::Var, const LoopState *>> loops;
-        for (size_t i = pos; i < b.leaves.size(); ++i) {
-            const LoopState &l = state_.loops[b.leaves[i]];
-            if (l.is_reduce) continue;
-            ir::Var v(l.name + "_init");
-            fresh[l.var.get()] = v;
-            loops.emplace_back(v, &l);
-        }
-        init = ir::substitute(init, fresh);
-        for (auto it = loops.rbegin(); it != loops.rend(); ++it)
-            init = ir::For::make(it->first, int32(0), int32(it->second->extent), it->second->kind, init);
-        return init;
+        ir::Stmt init = redirect.mutate(guarded(form.spatial_guards, init_statement(b, form)));
+        return over_inner_spatial_loops(b, pos, "_init", init, true);
     }
 
     ir::Stmt build_block(const BlockState &b) const {

@@ -121,3 +121,32 @@ TEST(ScheduleSemantics, EmptyRfactorSliceStillContributesZero) {
 
 }  // namespace
 }  // namespace atim::schedule
+
+namespace atim::schedule {
+namespace {
+
+using namespace testing;
+
+// TTV flattened to M*N rows (PrIM(E)): fuse(i, j), rows over DPUs and tasklets in pairs, C cached per pair.
+// The pair's box in C (bounds of f / N and f % N) over-covers, so the write-back must copy only the two
+// elements computed, or it overwrites other pairs' results.
+TEST(ScheduleSemantics, FusedRowsWriteBackOnlyWhatTheyComputed) {
+    for (const std::vector<int64_t> &shape : std::vector<std::vector<int64_t>>{{6, 5, 70}, {8, 8, 64}}) {
+        auto w = workloads::make_workload("ttv", shape);
+        Schedule sch(w.func);
+        BlockRV c = sch.get_block("C");
+        std::vector<LoopRV> loops = sch.get_loops(c);
+        LoopRV rows = sch.fuse({loops[0], loops[1]});
+        std::vector<LoopRV> r = sch.split(rows, {3, 2, kInfer, 2});
+        std::vector<LoopRV> k = sch.split(loops[2], {kInfer, 16});
+        sch.bind(r[0], "dpu.x");
+        sch.bind(r[1], "tasklet");
+        for (const char *input : {"A", "B"}) sch.compute_at(sch.cache_read(c, input, "wram"), k[0]);
+        sch.reverse_compute_at(sch.cache_write(c, "wram"), r[2]);
+        sch.decompose_reduction(c, k[0]);
+        expect_matches_reference(w, sch);
+    }
+}
+
+}  // namespace
+}  // namespace atim::schedule
