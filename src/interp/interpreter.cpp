@@ -32,7 +32,65 @@ struct Frame {
 };
 
 using ExprFn = std::function<int64_t(Frame &)>;
+
+/// An operand of a compiled operation: constants and variables are read inline, anything else is called.
+/// Most operands in index arithmetic are leaves, and a branch is much cheaper than an indirect call.
+struct Operand {
+    enum class Kind : uint8_t { Constant, Variable, Computed };
+    Kind kind = Kind::Constant;
+    int64_t value = 0;  // the constant, or the variable's slot
+    ExprFn fn;
+    int64_t operator()(Frame &f) const {
+        switch (kind) {
+            case Kind::Constant:
+                return value;
+            case Kind::Variable:
+                return f.vars[static_cast<size_t>(value)];
+            case Kind::Computed:
+                break;
+        }
+        return fn(f);
+    }
+};
 using StmtFn = std::function<void(Frame &)>;
+
+[[noreturn]] void out_of_bounds(const ir::BufferNode *b, size_t dim, int64_t index) {
+    internal_error(__FILE__, __LINE__,
+                   fmt::format("index {} of dimension {} of buffer {} is outside [0, {})", index, dim,
+                               b->name, b->shape[dim]));
+}
+
+/// The row-major flat offset of a buffer access, each index checked against its dimension. Ranks 1 and 2
+/// (nearly every access) are unrolled.
+struct Offset {
+    const ir::BufferNode *node = nullptr;
+    size_t rank = 0;
+    Operand i0, i1;
+    int64_t n0 = 0, n1 = 0;
+    std::vector<Operand> indices;  // rank > 2
+    std::vector<int64_t> strides;
+
+    int64_t operator()(Frame &f) const {
+        if (rank == 1) {
+            int64_t x = i0(f);
+            if (x < 0 || x >= n0) out_of_bounds(node, 0, x);
+            return x;
+        }
+        if (rank == 2) {
+            int64_t x = i0(f), y = i1(f);
+            if (x < 0 || x >= n0) out_of_bounds(node, 0, x);
+            if (y < 0 || y >= n1) out_of_bounds(node, 1, y);
+            return x * n1 + y;
+        }
+        int64_t flat = 0;
+        for (size_t d = 0; d < indices.size(); ++d) {
+            int64_t x = indices[d](f);
+            if (x < 0 || x >= node->shape[d]) out_of_bounds(node, d, x);
+            flat += x * strides[d];
+        }
+        return flat;
+    }
+};
 
 struct BufferSlot {
     ir::Buffer buffer;
@@ -47,12 +105,6 @@ bool contains_barrier(const ir::Stmt &s) {
     } finder;
     finder.visit(s);
     return finder.found;
-}
-
-[[noreturn]] void out_of_bounds(const ir::BufferNode *b, size_t dim, int64_t index) {
-    internal_error(__FILE__, __LINE__,
-                   fmt::format("index {} of dimension {} of buffer {} is outside [0, {})", index, dim,
-                               b->name, b->shape[dim]));
 }
 
 class Compiler {
@@ -207,11 +259,17 @@ private:
         return {};
     }
 
+    Operand operand(const ir::Expr &e) {
+        if (const auto *imm = e.as<ir::IntImm>()) return Operand{Operand::Kind::Constant, imm->value, {}};
+        if (const auto *var = e.as<ir::VarNode>()) return Operand{Operand::Kind::Variable, lookup(var), {}};
+        return Operand{Operand::Kind::Computed, 0, compile(e)};
+    }
+
     // Int32 results are wrapped after every operation, as a 32-bit register would hold them.
     template <typename Node, typename Op>
     ExprFn arithmetic(const ir::Expr &e, Op op) {
         const auto *node = e.as<Node>();
-        ExprFn a = compile(node->a), b = compile(node->b);
+        Operand a = operand(node->a), b = operand(node->b);
         if (e.dtype() == ir::DType::Int32) {
             return [a, b, op](Frame &f) -> int64_t { return static_cast<int32_t>(op(a(f), b(f))); };
         }
@@ -221,7 +279,7 @@ private:
     template <typename Node, typename Op>
     ExprFn division(const ir::Expr &e, Op op) {
         const auto *node = e.as<Node>();
-        ExprFn a = compile(node->a), b = compile(node->b);
+        Operand a = operand(node->a), b = operand(node->b);
         ir::DType t = e.dtype();
         return [a, b, op, t](Frame &f) {
             int64_t x = a(f), y = b(f);
@@ -233,68 +291,45 @@ private:
     template <typename Node, typename Op>
     ExprFn comparison(const ir::Expr &e, Op op) {
         const auto *node = e.as<Node>();
-        ExprFn a = compile(node->a), b = compile(node->b);
+        Operand a = operand(node->a), b = operand(node->b);
         return [a, b, op](Frame &f) -> int64_t { return op(a(f), b(f)); };
     }
 
     /// Flat row-major offset of `indices` in buffer `b`, each index checked against its dimension.
-    ExprFn compile_offset(const ir::Buffer &b, const std::vector<ir::Expr> &indices) {
-        std::vector<ExprFn> index_fns;
-        for (const ir::Expr &index : indices) index_fns.push_back(compile(index));
-        std::vector<int64_t> strides = b->strides();
-        const ir::BufferNode *node = b.get();
-        if (index_fns.size() == 1) {
-            ExprFn i0 = index_fns[0];
-            int64_t n0 = b->shape[0];
-            return [i0, n0, node](Frame &f) {
-                int64_t x = i0(f);
-                if (x < 0 || x >= n0) out_of_bounds(node, 0, x);
-                return x;
-            };
+    Offset compile_offset(const ir::Buffer &b, const std::vector<ir::Expr> &indices) {
+        Offset offset;
+        offset.node = b.get();
+        offset.rank = indices.size();
+        offset.strides = b->strides();
+        if (offset.rank >= 1) offset.i0 = operand(indices[0]), offset.n0 = b->shape[0];
+        if (offset.rank >= 2) offset.i1 = operand(indices[1]), offset.n1 = b->shape[1];
+        if (offset.rank > 2) {
+            for (const ir::Expr &index : indices) offset.indices.push_back(operand(index));
         }
-        if (index_fns.size() == 2) {
-            ExprFn i0 = index_fns[0], i1 = index_fns[1];
-            int64_t n0 = b->shape[0], n1 = b->shape[1];
-            return [i0, i1, n0, n1, node](Frame &f) {
-                int64_t x = i0(f), y = i1(f);
-                if (x < 0 || x >= n0) out_of_bounds(node, 0, x);
-                if (y < 0 || y >= n1) out_of_bounds(node, 1, y);
-                return x * n1 + y;
-            };
-        }
-        std::vector<int64_t> shape = b->shape;
-        return [index_fns, strides, shape, node](Frame &f) {
-            int64_t flat = 0;
-            for (size_t d = 0; d < index_fns.size(); ++d) {
-                int64_t x = index_fns[d](f);
-                if (x < 0 || x >= shape[d]) out_of_bounds(node, d, x);
-                flat += x * strides[d];
-            }
-            return flat;
-        };
+        return offset;
     }
 
     ExprFn compile_load(const ir::Load &op) {
-        int slot = buffer_slot(op.buffer);
-        ExprFn offset = compile_offset(op.buffer, op.indices);
-        return [slot, offset](Frame &f) { return f.buffers[static_cast<size_t>(slot)].data[offset(f)]; };
+        auto slot = static_cast<size_t>(buffer_slot(op.buffer));
+        Offset offset = compile_offset(op.buffer, op.indices);
+        return [slot, offset](Frame &f) { return f.buffers[slot].data[offset(f)]; };
     }
 
     // ---- statements ----
 
     StmtFn compile_store(const ir::Store &op) {
-        int slot = buffer_slot(op.buffer);
-        ExprFn offset = compile_offset(op.buffer, op.indices);
-        ExprFn value = compile(op.value);
+        auto slot = static_cast<size_t>(buffer_slot(op.buffer));
+        Offset offset = compile_offset(op.buffer, op.indices);
+        Operand value = operand(op.value);
         ir::DType t = op.buffer->dtype;
         return [slot, offset, value, t](Frame &f) {
             int64_t v = detail::wrap(t, value(f));
-            f.buffers[static_cast<size_t>(slot)].data[offset(f)] = v;
+            f.buffers[slot].data[offset(f)] = v;
         };
     }
 
     StmtFn compile_for(const ir::For &op) {
-        ExprFn min = compile(op.min), extent = compile(op.extent);
+        Operand min = operand(op.min), extent = operand(op.extent);
         int slot = bind(op.var.get());
         StmtFn body = compile(op.body);
         unbind(op.var.get());
