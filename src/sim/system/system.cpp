@@ -11,6 +11,7 @@
 #include <string_view>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "atim/support/error.h"
 
@@ -125,11 +126,14 @@ struct Machine::State {
         }
     }
 
+    /// The simulations behind the DPUs, in the order of the first DPU using each (so reports are
+    /// reproducible).
     std::vector<Instance *> distinct_instances() const {
         std::vector<Instance *> distinct;
-        for (const auto &instance : instance_of) distinct.push_back(instance.get());
-        std::sort(distinct.begin(), distinct.end());
-        distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+        std::unordered_set<const Instance *> seen;
+        for (const auto &instance : instance_of) {
+            if (seen.insert(instance.get()).second) distinct.push_back(instance.get());
+        }
         return distinct;
     }
 
