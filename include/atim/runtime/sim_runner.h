@@ -1,0 +1,57 @@
+// Runs a lowered program end to end on the cycle-level simulator: DPU assembly from codegen::dpu, host
+// operations on sim::Machine (pushes, launch, gathers, host epilogue), and a bit-exact comparison with the
+// reference interpreter. Times are simulated hardware times.
+#pragma once
+
+#include <cstdint>
+
+#include "atim/codegen/c_codegen.h"
+#include "atim/codegen/dpu_codegen.h"
+#include "atim/lower/pim_program.h"
+#include "atim/runtime/emu_runner.h"
+#include "atim/sim/measurement.h"
+#include "atim/target/upmem_machine.h"
+#include "atim/workloads/workload.h"
+
+namespace atim::runtime {
+
+struct SimRunOptions {
+    target::UpmemMachine machine;  ///< the simulated system (DPU count, timing parameters)
+    uint64_t seed = 1;             ///< interp::random_inputs seed
+    /// Atim: resident inputs are pushed before the timed window; Prim: every push is timed.
+    codegen::TimingMode timing = codegen::TimingMode::Atim;
+    /// Simulate every DPU instruction by instruction; otherwise DPUs that received identical bytes share one
+    /// simulation (the simulator is deterministic).
+    bool simulate_all_dpus = false;
+    int threads = 0;  ///< simulator worker threads; 0 = all cores
+};
+
+/// What running the program on the simulator produced.
+struct SimExecution {
+    TensorValues outputs;  ///< every Output tensor, after the host epilogue
+    sim::Measurement measurement;
+    codegen::DpuKernel kernel;
+    int64_t epilogue_integer_ops = 0;  ///< host work charged for the epilogue
+};
+
+/// Compiles the kernel to DPU assembly, runs the host program on a simulated machine with `inputs` (every
+/// Input tensor by name) and returns the outputs and the measurement of the timed window. Throws UserError
+/// when the program does not fit the machine (DPUs, IRAM, WRAM, MRAM) and SimError when a DPU faults.
+SimExecution execute_on_sim(const lower::PimProgram &program, const TensorValues &inputs,
+                            const SimRunOptions &options);
+
+/// The whole check on the simulator: inputs from interp::random_inputs(seed) over the workload's inputs, the
+/// reference from the interpreter on workload.func.body, the program on the simulator, an exact comparison of
+/// every output, the simulated phase times and the kernel's DPU statistics.
+RunResult run_sim(const workloads::Workload &workload, const lower::PimProgram &program,
+                  const SimRunOptions &options);
+
+/// Host work of an epilogue (the final reduction of partial results): one operation per arithmetic node and
+/// store, times the iterations of the loops around it; bytes read and written likewise.
+struct HostWorkEstimate {
+    int64_t integer_ops = 0;
+    int64_t bytes_touched = 0;
+};
+HostWorkEstimate estimate_host_work(const ir::Stmt &epilogue);
+
+}  // namespace atim::runtime
