@@ -131,3 +131,23 @@ TEST(CanProve, GuardsInLoopNests) {
 
 }  // namespace
 }  // namespace atim::arith
+
+namespace atim::arith {
+namespace {
+
+TEST(EvalBounds, TightenedLoopsGiveExactBoxes) {
+    // After loop-bound tightening the inner extent depends on the outer variable and on the tensor size m.
+    ir::Var i("i"), j("j"), m("m");
+    RangeMap inner{{j.get(), Range{0, min(ir::Expr(16), m - i * 16)}}};
+    SymbolicBounds b = eval_bounds(i * 16 + j, inner);
+    EXPECT_EQ(ir::to_string(b.min), "(i*16)");
+    EXPECT_EQ(ir::to_string(b.max), "min(((i*16) + 15), (m - 1))");
+    // Relaxing i as well: the guard's bound m - 1 survives, so the box never reaches past the tensor.
+    RangeMap both{{i.get(), Range{0, 8}}, {j.get(), Range{0, min(ir::Expr(16), m - i * 16)}}};
+    SymbolicBounds c = eval_bounds(i * 16 + j, both);
+    EXPECT_EQ(ir::to_string(c.min), "0");
+    EXPECT_EQ(ir::to_string(c.max), "min(127, (m - 1))");
+}
+
+}  // namespace
+}  // namespace atim::arith
