@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <unordered_map>
 
 #include "atim/arith/const_interval.h"
@@ -296,9 +297,9 @@ private:
         return region;
     }
 
-    // for c... in box: if (global index in bounds) dst[..] = src[..]. `to_cache` copies global -> wram.
-    ir::Stmt copy_box(const ir::Buffer &global, const ir::Buffer &wram, const Region &region,
-                      bool to_cache) const {
+    // Fill of a read cache: for c... in the box: if (global index in bounds) wram[c] = global[min + c].
+    // Reading more than the block needs is harmless, so the box need not be exact.
+    ir::Stmt fill_box(const ir::Buffer &global, const ir::Buffer &wram, const Region &region) const {
         std::vector<ir::Var> vars;
         std::vector<ir::Expr> local_index, global_index, conds;
         for (size_t d = 0; d < region.extents.size(); ++d) {
@@ -309,39 +310,23 @@ private:
             global_index.push_back(g);
             conds.push_back(g < int32(global->shape[d]));
         }
-        ir::Stmt body = to_cache ? ir::Store::make(wram, local_index, ir::Load::make(global, global_index))
-                                 : ir::Store::make(global, global_index, ir::Load::make(wram, local_index));
-        body = guarded(conds, body);
+        ir::Stmt body =
+            guarded(conds, ir::Store::make(wram, local_index, ir::Load::make(global, global_index)));
         for (size_t d = region.extents.size(); d-- > 0;)
             body = ir::For::make(vars[d], int32(0), int32(region.extents[d]), ir::ForKind::Serial, body);
         return body;
     }
 
-    static int64_t box_size(const Region &region) {
-        int64_t size = 1;
-        for (int64_t e : region.extents) size *= e;
-        return size;
-    }
-
-    // Iterations of the spatial loops inside leaf `pos` (each writes a distinct output element).
-    int64_t inner_spatial_points(const BlockState &b, int pos) const {
-        int64_t points = 1;
-        for (size_t i = pos + 1; i < b.leaves.size(); ++i) {
-            const LoopState &l = state_.loops[b.leaves[i]];
-            if (!l.is_reduce) points *= l.extent;
-        }
-        return points;
-    }
-
     // Copies of the spatial loops from `first` inward (fresh variables named `<loop><suffix>`), wrapped
     // around `body` written in the original leaf variables.
     ir::Stmt over_inner_spatial_loops(const BlockState &b, size_t first, const std::string &suffix,
-                                      ir::Stmt body, bool keep_kinds) const {
+                                      ir::Stmt body, bool keep_kinds,
+                                      const std::set<int> &excluded = {}) const {
         ir::VarMap fresh;
         std::vector<std::pair<ir::Var, const LoopState *>> loops;
         for (size_t i = first; i < b.leaves.size(); ++i) {
             const LoopState &l = state_.loops[b.leaves[i]];
-            if (l.is_reduce) continue;
+            if (l.is_reduce || excluded.count(l.id)) continue;
             ir::Var v(l.name + suffix);
             fresh[l.var.get()] = v;
             loops.emplace_back(v, &l);
@@ -353,7 +338,10 @@ private:
         return body;
     }
 
-    // Write-back of exactly the elements the block wrote in one iteration of leaf `pos`.
+    // Write-back of exactly the elements the block wrote in one iteration of leaf `pos`: a copy over the
+    // spatial loops inside it, under the guards of imperfect splits. (A copy over the box guarded only by the
+    // tensor bounds would also write elements owned by a neighbouring tile when nested splits are imperfect,
+    // or when fused loops make the box over-cover, e.g. the bounds of i = f / N and j = f % N.)
     ir::Stmt write_back_iterations(const BlockState &b, const BlockForm &form, int pos,
                                    const ir::Buffer &wram, const Region &region) const {
         std::vector<ir::Expr> local;
@@ -369,31 +357,36 @@ private:
         std::vector<ir::Buffer> allocations;
     };
 
-    ir::Stmt wram_consumer(const BlockState &consumer, const ir::Buffer &partials,
-                           const Region &region) const {
-        // out[s] = sum_r partials[r, s - min] for s in the box of the producer's partials (minus the rf dim).
-        std::vector<ir::Var> vars;
-        std::vector<ir::Expr> out_index, conds;
-        for (size_t d = 1; d < region.extents.size(); ++d) {
-            ir::Var v(fmt::format("{}_ax{}", consumer.name, d - 1));
-            vars.push_back(v);
-            ir::Expr s = arith::simplify(region.mins[d] + v);
-            out_index.push_back(s);
-            conds.push_back(s < int32(consumer.output->shape[d - 1]));
+    // Loops of `b` derived from `root` by split/fuse (root included).
+    std::set<int> derived_loops(const BlockState &b, int root) const {
+        std::set<int> derived{root};
+        for (const auto &rel : b.relations) {
+            if (rel.is_split && derived.count(rel.split.parent))
+                derived.insert(rel.split.children.begin(), rel.split.children.end());
+            if (!rel.is_split && derived.count(rel.fuse.parents[0])) derived.insert(rel.fuse.child);
         }
+        return derived;
+    }
+
+    // out[s] = sum_r partials[r, s - min] for each output element s the producer wrote in one iteration of
+    // leaf `pos` (its spatial loops inside `pos` other than the rfactor loop, under the guards of imperfect
+    // splits).
+    ir::Stmt wram_consumer(const BlockState &consumer, const BlockState &producer, const BlockForm &form,
+                           int pos, const ir::Buffer &partials, const Region &region) const {
+        std::vector<ir::Expr> out_index(form.output_indices.begin() + 1, form.output_indices.end());
         ir::Var r(consumer.name + "_rf_k");
-        std::vector<ir::Expr> partial_index{r};
-        for (const ir::Var &v : vars) partial_index.push_back(v);
+        std::vector<ir::Expr> partial_index{arith::simplify(r - region.mins[0])};
+        for (size_t d = 0; d < out_index.size(); ++d)
+            partial_index.push_back(arith::simplify(out_index[d] - region.mins[d + 1]));
         ir::Stmt init = ir::Store::make(consumer.output, out_index, ir::make_zero(consumer.output->dtype));
         ir::Stmt update = ir::Store::make(
             consumer.output, out_index,
             ir::Load::make(consumer.output, out_index) + ir::Load::make(partials, partial_index));
         ir::Stmt body = ir::Seq::make(
             {init, ir::For::make(r, int32(0), int32(region.extents[0]), ir::ForKind::Serial, update)});
-        body = guarded(conds, body);
-        for (size_t d = vars.size(); d-- > 0;)
-            body = ir::For::make(vars[d], int32(0), int32(region.extents[d + 1]), ir::ForKind::Serial, body);
-        return body;
+        body = guarded(form.spatial_guards, body);
+        return over_inner_spatial_loops(producer, pos + 1, "_sum", body, false,
+                                        derived_loops(producer, producer.rfactor_loop));
     }
 
     ir::MemScope wram_scope(const BlockState &b, int pos) const {
@@ -411,7 +404,7 @@ private:
             ir::Buffer wram =
                 ir::make_buffer(cache.cache_name, cache.source->dtype, region.extents, wram_scope(b, pos));
             redirects[cache.source.get()] = Redirect{wram, region.mins};
-            at[pos].before.push_back(copy_box(cache.source, wram, region, true));
+            at[pos].before.push_back(fill_box(cache.source, wram, region));
             at[pos].allocations.push_back(wram);
         }
         if (b.write_cache >= 0) {
@@ -421,12 +414,7 @@ private:
             ir::Buffer wram =
                 ir::make_buffer(cache.cache_name, cache.source->dtype, region.extents, wram_scope(b, pos));
             redirects[cache.source.get()] = Redirect{wram, region.mins};
-            // A dense box (every element written in the iteration, e.g. split loops) is flushed as a box; a
-            // sparse one (fused loops, where the bounds of i = f / N and j = f % N over-cover) only where the
-            // block wrote, so that elements of other iterations are not overwritten.
-            bool dense = box_size(region) == inner_spatial_points(b, pos);
-            at[pos].after.push_back(dense ? copy_box(cache.source, wram, region, false)
-                                          : write_back_iterations(b, form, pos, wram, region));
+            at[pos].after.push_back(write_back_iterations(b, form, pos, wram, region));
             at[pos].allocations.push_back(wram);
         }
         for (const BlockState &consumer : state_.blocks) {
@@ -434,16 +422,10 @@ private:
                 continue;
             int pos = leaf_position(b, consumer.attach_loop);
             Region region = region_at(b, pos, {form.output_indices}, b.output->name);
-            if (box_size(region) != inner_spatial_points(b, pos))
-                schedule::schedule_error(
-                    "block {} would sum a sparse box of the partials of {} at loop {} (fused loops inside "
-                    "it); "
-                    "attach it at a loop whose inner loops are splits only",
-                    consumer.name, b.name, state_.loops[b.leaves[pos]].name);
             ir::Buffer partials =
                 ir::make_buffer(b.output->name, b.output->dtype, region.extents, wram_scope(b, pos));
             redirects[b.output.get()] = Redirect{partials, region.mins};
-            at[pos].after.push_back(wram_consumer(consumer, partials, region));
+            at[pos].after.push_back(wram_consumer(consumer, b, form, pos, partials, region));
             at[pos].allocations.push_back(partials);
         }
         return at;

@@ -8,35 +8,58 @@
 #include <vector>
 
 #include "atim/interp/interpreter.h"
+#include "atim/ir/functor.h"
 #include "atim/ir/printer.h"
+#include "atim/ir/utils.h"
 #include "atim/lower/schedule_to_loops.h"
 #include "atim/schedule/schedule.h"
 #include "atim/workloads/workload.h"
 
-namespace atim::schedule::testing {
+namespace atim::schedule::baseline_like {
 
 using lower::ScheduledLoops;
 using lower::TensorRole;
 
-// Runs the reference and the scheduled loops on the same random inputs; outputs and partials of the scheduled
-// program start as garbage so that a missing initialization cannot pass by luck.
+// Runs DPU and tasklet loops backwards: their iterations must be independent (a tile that writes another
+// tile's elements is caught when the owner no longer runs last).
+class ReverseParallelLoops : public ir::Mutator {
+public:
+    using ir::Mutator::mutate;
+
+protected:
+    ir::Stmt visit(const ir::For *op, const ir::Stmt &self) override {
+        ir::Stmt s = ir::Mutator::visit(op, self);
+        const ir::For *loop = s.as<ir::For>();
+        if (loop->for_kind == ir::ForKind::Serial || loop->for_kind == ir::ForKind::Unrolled) return s;
+        ir::Var reversed(loop->var.name() + "_rev");
+        ir::VarMap map{{loop->var.get(), loop->extent - 1 - reversed + loop->min * 2}};
+        return ir::For::make(reversed, loop->min, loop->extent, loop->for_kind,
+                             ir::substitute(loop->body, map));
+    }
+};
+
+// Runs the reference and the scheduled loops (forwards and with parallel loops reversed) on the same random
+// inputs; outputs and partials of the scheduled program start as garbage so that a missing initialization
+// cannot pass by luck.
 inline void expect_matches_reference(const workloads::Workload &w, const Schedule &sch, uint64_t seed = 7) {
     ScheduledLoops loops = lower::schedule_to_loops(sch);
     interp::Memory reference = interp::random_inputs(w.func.inputs, seed);
-    interp::Memory scheduled = interp::random_inputs(w.func.inputs, seed);
-    for (const lower::TensorInfo &t : loops.tensors) {
-        if (t.role != TensorRole::Input)
-            scheduled.set_values(t.buffer, std::vector<int64_t>(t.buffer->num_elements(), 12345));
-    }
     interp::run(w.func.body, reference);
-    interp::run(loops.device, scheduled);
-    if (loops.host_epilogue.defined()) interp::run(loops.host_epilogue, scheduled);
-    for (const ir::Buffer &out : w.func.outputs) {
-        ASSERT_EQ(reference.values(out), scheduled.values(out))
-            << w.name << " " << w.shape_string() << "\n"
-            << sch.to_string() << "device:\n"
-            << loops.device << "host:\n"
-            << (loops.host_epilogue.defined() ? ir::to_string(loops.host_epilogue) : "");
+    for (bool reverse : {false, true}) {
+        interp::Memory scheduled = interp::random_inputs(w.func.inputs, seed);
+        for (const lower::TensorInfo &t : loops.tensors) {
+            if (t.role != TensorRole::Input)
+                scheduled.set_values(t.buffer, std::vector<int64_t>(t.buffer->num_elements(), 12345));
+        }
+        interp::run(reverse ? ReverseParallelLoops().mutate(loops.device) : loops.device, scheduled);
+        if (loops.host_epilogue.defined()) interp::run(loops.host_epilogue, scheduled);
+        for (const ir::Buffer &out : w.func.outputs) {
+            ASSERT_EQ(reference.values(out), scheduled.values(out))
+                << w.name << " " << w.shape_string() << (reverse ? " (parallel loops reversed)" : "") << "\n"
+                << sch.to_string() << "device:\n"
+                << loops.device << "host:\n"
+                << (loops.host_epilogue.defined() ? ir::to_string(loops.host_epilogue) : "");
+        }
     }
 }
 
@@ -150,4 +173,4 @@ inline Schedule ttv_rfactor_grid(const workloads::Workload &w, int64_t dpus_y, i
     return sch;
 }
 
-}  // namespace atim::schedule::testing
+}  // namespace atim::schedule::baseline_like

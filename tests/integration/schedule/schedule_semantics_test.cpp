@@ -11,7 +11,7 @@
 namespace atim::schedule {
 namespace {
 
-using namespace testing;
+using namespace baseline_like;
 
 TEST(ScheduleSemantics, VectorAddAndGeva) {
     struct Case {
@@ -97,7 +97,7 @@ TEST(ScheduleSemantics, TensorTimesVectorGrids) {
 namespace atim::schedule {
 namespace {
 
-using namespace testing;
+using namespace baseline_like;
 
 // A DPU whose K slice lies entirely past the end (K=9 over 4 DPUs of 3) receives no terms; its partial must
 // still be initialized to 0, or the host sums garbage. (No WRAM cache here: the interpreter zero-fills
@@ -125,7 +125,7 @@ TEST(ScheduleSemantics, EmptyRfactorSliceStillContributesZero) {
 namespace atim::schedule {
 namespace {
 
-using namespace testing;
+using namespace baseline_like;
 
 // TTV flattened to M*N rows (PrIM(E)): fuse(i, j), rows over DPUs and tasklets in pairs, C cached per pair.
 // The pair's box in C (bounds of f / N and f % N) over-covers, so the write-back must copy only the two

@@ -7,7 +7,7 @@
 namespace atim::schedule {
 namespace {
 
-using namespace testing;
+using namespace baseline_like;
 
 TEST(ScheduleSemanticsLarge, VectorAdd999999) {
     auto w = workloads::make_workload("va", {999999});
