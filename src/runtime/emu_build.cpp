@@ -91,13 +91,14 @@ void build_for_emu(const fs::path &dir, const EmuBuildOptions &options) {
     ATIM_CHECK(fs::exists(emu / "host" / "dpu_emu.c"),
                "the SDK emulation sources are not in {} (set ATIM_EMU_DIR)", emu.string());
     fs::path abs = fs::absolute(dir);
-    // -O2 as build.sh; warnings stay off: the kernel's `#pragma clang loop` is for the DPU compiler.
+    // -O2 as build.sh; warnings stay off: the kernel's `#pragma clang loop` is for the DPU compiler. -fwrapv:
+    // integer overflow wraps, as in the reference interpreter and on the DPU's 32-bit ALU.
     std::string kernel = fmt::format(
-        "{} -std=c11 -O2 -fPIC -shared -I{} -DNR_TASKLETS={} -DSTACK_SIZE_DEFAULT={} {} -o {}", c_compiler(),
+        "{} -std=c11 -O2 -fwrapv -fPIC -shared -I{} -DNR_TASKLETS={} -DSTACK_SIZE_DEFAULT={} {} -o {}", c_compiler(),
         shell_quote((emu / "dpu").string()), options.tasklets, options.stack_bytes_per_tasklet,
         shell_quote((abs / "dpu.c").string()), shell_quote((abs / "dpu.so").string()));
     std::string host =
-        fmt::format("{} -std=c11 -O2 -I{} {} {} -o {} -rdynamic -pthread -ldl {}", c_compiler(),
+        fmt::format("{} -std=c11 -O2 -fwrapv -I{} {} {} -o {} -rdynamic -pthread -ldl {}", c_compiler(),
                     shell_quote((emu / "host").string()), shell_quote((abs / "host.c").string()),
                     shell_quote(emulator_object(emu).string()), shell_quote((abs / "host").string()),
                     shell_quote(fmt::format("-DDPU_BINARY=\"{}\"", (abs / "dpu.so").string())));

@@ -296,6 +296,12 @@ private:
         const lower::MramSlice &slice = slice_of(t);
         ATIM_CHECK(t.kind == lower::TransferKind::Parallel, "gather of slice {} must be a parallel transfer",
                    slice.local->name);
+        // Every DPU would unpack the same box of the tensor, the last one overwriting the others' results.
+        ATIM_CHECK(
+            program_.grid.count() == 1 || !slice.same_for_all_dpus(),
+            "gather of {} into {}: all {} DPUs hold the same box of the tensor, so their results would "
+            "overwrite each other",
+            slice.local->name, slice.host->name, program_.grid.count());
         std::string stage = stage_name("from", index);
         std::string symbol = names_.name_of(slice.local);
         int rank = static_cast<int>(slice.host->shape.size());

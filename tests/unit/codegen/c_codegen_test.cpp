@@ -182,6 +182,14 @@ TEST(CCodegen, WriterReplacesFilesAtomicallyAndCleansUp) {
     fs::remove_all(dir);
 }
 
+TEST(CCodegen, RejectsGathersWhereDpusOverwriteEachOther) {
+    lower::PimProgram p = testing::vector_add_program(1000, 4, 4, 256);
+    p.slices[2].box_min = {ir::Expr(0)};  // every DPU claims C[0, 256)
+    EXPECT_THROW(emit_c(p), InternalError);
+    p.grid.x = 1;  // one DPU: nothing to overwrite
+    EXPECT_NO_THROW(emit_c(p));
+}
+
 TEST(CCodegen, TimingModesParse) {
     EXPECT_EQ(parse_timing_mode("atim"), TimingMode::Atim);
     EXPECT_EQ(parse_timing_mode("prim"), TimingMode::Prim);
