@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "atim/codegen/c_codegen.h"
+#include "atim/codegen/dpu_codegen.h"
 #include "atim/ir/printer.h"
 #include "atim/support/error.h"
 #include "commands.h"
@@ -96,10 +97,6 @@ void write_text_atomically(const std::filesystem::path &path, const std::string 
 }
 
 void run_compile(const CompileArguments &args) {
-    if (args.emit == "asm")
-        user_error(
-            "--emit asm needs the DPU assembly code generator, which is not available yet; use --emit ir or "
-            "c");
     codegen::CEmitOptions emit_options;
     emit_options.timing = codegen::parse_timing_mode(args.timing);
     BuiltProgram built = build_program(args.program);
@@ -113,6 +110,16 @@ void run_compile(const CompileArguments &args) {
             std::filesystem::create_directories(args.output_dir);
             write_text_atomically(std::filesystem::path(args.output_dir) / (built.program.name + ".ir"),
                                   text);
+        }
+        return;
+    }
+    if (args.emit == "asm") {
+        std::string text = codegen::emit_dpu_asm(built.program, built.machine);
+        if (args.output_dir.empty()) {
+            fmt::print("{}", text);
+        } else {
+            std::filesystem::create_directories(args.output_dir);
+            write_text_atomically(std::filesystem::path(args.output_dir) / (built.program.name + ".S"), text);
         }
         return;
     }

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "atim/runtime/emu_runner.h"
+#include "atim/runtime/sim_runner.h"
 #include "atim/support/error.h"
 #include "commands.h"
 #include "program_options.h"
@@ -69,16 +70,22 @@ void print_text(const BuiltProgram &built, const RunArguments &args, const runti
 }
 
 void run_run(const RunArguments &args) {
-    if (args.backend == "sim")
-        user_error(
-            "--backend sim needs the DPU assembly code generator, which is not available yet; use --backend "
-            "emu");
-    runtime::RunOptions options;
-    options.seed = args.seed;
-    options.timing = codegen::parse_timing_mode(args.timing);
-    options.keep_dir = args.keep_dir;
+    const codegen::TimingMode timing = codegen::parse_timing_mode(args.timing);
     BuiltProgram built = build_program(args.program);
-    runtime::RunResult result = runtime::run_emu(built.workload, built.program, options);
+    runtime::RunResult result;
+    if (args.backend == "sim") {
+        runtime::SimRunOptions options;
+        options.machine = built.machine;
+        options.seed = args.seed;
+        options.timing = timing;
+        result = runtime::run_sim(built.workload, built.program, options);
+    } else {
+        runtime::RunOptions options;
+        options.seed = args.seed;
+        options.timing = timing;
+        options.keep_dir = args.keep_dir;
+        result = runtime::run_emu(built.workload, built.program, options);
+    }
     if (args.json)
         fmt::print("{}\n", result_json(built, args, result).dump());
     else

@@ -76,8 +76,7 @@ TEST_F(Cli, BadInputIsOneLineAndExitCodeTwo) {
         {"run va --shape 4096 --schedule " + (dir_ / "corrupt.json").string(), "corrupt.json"},
         {"run va --shape 4096 --schedule " + (dir_ / "wrong.json").string(), "l9"},
         {"run va --shape 4096 --schedule " + (dir_ / "missing.json").string(), "missing.json"},
-        {"run va --shape 4096 --backend sim", "--backend emu"},
-        {"compile va --shape 4096 --emit asm", "--emit ir or c"},
+        {"run va --shape 4096 --backend sim --param dpus=4096", "dpus"},
         {"compile va --shape 4096 --emit c --print-after nosuchpass", "nosuchpass"},
         {"run va --shape 4096 --timing slow", "timing"},
         {"frobnicate", "subcommand"},
@@ -153,6 +152,25 @@ TEST_F(Cli, RunJsonIsOneObjectWithTheContractKeys) {
         EXPECT_TRUE(j["time_ms"][phase].is_null()) << "emu wall times must not pose as hardware times";
     EXPECT_EQ(j["stats"]["backend"], "emu");
     EXPECT_GE(j["dpus"].get<int>(), 1);
+}
+
+TEST_F(Cli, RunOnTheSimulatorReportsSimulatedTimes) {
+    Outcome o = atim("run mtv --shape 100x37 --schedule rc-tile --machine upmem-rank --backend sim --json");
+    ASSERT_EQ(o.exit_code, 0) << o.err;
+    nlohmann::json j = nlohmann::json::parse(o.out);
+    EXPECT_EQ(j["verified"], true);
+    EXPECT_EQ(j["stats"]["backend"], "sim");
+    for (const char *phase : {"h2d", "kernel", "after", "total"})
+        EXPECT_TRUE(j["time_ms"][phase].is_number()) << phase;
+    EXPECT_GT(j["time_ms"]["kernel"].get<double>(), 0);
+    EXPECT_GT(j["stats"]["dpu"]["cycles"].get<int64_t>(), 0);
+}
+
+TEST_F(Cli, CompileEmitAsmPrintsTheDpuProgram) {
+    Outcome o = atim("compile va --shape 1000 --emit asm");
+    ASSERT_EQ(o.exit_code, 0) << o.err;
+    for (const char *snippet : {"main:", "ldma", "call r23, barrier_wait", ".section .mram.noinit"})
+        EXPECT_NE(o.out.find(snippet), std::string::npos) << snippet;
 }
 
 TEST_F(Cli, SavedTraceReplaysToTheSameProgram) {
