@@ -186,10 +186,13 @@ private:
         }
         for (const ir::Buffer &b : sch_.func().outputs)
             tensors.push_back(TensorInfo{b, TensorRole::Output, false});
+        // Partials: Global buffers written by blocks that are not outputs (mram rfactor producers; after a
+        // second, wram rfactor the block writing them is the tasklet-partial consumer).
         for (const BlockState &b : state_.blocks) {
-            if (b.kind == BlockKind::Compute && b.rfactor_loop >= 0 &&
-                b.partial_scope == ir::MemScope::Global)
-                tensors.push_back(TensorInfo{b.output, TensorRole::Partial, false});
+            if (b.kind != BlockKind::Compute || b.output->scope != ir::MemScope::Global) continue;
+            bool listed = std::any_of(tensors.begin(), tensors.end(),
+                                      [&](const TensorInfo &t) { return t.buffer.get() == b.output.get(); });
+            if (!listed) tensors.push_back(TensorInfo{b.output, TensorRole::Partial, false});
         }
         return tensors;
     }
@@ -239,10 +242,20 @@ private:
             const LoopState &l = state_.loops[id];
             if (!l.is_leaf) form.substitution[l.var.get()] = v;
         }
-        form.value = ir::substitute(b.value, form.substitution);
+        // Guards in canonical affine form (what loop-bound tightening solves); provably true ones are
+        // dropped.
+        arith::RangeMap ranges = leaf_ranges(b, 0, b.leaves.size());
+        for (auto *guards : {&form.spatial_guards, &form.reduce_guards}) {
+            std::vector<ir::Expr> kept;
+            for (const ir::Expr &g : *guards) {
+                ir::Expr simple = arith::simplify(g, ranges);
+                if (!ir::is_const_int(simple, 1)) kept.push_back(simple);
+            }
+            *guards = kept;
+        }
+        form.value = arith::simplify(ir::substitute(b.value, form.substitution));
         for (const ir::Expr &i : b.output_indices)
-            form.output_indices.push_back(ir::substitute(i, form.substitution));
-        // Guards refer to each other's parents only through leaf variables already.
+            form.output_indices.push_back(arith::simplify(ir::substitute(i, form.substitution)));
         return form;
     }
 
