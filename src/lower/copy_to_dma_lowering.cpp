@@ -82,8 +82,12 @@ protected:
         if (auto copy = match_element_copy(loop->body)) {
             if (auto dma = lower_copy(*copy, loop)) return *dma;
         }
-        RangeScope scope(scopes_, loop);
-        return ir::Mutator::visit(loop, self);
+        ir::Stmt lowered;
+        {
+            RangeScope scope(scopes_, loop);
+            lowered = ir::Mutator::visit(loop, self);
+        }
+        return merge_row_dmas(lowered).value_or(lowered);
     }
     ir::Stmt visit(const ir::LetStmt *let, const ir::Stmt &self) override {
         RangeScope scope(scopes_, let);
@@ -149,6 +153,38 @@ private:
         ir::Stmt dma = chunked_dma(copy, *wram_base, *mram_base, bytes, elem_bytes);
         if (!kept.empty()) dma = ir::IfThenElse::make(conjunction(kept), dma);
         return dma;
+    }
+
+    /// `for r in [m, m+R): dma(W[w0 + r*n], M[m0 + r*n], n elements)`, the rows of a 2-D tile laid out
+    /// back to back in both memories, is one transfer of R*n elements (fewer DMA set-up latencies).
+    std::optional<ir::Stmt> merge_row_dmas(const ir::Stmt &s) {
+        const auto *loop = s.as<ir::For>();
+        if (!loop) return std::nullopt;
+        const auto *dma = loop->body.as<ir::Dma>();
+        const int64_t *rows = ir::as_const_int(loop->extent);
+        const int64_t *row_bytes = dma ? ir::as_const_int(dma->bytes) : nullptr;
+        if (!rows || !row_bytes) return std::nullopt;
+        const int64_t elem_bytes = ir::bytes_of(dma->wram->dtype);
+        const int64_t row_elements = *row_bytes / elem_bytes;
+        auto wram_base = strided_base(dma->wram_offset, loop->var, loop->min, row_elements);
+        auto mram_base = strided_base(dma->mram_offset, loop->var, loop->min, row_elements);
+        if (!wram_base || !mram_base) return std::nullopt;
+        ElementCopy copy;
+        copy.direction = dma->direction;
+        copy.wram = dma->wram;
+        copy.mram = dma->mram;
+        return chunked_dma(copy, *wram_base, *mram_base, *rows * *row_bytes, elem_bytes);
+    }
+
+    /// base such that offset == base + (var - first) * stride, or nullopt.
+    static std::optional<ir::Expr> strided_base(const ir::Expr &offset, const ir::Var &var,
+                                                const ir::Expr &first, int64_t stride) {
+        ir::VarMap at_first{{var.get(), first}};
+        ir::Expr base = arith::simplify(ir::substitute(offset, at_first));
+        ir::Expr step = (var - first) * stride;
+        if (step.dtype() != offset.dtype()) step = ir::cast(offset.dtype(), step);
+        if (!ir::is_const_int(arith::simplify(offset - base - step), 0)) return std::nullopt;
+        return base;
     }
 
     /// base such that flat == base + (var - first) for every var, or nullopt when the index does not

@@ -124,6 +124,33 @@ TEST(LowerCopiesToDma, FlushTileThatStaysInsideItsRowDropsItsGuard) {
               "}\n");
 }
 
+TEST(LowerCopiesToDma, RowsContiguousInBothMemoriesMergeIntoOneDma) {
+    Fixture f;
+    Var r("r");
+    Buffer tile = ir::make_buffer("T_local", DType::Int32, {2, 16}, MemScope::WramLocal);
+    Buffer narrow = ir::make_buffer("N_mram", DType::Int32, {8, 16}, MemScope::Mram);
+    auto fill_rows = [&](const Buffer &mram) {
+        return ir::For::make(
+            r, Expr(0), Expr(2), ForKind::Serial,
+            f.copy_loop(16, ir::Store::make(tile, {r, f.e}, ir::Load::make(mram, {f.t * 2 + r, f.e}))));
+    };
+    EXPECT_EQ(f.lowered(fill_rows(narrow)),
+              "let t = tasklet_id() {\n"
+              "  for (blk, 0, 3) {\n"
+              "    dma mram->wram(T_local[0], N_mram[(t*32)], 128 bytes)\n"
+              "  }\n"
+              "}\n");
+    // Rows of 50 in MRAM but 16 in WRAM: one DMA per row.
+    EXPECT_EQ(f.lowered(fill_rows(f.m_mram)),
+              "let t = tasklet_id() {\n"
+              "  for (blk, 0, 3) {\n"
+              "    for (r, 0, 2) {\n"
+              "      dma mram->wram(T_local[(r*16)], M_mram[((t*100) + (r*50))], 64 bytes)\n"
+              "    }\n"
+              "  }\n"
+              "}\n");
+}
+
 // Each of these stays an element copy: a DMA would be illegal or would clobber data.
 TEST(LowerCopiesToDma, KeepsElementCopiesThatCannotBeLegalDmas) {
     Fixture f;
