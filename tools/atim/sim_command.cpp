@@ -59,7 +59,7 @@ void print_text(const SimArguments &args, const target::UpmemMachine &machine, c
     fmt::print("sim speed    {:.0f} simulated instructions per second ({} in {:.3f} s wall)\n",
                wall_seconds > 0 ? static_cast<double>(simulated) / wall_seconds : 0.0, simulated,
                wall_seconds);
-    fmt::print("simulated    {}\n", m.note);
+    fmt::print("note         {}\n", m.note);
 }
 
 void print_json(const SimArguments &args, const target::UpmemMachine &machine, const sim::Measurement &m,
