@@ -16,11 +16,10 @@ RowCut cut_rows(int64_t rows, int64_t dpus, ir::DType dtype, int64_t row_length)
     if (row_length == 0) return {round_up(wanted, per_write), per_write};
     // Write groups (row pairs) stay inside one i-row only when they tile it.
     if (row_length % per_write != 0) per_write = 1;
-    if (wanted >= row_length) return {round_up(wanted, row_length), per_write};
-    // A piece of an i-row: the smallest divisor of the row length (a multiple of the write group) >= wanted.
-    int64_t piece = round_up(wanted, per_write);
-    while (row_length % piece != 0) piece += per_write;
-    return {piece, per_write};
+    // Whole i-rows per DPU. A piece of an i-row would also be an exact box, but its position is a floor
+    // div/mod of the DPU index, which MRAM slice inference bounds only conservatively (a wider box, whose
+    // gather would overwrite other DPUs' outputs).
+    return {round_up(wanted, row_length), per_write};
 }
 
 RowLoops split_rows(schedule::Schedule &sch, const LoopRV &rows, int64_t rows_per_dpu, int64_t tasklets,

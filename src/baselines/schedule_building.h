@@ -21,8 +21,8 @@ RowLoops split_rows(schedule::Schedule &sch, const schedule::LoopRV &rows, int64
 
 /// How a rows dimension is cut: rows per DPU and rows per output write. For rows flattened from (i, j)
 /// (ttv: M*N rows, `row_length` = N), every DPU's rows and every write group must be an exact box of the 2-D
-/// output (whole i-rows, or a piece of one i-row), since outputs are written back and gathered as boxes: a
-/// box around rows that straddle an i-row would overwrite outputs computed elsewhere.
+/// output, since outputs are written back and gathered as boxes: a box around rows that straddle an i-row
+/// would overwrite outputs computed elsewhere. So a DPU gets whole i-rows, and a write group stays in one.
 struct RowCut {
     int64_t rows_per_dpu, rows_per_write;
 };
