@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -24,9 +25,18 @@ enum class DmaModel : uint8_t {
     PipelinedLatency,
 };
 
+/// One issued instruction, for tracing (Program::where(pc) gives its source line).
+struct IssueRecord {
+    int64_t cycle;
+    int tasklet;
+    uint32_t pc;
+};
+
 struct DpuOptions {
     int64_t max_cycles = int64_t{1} << 40;  ///< a run longer than this is a runaway program (SimError)
     DmaModel dma_model = DmaModel::Serialized;
+    /// Called before each instruction executes (debugging generated kernels); leave empty for speed.
+    std::function<void(const IssueRecord &)> on_issue = nullptr;
 };
 
 class Dpu {

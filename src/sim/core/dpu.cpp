@@ -678,6 +678,7 @@ DpuStats Dpu::State::run() {
             uint32_t used = ins.read_mask | t.last_write_mask;
             stall = bit_count(used & kEvenRegisters) / 2 + bit_count(used & kOddRegisters) / 2;
         }
+        if (options.on_issue) options.on_issue(IssueRecord{cycle, chosen, t.pc});
         t.last_write_mask = ins.write_mask;
         t.ready_at = cycle + revolver;
         t.instructions += 1;

@@ -291,3 +291,27 @@ main:
 
 }  // namespace
 }  // namespace atim::sim
+
+namespace atim::sim {
+namespace {
+
+TEST(DpuState, IssueHookSeesEveryInstructionInOrder) {
+    std::vector<IssueRecord> issued;
+    DpuOptions options;
+    options.on_issue = [&](const IssueRecord &record) { issued.push_back(record); };
+    Dpu dpu = testing::bare_dpu("main:\n nop\n stop\n", 2, target::UpmemMachine{}, options);
+    dpu.run();
+    ASSERT_EQ(issued.size(), 4u);
+    const int64_t cycles[] = {0, 1, 11, 12};
+    const int tasklets[] = {0, 1, 0, 1};
+    const uint32_t pcs[] = {0, 0, 1, 1};
+    for (size_t i = 0; i < issued.size(); ++i) {
+        EXPECT_EQ(issued[i].cycle, cycles[i]);
+        EXPECT_EQ(issued[i].tasklet, tasklets[i]);
+        EXPECT_EQ(issued[i].pc, pcs[i]);
+    }
+    EXPECT_EQ(dpu.program().where(issued[3].pc), "test.S:3");
+}
+
+}  // namespace
+}  // namespace atim::sim
