@@ -158,6 +158,23 @@ TEST(Interpreter, TaskletsMeetAtBarriers) {
     }
 }
 
+TEST(Interpreter, HigherRankBuffersAreRowMajor) {
+    ir::Buffer t = ir::make_buffer("T", DType::Int64, {2, 3, 4});
+    Var i("i"), j("j"), k("k");
+    Stmt fill = loop(
+        i, 2,
+        loop(j, 3, loop(k, 4, ir::Store::make(t, {i, j, k}, ir::cast(DType::Int64, i * 100 + j * 10 + k)))));
+    Memory memory;
+    run(fill, memory);
+    const std::vector<int64_t> &values = memory.values(t);
+    ASSERT_EQ(values.size(), 24u);
+    EXPECT_EQ(values[0], 0);
+    EXPECT_EQ(values[1 * 12 + 0 * 4 + 2], 102);
+    EXPECT_EQ(values[23], 123);
+    EXPECT_EQ(values[4], 10);
+    EXPECT_THROW(run(ir::Store::make(t, {1, 2, 4}, ir::make_const(DType::Int64, 1)), memory), InternalError);
+}
+
 TEST(Interpreter, ReportsBadPrograms) {
     ir::Buffer a = ir::make_buffer("A", DType::Int32, {4, 4});
     Var i("i"), free("n");
