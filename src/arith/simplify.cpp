@@ -503,9 +503,11 @@ protected:
     Stmt visit(const ir::LetStmt *op, const Stmt &self) override {
         Expr value = simplify_top(op->value);
         if (ir::as_const_int(value)) return mutate(ir::substitute(op->body, {{op->var.get(), value}}));
-        // A let variable is a range of one value: the analyses then see through it.
-        Stmt body = with_range(op->var.get(), Range{value, ir::make_const(value.dtype(), 1)},
-                               [&] { return mutate(op->body); });
+        // An integer let variable is a range of one value: the analyses then see through it.
+        Stmt body = is_integer(value)
+                        ? with_range(op->var.get(), Range{value, ir::make_const(value.dtype(), 1)},
+                                     [&] { return mutate(op->body); })
+                        : mutate(op->body);
         if (is_no_op(body)) return no_op();
         if (value.same_as(op->value) && body.same_as(op->body)) return self;
         return ir::LetStmt::make(op->var, value, body);

@@ -137,3 +137,26 @@ TEST(SimplifyStmt, NarrowedRangesDecideOtherComparisons) {
 
 }  // namespace
 }  // namespace atim::arith
+
+namespace atim::arith {
+namespace {
+
+TEST(SimplifyStmt, BoolLetsAreKeptAndDoNotConfuseRanges) {
+    Fixture f;
+    Var flag("flag", ir::DType::Bool);
+    Stmt s = ir::For::make(f.i, 0, f.m, ir::ForKind::Serial,
+                           ir::LetStmt::make(flag, f.i < 3,
+                                             ir::IfThenElse::make(ir::select(flag, f.i, f.j) < f.m,
+                                                                  f.store(ir::select(flag, 1, 2)))));
+    EXPECT_EQ(ir::to_string(simplify(s)),
+              "for (i, 0, m) {\n"
+              "  let flag = (i < 3) {\n"
+              "    if ((select(flag, i, j) < m)) {\n"
+              "      C[select(flag, 1, 2)] = A[select(flag, 1, 2)]\n"
+              "    }\n"
+              "  }\n"
+              "}\n");
+}
+
+}  // namespace
+}  // namespace atim::arith
