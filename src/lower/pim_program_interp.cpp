@@ -1,6 +1,7 @@
 // run_pim_program: a direct, checked execution of a PimProgram (tree-walking; tasklets are threads).
 #include "pim_program_interp.h"
 
+#include <algorithm>
 #include <barrier>
 #include <exception>
 #include <mutex>
@@ -16,6 +17,8 @@ namespace {
 // mram_read/mram_write rules [upmem-api.md §3.3].
 constexpr int64_t kDmaAlignment = 8;
 constexpr int64_t kMaxDmaBytes = 2048;
+// What an MRAM word holds before anything is written to it (a recognizable pattern, wrapped to the type).
+constexpr int64_t kUninitializedMram = 0x5a5a5a5a5a5a5a5a;
 
 using Storage = std::vector<int64_t>;
 
@@ -312,20 +315,30 @@ void run_dpu(const PimProgram &program, int64_t dpu, HostTensors &tensors, std::
     Executor coordinates_only(MemoryView{}, "host");
     for (int axis = 0; axis < 3; ++axis) coordinates_only.bind(grid_vars[axis], coords[axis]);
 
-    // Push: every slice starts as zeros (padding), inputs are copied into their box.
+    // MRAM is not initialized (__mram_noinit): every slice starts as garbage, so a kernel that used a
+    // value it never received would fail to verify. A push writes the transferred bytes: the box, with zero
+    // padding outside the tensor.
     DpuMemory memory;
     std::vector<std::vector<int64_t>> box_mins;
     for (const MramSlice &slice : program.slices) {
         std::vector<int64_t> box_min;
         for (const ir::Expr &e : slice.box_min) box_min.push_back(coordinates_only.eval(e));
         box_mins.push_back(box_min);
-        memory.mram[slice.local.get()] = Storage(slice.bytes_per_dpu / ir::bytes_of(slice.local->dtype), 0);
+        const ir::DType dtype = slice.local->dtype;
+        memory.mram[slice.local.get()] =
+            Storage(slice.bytes_per_dpu / ir::bytes_of(dtype), arith::wrap_to(dtype, kUninitializedMram));
     }
     for (const Transfer &transfer : program.to_dpu) {
         const MramSlice &slice = program.slices[transfer.slice];
+        ATIM_CHECK(transfer.bytes_per_dpu % kDmaAlignment == 0 &&
+                       transfer.bytes_per_dpu <= slice.bytes_per_dpu &&
+                       transfer.bytes_per_dpu >= slice.local->size_bytes(),
+                   "push of {} bytes into slice {} of {} bytes", transfer.bytes_per_dpu, slice.local->name,
+                   slice.bytes_per_dpu);
+        Storage &mram = memory.mram[slice.local.get()];
+        std::fill_n(mram.begin(), transfer.bytes_per_dpu / ir::bytes_of(slice.local->dtype), 0);
         std::lock_guard<std::mutex> lock(host_mutex);
         const Storage &host = tensors.at(slice.host.get());
-        Storage &mram = memory.mram[slice.local.get()];
         for_each_box_element(slice, box_mins[transfer.slice], [&](int64_t host_flat, int64_t local_flat) {
             mram[local_flat] = host[host_flat];
         });

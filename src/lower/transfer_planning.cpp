@@ -6,6 +6,11 @@
 namespace atim::lower {
 namespace {
 
+// Host<->MRAM transfers move multiples of 8 bytes [upmem-api.md §2.3].
+constexpr int64_t kMramTransferAlignment = 8;
+
+int64_t round_up(int64_t value, int64_t multiple) { return (value + multiple - 1) / multiple * multiple; }
+
 const TensorInfo &tensor_of(const MramSlice &slice, const std::vector<TensorInfo> &tensors) {
     for (const TensorInfo &tensor : tensors) {
         if (tensor.buffer.get() == slice.host.get()) return tensor;
@@ -20,8 +25,9 @@ TransferPlan plan_transfers(const std::vector<MramSlice> &slices, const std::vec
     for (size_t i = 0; i < slices.size(); ++i) {
         const MramSlice &slice = slices[i];
         const TensorInfo &tensor = tensor_of(slice, tensors);
-        Transfer transfer{TransferDirection::ToDpu, TransferKind::Parallel, i, slice.bytes_per_dpu,
-                          tensor.resident};
+        // Only the box travels: the over-fetch padding after it is read by DMAs but never used.
+        const int64_t box_bytes = round_up(slice.local->size_bytes(), kMramTransferAlignment);
+        Transfer transfer{TransferDirection::ToDpu, TransferKind::Parallel, i, box_bytes, tensor.resident};
         if (tensor.role == TensorRole::Input) {
             // dpu_broadcast_to sends one buffer to every DPU: cheaper than a push when the data is the same.
             if (slice.same_for_all_dpus()) transfer.kind = TransferKind::Broadcast;

@@ -15,8 +15,9 @@ struct TransferPlan {
 };
 
 /// Inputs go to the DPUs: a Broadcast when every DPU holds the same box (e.g. the MTV vector when K is
-/// not split, scalars), else one Parallel push of bytes_per_dpu; outputs and partials come back as
-/// Parallel gathers. `resident` follows the tensor's TensorInfo.
+/// not split, scalars), else one Parallel push; outputs and partials come back as Parallel gathers. A
+/// transfer moves the box rounded up to 8 bytes, not the slice's over-fetch padding. `resident` follows
+/// the tensor's TensorInfo.
 TransferPlan plan_transfers(const std::vector<MramSlice> &slices, const std::vector<TensorInfo> &tensors);
 
 }  // namespace atim::lower

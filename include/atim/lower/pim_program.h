@@ -47,7 +47,7 @@ struct Transfer {
     TransferDirection direction;
     TransferKind kind;
     size_t slice;               ///< index into PimProgram::slices
-    int64_t bytes_per_dpu = 0;  ///< multiple of 8
+    int64_t bytes_per_dpu = 0;  ///< multiple of 8: the box, not the slice's over-fetch padding
     bool resident = false;      ///< pre-loaded before the timed call under --timing atim
 };
 
