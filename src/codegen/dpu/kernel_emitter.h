@@ -136,6 +136,8 @@ private:
     Value finish(Value v);
     /// Moves v into r`reg` (or the pair d`reg`), for a call.
     void move_to(int reg, Value &v);
+    /// `mnemonic d, v, amount` for a 32-bit v (lsl, asr, and): d is v's temporary when it has one.
+    Value shift_or_mask(const char *mnemonic, Value v, int64_t amount);
 
     const lower::PimProgram &program_;
     const target::UpmemMachine &machine_;

@@ -306,6 +306,14 @@ Value KernelEmitter::finish(Value v) {
     return v;
 }
 
+Value KernelEmitter::shift_or_mask(const char *mnemonic, Value v, int64_t amount) {
+    std::string source = register_name(reg(v));
+    Value none;
+    Value d = destination(v, none, false);
+    out_.ins("{} {}, {}, {}", mnemonic, register_name(reg(d)), source, amount);
+    return finish(d);
+}
+
 void KernelEmitter::move_to(int target, Value &v) {
     if (v.pair && v.is_imm()) {
         out_.ins("move r{}, {}", target, high_word(v.imm));
@@ -465,12 +473,11 @@ Value KernelEmitter::multiply_by_constant(Value a, int64_t factor) {
         return Value::constant(0, pair);
     }
     if (factor == 1) return a;
+    if (int shift = exact_log2(factor); shift > 0 && !pair) return shift_or_mask("lsl", a, shift);
     if (int shift = exact_log2(factor); shift > 0) {
         Value d = own(a);
         int r = reg(d);
-        if (!pair) {
-            out_.ins("lsl r{}, r{}, {}", r, r, shift);
-        } else if (shift < 32) {
+        if (shift < 32) {
             out_.ins("lsl r{}, r{}, {}", r, r, shift);
             out_.ins("lsr_add r{}, r{}, r{}, {}", r, r, r + 1, 32 - shift);
             out_.ins("lsl r{}, r{}, {}", r + 1, r + 1, shift);
@@ -521,16 +528,12 @@ Value KernelEmitter::divide(bool modulo, Value a, Value b) {
         return Value::constant(0, pair);
     }
     int shift = b.is_imm() ? exact_log2(b.imm) : -1;
+    if (shift > 0 && !pair)
+        return modulo ? shift_or_mask("and", a, (int64_t{1} << shift) - 1) : shift_or_mask("asr", a, shift);
     if (shift > 0) {
         Value d = own(a);
         int r = reg(d);
-        if (!pair) {
-            if (modulo) {
-                out_.ins("and r{}, r{}, {}", r, r, (int64_t{1} << shift) - 1);
-            } else {
-                out_.ins("asr r{}, r{}, {}", r, r, shift);
-            }
-        } else if (modulo) {
+        if (modulo) {
             if (shift < 32) {
                 out_.ins("and r{}, r{}, {}", r + 1, r + 1, low_word((int64_t{1} << shift) - 1));
                 out_.ins("move r{}, zero", r);
@@ -753,20 +756,17 @@ KernelEmitter::Address KernelEmitter::wram_address(const ir::Buffer &buffer, con
     if (buffer->scope == ir::MemScope::WramShared) {
         std::string offset = fmt::format("{}+{}", static_symbol(buffer), byte_offset);
         if (!rest.defined()) return {Value::fixed(kZeroRegister, false), offset};
-        Value t = own(eval(rest));
-        int r = reg(t);
-        out_.ins("lsl r{}, r{}, {}", r, r, shift);
-        return {t, offset};
+        return {shift_or_mask("lsl", eval(rest), shift), offset};
     }
     ATIM_CHECK(buffer->scope == ir::MemScope::WramLocal, "{} is not a WRAM buffer", buffer->name);
     if (!rest.defined()) return {wram_pointer(buffer), std::to_string(byte_offset)};
-    Value t = own(eval(rest));
-    temps_.unpin(t.temp);
+    // address = pointer + (index << shift), written over whichever of the two this code owns.
+    Value index = eval(rest);
     Value pointer = wram_pointer(buffer);
-    int p = reg(pointer), r = reg(t);
-    out_.ins("lsl_add r{}, {}, r{}, {}", r, register_name(p), r, shift);
-    drop(pointer);
-    return {t, std::to_string(byte_offset)};
+    std::string pointer_name = register_name(reg(pointer)), index_name = register_name(reg(index));
+    Value address = destination(index, pointer, false);
+    out_.ins("lsl_add {}, {}, {}, {}", register_name(reg(address)), pointer_name, index_name, shift);
+    return {address, std::to_string(byte_offset)};
 }
 
 Value KernelEmitter::mram_byte_offset(const ir::Buffer &buffer, const ir::Expr &flat_index) {
@@ -774,9 +774,8 @@ Value KernelEmitter::mram_byte_offset(const ir::Buffer &buffer, const ir::Expr &
     const int element_bytes = ir::bytes_of(buffer->dtype);
     if (!rest.defined()) return Value::constant(constant * element_bytes, false);
     ATIM_CHECK(rest.dtype() == ir::DType::Int32, "MRAM index of {} must be int32", buffer->name);
-    Value t = own(eval(rest));
+    Value t = shift_or_mask("lsl", eval(rest), exact_log2(element_bytes));
     int r = reg(t);
-    out_.ins("lsl r{}, r{}, {}", r, r, exact_log2(element_bytes));
     if (constant != 0) out_.ins("add r{}, r{}, {}", r, r, constant * element_bytes);
     return finish(t);
 }

@@ -227,8 +227,10 @@ void KernelEmitter::let_stmt(const ir::LetStmt &let) {
         stmt(let.body);
         return;
     }
-    Location location = bind(key, let.var.dtype() == ir::DType::Int64);
-    assign(location, eval(let.value));
+    const bool names_id = is_tasklet_id(let.value);
+    Location location =
+        names_id ? Location{kIdRegister, -1, false} : bind(key, let.var.dtype() == ir::DType::Int64);
+    if (!names_id) assign(location, eval(let.value));
     auto shadowed = variables_.find(let.var.get());
     std::optional<Location> outer;
     if (shadowed != variables_.end()) outer = shadowed->second;
@@ -239,7 +241,7 @@ void KernelEmitter::let_stmt(const ir::LetStmt &let) {
     } else {
         variables_.erase(let.var.get());
     }
-    unbind(location);
+    if (!names_id) unbind(location);
 }
 
 void KernelEmitter::store(const ir::Store &st) {

@@ -14,7 +14,8 @@ namespace {
 /// A binding and where it sits in the tree of scopes.
 struct Site {
     BindingKey key;
-    bool pair = false;  ///< an int64 value: needs an even/odd register pair
+    bool pair = false;           ///< an int64 value: needs an even/odd register pair
+    bool needs_register = true;  ///< false for a name of the `id` register (let t = tasklet_id())
     /// The enclosing bindings (their scopes contain this one). Usually one; a statement node shared by
     /// several places of the kernel (e.g. copies of an unrolled loop) has one per place.
     std::vector<int> parents;
@@ -77,6 +78,7 @@ protected:
         visit(op->value);
         int saved = current_;
         int site = add_site({op, BindingRole::LetVariable}, op->var.dtype() == ir::DType::Int64);
+        if (is_tasklet_id(op->value)) sites[site].needs_register = false;
         current_ = site;
         auto previous = bind(op->var.get(), site);
         visit(op->body);
@@ -127,7 +129,7 @@ private:
 
     int add_site(BindingKey key, bool pair) {
         auto [found, inserted] = site_of_key_.try_emplace(key, static_cast<int>(sites.size()));
-        if (inserted) sites.push_back({key, pair, {}, 0});
+        if (inserted) sites.push_back({key, pair, true, {}, 0});
         Site &site = sites[found->second];
         if (current_ >= 0 &&
             std::find(site.parents.begin(), site.parents.end(), current_) == site.parents.end())
@@ -161,6 +163,15 @@ private:
     int current_ = -1;
     int depth_ = 0;
 };
+
+}  // namespace
+
+bool is_tasklet_id(const ir::Expr &e) {
+    const auto *call = e.as<ir::Call>();
+    return call && call->name == "tasklet_id" && call->args.empty();
+}
+
+namespace {
 
 bool is_ancestor(const std::vector<Site> &sites, int ancestor, int site) {
     for (int parent : sites[site].parents)
@@ -201,7 +212,7 @@ VariablePlacement place_variables(const ir::Stmt &kernel, const lower::GridVars 
                      [&](int a, int b) { return sites[a].weight > sites[b].weight; });
     std::vector<std::pair<int, uint32_t>> holders;  // site, registers it holds
     for (int site : order) {
-        if (sites[site].weight <= 0) continue;
+        if (sites[site].weight <= 0 || !sites[site].needs_register) continue;
         uint32_t taken = 0;
         for (const auto &[holder, mask] : holders)
             if (is_ancestor(sites, holder, site) || is_ancestor(sites, site, holder)) taken |= mask;

@@ -41,6 +41,9 @@ struct VariablePlacement {
     bool used(const BindingKey &key) const;
 };
 
+/// True for the `tasklet_id()` intrinsic (the `id` register; a let of it needs no register of its own).
+bool is_tasklet_id(const ir::Expr &e);
+
 /// Weighs every binding of `kernel` by its uses (deeper loops weigh more) and gives the variable registers
 /// to the heaviest bindings whose scopes do not overlap another holder of the same register.
 VariablePlacement place_variables(const ir::Stmt &kernel, const lower::GridVars &grid_vars);
