@@ -222,9 +222,9 @@ std::string Schedule::to_string() const {
         for (int id : b.leaves) {
             const LoopState &l = state_.loops[id];
             std::string kind = binding_name(l.kind);
+            if (b.decompose_loop == id) os << indent << "(reduction init here, decomposed)\n";
             os << fmt::format("{}for {} in [0, {}){}{}{}\n", indent, l.name, l.extent,
                               l.is_reduce ? " reduce" : "", kind.empty() ? "" : " ", kind);
-            if (b.decompose_loop == id) os << indent << "  (reduction init before this loop)\n";
             indent += "  ";
         }
     }

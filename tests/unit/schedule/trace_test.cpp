@@ -103,6 +103,20 @@ TEST(Trace, SaveAndLoadThroughAFile) {
     std::filesystem::remove_all(dir);
 }
 
+TEST(Trace, CopiedSchedulesEvolveIndependently) {
+    auto w = workloads::make_workload("mtv", {48, 96});
+    Schedule original = sampled_mtv(w.func, 2);
+    Schedule copy = original;
+    std::string before = original.to_string();
+    size_t trace_size = original.trace().size();
+    BlockRV c = copy.get_block("C");
+    copy.split(copy.get_loops(c)[0], {4, kInfer});
+    EXPECT_EQ(original.to_string(), before);
+    EXPECT_EQ(original.trace().size(), trace_size);
+    EXPECT_NE(copy.to_string(), before);
+    EXPECT_NE(before.find("(reduction init here, decomposed)"), std::string::npos) << before;
+}
+
 struct CorruptCase {
     std::string name, text, message;
 };
