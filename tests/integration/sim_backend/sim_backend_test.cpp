@@ -49,10 +49,9 @@ bool schedule_has_param(const std::string &workload, const std::string &schedule
 /// Small shapes (a few DPUs, few tasklets) so that every DPU is simulated quickly.
 std::vector<SimCase> sim_cases() {
     const std::map<std::string, std::pair<std::string, std::string>> shapes = {
-        // red is missing: lowering its rfactor schedules currently stops in mram_slice_inference ("the
-        // kernel touches a global buffer (B_rf) that is not a program tensor"); add it back once that lands.
-        {"va", {"1024", "1000"}},     {"geva", {"1024", "1003"}},    {"mtv", {"64x128", "37x45"}},
-        {"gemv", {"64x64", "29x45"}}, {"ttv", {"4x8x32", "5x3x37"}}, {"mmtv", {"4x8x32", "3x5x29"}},
+        {"va", {"1024", "1000"}},       {"geva", {"1024", "1003"}},   {"red", {"1024", "1001"}},
+        {"mtv", {"64x128", "37x45"}},   {"gemv", {"64x64", "29x45"}}, {"ttv", {"4x8x32", "5x3x37"}},
+        {"mmtv", {"4x8x32", "3x5x29"}},
     };
     std::vector<SimCase> cases;
     for (const auto &[workload, pair] : shapes)
