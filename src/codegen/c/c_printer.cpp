@@ -47,6 +47,17 @@ std::string constant(DType t, int64_t value) {
 
 std::string indentation(int indent) { return std::string(static_cast<size_t>(indent) * 4, ' '); }
 
+/// "(a + b)" -> "a + b" when the first parenthesis closes at the end (for conditions and right-hand sides).
+std::string without_outer_parens(const std::string &text) {
+    if (text.size() < 2 || text.front() != '(' || text.back() != ')') return text;
+    int depth = 0;
+    for (size_t i = 0; i + 1 < text.size(); ++i) {
+        depth += text[i] == '(' ? 1 : text[i] == ')' ? -1 : 0;
+        if (depth == 0) return text;  // the first parenthesis closes before the end
+    }
+    return text.substr(1, text.size() - 2);
+}
+
 const char *helper_suffix(DType t) { return t == DType::Int64 ? "i64" : "i32"; }
 
 }  // namespace
@@ -89,25 +100,37 @@ const char *c_type(DType t) {
     return "int32_t";
 }
 
-std::string c_helper_functions() {
-    std::string out =
-        "/* Floor division and modulo (the IR's semantics; C's / and % truncate toward zero). */\n";
+std::string c_helper_functions(const std::set<std::string> &used) {
+    std::string out;
     for (const char *type : {"int32_t", "int64_t"}) {
         std::string suffix = std::string(type) == "int64_t" ? "i64" : "i32";
-        out += fmt::format(
-            "static inline {0} atim_floordiv_{1}({0} a, {0} b) {{\n"
-            "    {0} q = a / b;\n"
-            "    return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;\n"
-            "}}\n"
-            "static inline {0} atim_floormod_{1}({0} a, {0} b) {{\n"
-            "    {0} r = a % b;\n"
-            "    return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r;\n"
-            "}}\n"
-            "static inline {0} atim_min_{1}({0} a, {0} b) {{ return a < b ? a : b; }}\n"
-            "static inline {0} atim_max_{1}({0} a, {0} b) {{ return a > b ? a : b; }}\n",
-            type, suffix);
+        auto wanted = [&](const char *helper) {
+            return used.count(fmt::format("atim_{}_{}", helper, suffix)) > 0;
+        };
+        if (wanted("floordiv"))
+            out += fmt::format(
+                "static inline {0} atim_floordiv_{1}({0} a, {0} b) {{\n"
+                "    {0} q = a / b;\n"
+                "    return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;\n"
+                "}}\n",
+                type, suffix);
+        if (wanted("floormod"))
+            out += fmt::format(
+                "static inline {0} atim_floormod_{1}({0} a, {0} b) {{\n"
+                "    {0} r = a % b;\n"
+                "    return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r;\n"
+                "}}\n",
+                type, suffix);
+        if (wanted("min"))
+            out += fmt::format("static inline {0} atim_min_{1}({0} a, {0} b) {{ return a < b ? a : b; }}\n",
+                               type, suffix);
+        if (wanted("max"))
+            out += fmt::format("static inline {0} atim_max_{1}({0} a, {0} b) {{ return a > b ? a : b; }}\n",
+                               type, suffix);
     }
-    return out;
+    if (out.empty()) return out;
+    return "/* Floor division and modulo are the IR's semantics (C's / and % truncate toward zero). */\n" +
+           out + "\n";
 }
 
 bool CPrinter::is_positive(const Expr &e) const {
@@ -152,7 +175,9 @@ std::string CPrinter::binary(const char *op, const Expr &a, const Expr &b) {
 }
 
 std::string CPrinter::helper_call(const char *helper, const Expr &a, const Expr &b) {
-    return fmt::format("atim_{}_{}({}, {})", helper, helper_suffix(a.dtype()), expr(a), expr(b));
+    std::string name = fmt::format("atim_{}_{}", helper, helper_suffix(a.dtype()));
+    used_helpers_.insert(name);
+    return fmt::format("{}({}, {})", name, expr(a), expr(b));
 }
 
 std::string CPrinter::element(const Buffer &buffer, const std::vector<Expr> &indices) {
@@ -283,14 +308,15 @@ void CPrinter::stmt(const Stmt &s, int indent, std::string &out) {
     switch (s.kind()) {
         case StmtKind::Store: {
             const auto *op = s.as<Store>();
-            out += fmt::format("{}{} = {};\n", pad, element(op->buffer, op->indices), expr(op->value));
+            out += fmt::format("{}{} = {};\n", pad, element(op->buffer, op->indices),
+                               without_outer_parens(expr(op->value)));
             return;
         }
         case StmtKind::For:
             return for_loop(s.as<For>(), indent, out);
         case StmtKind::IfThenElse: {
             const auto *op = s.as<IfThenElse>();
-            out += fmt::format("{}if ({}) {{\n", pad, expr(op->cond));
+            out += fmt::format("{}if ({}) {{\n", pad, without_outer_parens(expr(op->cond)));
             stmt(op->then_case, indent + 1, out);
             if (op->else_case.defined()) {
                 out += pad + "} else {\n";
@@ -306,7 +332,7 @@ void CPrinter::stmt(const Stmt &s, int indent, std::string &out) {
             const auto *op = s.as<LetStmt>();
             if (is_non_negative(op->value)) non_negative_.insert(op->var.get());
             out += fmt::format("{}{{\n{}    const {} {} = {};\n", pad, pad, c_type(op->var.dtype()),
-                               names_.name_of(op->var.get()), expr(op->value));
+                               names_.name_of(op->var.get()), without_outer_parens(expr(op->value)));
             stmt(op->body, indent + 1, out);
             out += pad + "}\n";
             return;

@@ -32,8 +32,10 @@ private:
 /// "int32_t", "int64_t" ("int" for Bool).
 const char *c_type(ir::DType t);
 
-/// The C preamble of helper functions the printed code may call (floor division, min, max).
-std::string c_helper_functions();
+/// Definitions of the helper functions named in `used` (e.g. "atim_floordiv_i32"; all of them when empty is
+/// not wanted, pass CPrinter::used_helpers()). Unused helpers are left out so that the output compiles
+/// warning-free.
+std::string c_helper_functions(const std::set<std::string> &used);
 
 enum class CTarget : uint8_t { DpuKernel, Host };
 
@@ -48,6 +50,8 @@ public:
     std::string expr(const ir::Expr &e);
     /// Appends `s` to `out`, each line indented by `indent` levels of four spaces.
     void stmt(const ir::Stmt &s, int indent, std::string &out);
+    /// The helper functions (floor division, min, max) the printed code calls so far.
+    const std::set<std::string> &used_helpers() const { return used_helpers_; }
 
 private:
     bool is_non_negative(const ir::Expr &e) const;
@@ -62,6 +66,7 @@ private:
     CTarget target_;
     CNameTable &names_;
     std::unordered_set<const ir::VarNode *> non_negative_;
+    std::set<std::string> used_helpers_;
 };
 
 }  // namespace atim::codegen

@@ -90,6 +90,7 @@ std::string shared_wram_declarations(const std::vector<Buffer> &shared, CNameTab
     return out + "\n";
 }
 
+/// main() of the kernel, preceded by the helper functions it calls.
 std::string kernel_main(const lower::PimProgram &program, const std::vector<Buffer> &per_tasklet,
                         CNameTable &names) {
     CPrinter printer(CTarget::DpuKernel, names);
@@ -113,7 +114,7 @@ std::string kernel_main(const lower::PimProgram &program, const std::vector<Buff
     out += "\n";
     printer.stmt(program.kernel, 1, out);
     out += "    return 0;\n}\n";
-    return out;
+    return c_helper_functions(printer.used_helpers()) + out;
 }
 
 }  // namespace
@@ -123,7 +124,7 @@ std::string emit_dpu_kernel(const lower::PimProgram &program, CNameTable &names)
     WramBufferCollector wram;
     wram.visit(program.kernel);
     std::string out = file_header(program) + argument_struct() + mram_declarations(program, names) +
-                      shared_wram_declarations(wram.shared, names) + c_helper_functions() + "\n" +
+                      shared_wram_declarations(wram.shared, names) +
                       kernel_main(program, wram.per_tasklet, names);
     return out;
 }

@@ -125,7 +125,6 @@ public:
             "-DDPU_BINARY='\"./dpu.bin\"' */\n",
             program_.name, program_.grid.count(), to_string(options_.timing));
         out += kHostPrelude;
-        out += c_helper_functions() + "\n";
         out += fmt::format("#define NR_DPUS {}\n\n", program_.grid.count());
         out += fmt::format(
             "typedef struct {{\n    int32_t dpu_x;\n    int32_t dpu_y;\n    int32_t dpu_z;\n    int32_t "
@@ -164,7 +163,9 @@ public:
             "t_start,\n           t_kernel_end - t_launch, t_end - t_kernel_end);\n\n";
         write_outputs_and_free(out);
         out += "    return 0;\n}\n";
-        return out;
+        // The helpers main() calls go before it.
+        size_t main_start = out.find("int main(");
+        return out.insert(main_start, c_helper_functions(printer_.used_helpers()));
     }
 
 private:

@@ -38,8 +38,8 @@ TEST(CCodegen, KernelUsesTheSdkConstructs) {
              "int32_t *A_w = (int32_t *)mem_alloc(256);",
              "mram_read((__mram_ptr void const *)&A_m[offset], &A_w[0], 256);",
              "mram_write(&C_w[0], (__mram_ptr void *)&C_m[offset], 256);",
-             "const int32_t offset = (((it * 4) + tasklet_id) * 64);",
-             "if (((((dpu_x * 256) + offset) + i) < 1000)) {",
+             "const int32_t offset = ((it * 4) + tasklet_id) * 64;",
+             "if ((((dpu_x * 256) + offset) + i) < 1000) {",
          }) {
         EXPECT_TRUE(contains(c.dpu_c, snippet)) << "missing: " << snippet << "\n--- dpu.c:\n" << c.dpu_c;
     }
@@ -48,11 +48,11 @@ TEST(CCodegen, KernelUsesTheSdkConstructs) {
 TEST(CCodegen, SharedWramBarrierUnrollAndMramElements) {
     CSources c = emit_c(testing::vector_add_program(1000, 4, 4, 256, true));
     for (const char *snippet : {"__dma_aligned int32_t firsts[4];", "barrier_wait(&barrier);\n",
-                                "#pragma clang loop unroll(full)\n", "S_m[0] = (S_m[0] + firsts[k]);",
+                                "#pragma clang loop unroll(full)\n", "S_m[0] = S_m[0] + firsts[k];",
                                 "firsts[tasklet_id] = C_m[(tasklet_id * 64)];"}) {
         EXPECT_TRUE(contains(c.dpu_c, snippet)) << "missing: " << snippet << "\n--- dpu.c:\n" << c.dpu_c;
     }
-    EXPECT_TRUE(contains(c.host_c, "T[0] = (T[0] + S[j]);")) << c.host_c;
+    EXPECT_TRUE(contains(c.host_c, "T[0] = T[0] + S[j];")) << c.host_c;
 }
 
 TEST(CCodegen, HostProgramUsesTheSdkTransferApi) {
@@ -159,8 +159,14 @@ TEST(CPrinter, FloorHelpersMatchFloorSemantics) {
             EXPECT_EQ(q * b + r, a);
             EXPECT_TRUE(b > 0 ? (r >= 0 && r < b) : (r <= 0 && r > b)) << a << " mod " << b;
         }
-    EXPECT_TRUE(contains(c_helper_functions(), "return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;"));
-    EXPECT_TRUE(contains(c_helper_functions(), "return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r;"));
+    std::string helpers = c_helper_functions({"atim_floordiv_i32", "atim_floormod_i64"});
+    EXPECT_TRUE(contains(helpers, "return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;"));
+    EXPECT_TRUE(contains(helpers,
+                         "static inline int64_t atim_floormod_i64(int64_t a, int64_t b) {\n"
+                         "    int64_t r = a % b;\n    return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r;"));
+    EXPECT_FALSE(contains(helpers, "atim_floordiv_i64")) << "only the helpers the code calls";
+    EXPECT_FALSE(contains(helpers, "atim_min_"));
+    EXPECT_EQ(c_helper_functions({}), "");
 }
 
 TEST(CCodegen, WriterReplacesFilesAtomicallyAndCleansUp) {
