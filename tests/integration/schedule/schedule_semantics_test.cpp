@@ -150,3 +150,41 @@ TEST(ScheduleSemantics, FusedRowsWriteBackOnlyWhatTheyComputed) {
 
 }  // namespace
 }  // namespace atim::schedule
+
+namespace atim::schedule {
+namespace {
+
+using namespace baseline_like;
+
+// The tuner's loop: sample a schedule, then change a decision and replay; every program it gets is correct.
+TEST(ScheduleSemantics, SampledAndReplayedSchedulesMatchTheReference) {
+    auto w = workloads::make_workload("mtv", {24, 60});
+    for (uint64_t seed : {1, 2, 3}) {
+        Schedule sch(w.func, seed);
+        BlockRV c = sch.get_block("C");
+        std::vector<LoopRV> loops = sch.get_loops(c);
+        std::vector<LoopRV> k = sch.split(loops[1], sch.sample_perfect_tile(loops[1], 2, 60, 2, 6));
+        BlockRV rf = sch.rfactor(k[0], "mram");
+        std::vector<LoopRV> rows = sch.split(loops[0], sch.sample_perfect_tile(loops[0], 3, 4));
+        std::vector<LoopRV> k_tiles = sch.split(k[1], {kInfer, 8});
+        sch.reorder({rows[0], k[0], rows[1], rows[2], k_tiles[0], k_tiles[1]});
+        sch.bind(rows[0], "dpu.x");
+        sch.bind(k[0], "dpu.y");
+        sch.bind(rows[1], "tasklet");
+        sch.compute_at(sch.cache_read(rf, "B", "wram"), k_tiles[0]);
+        sch.reverse_compute_at(sch.cache_write(rf, "wram"), rows[2]);
+        expect_matches_reference(w, sch, seed);
+
+        size_t k_decision = sch.trace().sampling_indices()[0];
+        std::vector<int64_t> other =
+            sch.trace().instructions()[k_decision].decision == std::vector<int64_t>{3, 20}
+                ? std::vector<int64_t>{5, 12}
+                : std::vector<int64_t>{3, 20};
+        Schedule replayed = sch.trace().with_decision(k_decision, other).replay(w.func);
+        EXPECT_NE(replayed.to_string(), sch.to_string());
+        expect_matches_reference(w, replayed, seed);
+    }
+}
+
+}  // namespace
+}  // namespace atim::schedule
