@@ -92,6 +92,35 @@ Schedule matrix_vector_rfactor(int64_t rows, int64_t cols, int64_t dpus_x, int64
     return sch;
 }
 
+te::PrimFunc reduction(int64_t length) {
+    te::Tensor a = te::placeholder("A", {length}, ir::DType::Int64);
+    te::IterVar k = te::reduce_axis(length, "k");
+    te::Tensor b = te::compute("B", {1}, ir::DType::Int64,
+                               [&](const std::vector<ir::Var> &) { return te::sum(a(k.var), {k}); });
+    return te::create_prim_func("red", {a}, {b});
+}
+
+/// RED like PrIM: a chunk per DPU (rfactor into MRAM partials the host adds), `block`-element WRAM blocks
+/// per tasklet with a private sum each (rfactor into shared WRAM), then one tasklet adds them after a
+/// barrier.
+Schedule reduction_schedule(int64_t length, int64_t dpus, int64_t tasklets, int64_t block) {
+    Schedule sch(reduction(length));
+    sch.set_resident_inputs({"A"});
+    BlockRV b = sch.get_block("B");
+    std::vector<LoopRV> loops = sch.get_loops(b);
+    std::vector<LoopRV> per_dpu = sch.split(loops[1], {dpus, kInfer});
+    BlockRV dpu_partials = sch.rfactor(per_dpu[0], "mram");
+    std::vector<LoopRV> cyclic = sch.split(per_dpu[1], {kInfer, tasklets, block});
+    BlockRV tasklet_partials = sch.rfactor(cyclic[1], "wram");
+    sch.reorder({per_dpu[0], cyclic[1], loops[0], cyclic[0], cyclic[2]});
+    sch.bind(per_dpu[0], "dpu.x");
+    sch.bind(cyclic[1], "tasklet");
+    sch.reverse_compute_at(dpu_partials, per_dpu[0]);
+    sch.compute_at(sch.cache_read(tasklet_partials, "A", "wram"), cyclic[0]);
+    sch.decompose_reduction(tasklet_partials, cyclic[0]);
+    return sch;
+}
+
 HostTensors random_inputs(const te::PrimFunc &func, uint64_t seed) {
     HostTensors tensors;
     for (const ir::Buffer &input : func.inputs) {
@@ -135,6 +164,11 @@ TEST(LowerSchedules, MatrixVectorRows) {
 TEST(LowerSchedules, MatrixVectorSplitReduction) {
     expect_matches_reference("mtv 32x64 2-D", matrix_vector_rfactor(32, 64, 2, 4, 4, 8));
     expect_matches_reference("mtv 30x77 2-D", matrix_vector_rfactor(30, 77, 2, 3, 4, 8));
+}
+
+TEST(LowerSchedules, ReductionWithTaskletPartialsAndBarrier) {
+    expect_matches_reference("red 4096", reduction_schedule(4096, 4, 4, 64));
+    expect_matches_reference("red 1003 ragged", reduction_schedule(1003, 3, 5, 16));
 }
 
 // At the default level the row-split MTV kernel moves its tiles with DMAs only, keeps no per-element
