@@ -284,9 +284,9 @@ RunResult run_sim(const workloads::Workload &workload, const lower::PimProgram &
         {"backend", "sim"},
         {"note",
          fmt::format(
-             "cycle-level simulation of the generated DPU assembly; {} Host transfers, launch and the "
-             "epilogue ({} integer ops) are timed by the fitted host model.",
-             m.note, execution.epilogue_integer_ops)},
+             "DPU kernels: cycle-level simulation of the generated DPU assembly ({} instructions); {}; "
+             "host epilogue charged as {} integer operations",
+             kernel.kernel_instructions, m.note, execution.epilogue_integer_ops)},
         {"timing", codegen::to_string(options.timing)},
         {"dpu", dpu_stats_json(m.kernel)},
         {"kernel_code",

@@ -171,9 +171,8 @@ DpuKernel compile_dpu_kernel(const lower::PimProgram &program, const target::Upm
             program.name, kernel.frame_bytes_per_tasklet, machine.stack_bytes_per_tasklet);
     kernel.assembly = out.text();
     kernel.args_symbol = symbols.args;
-    kernel.variables_in_registers = static_cast<int>(placement.registers.size());
-    for (const auto &[key, weight] : placement.weights)
-        if (weight > 0 && placement.register_of(key) < 0) ++kernel.variables_in_frame;
+    kernel.variables_in_registers = emitter.bindings_in_registers();
+    kernel.variables_in_frame = emitter.bindings_in_frame();
     return kernel;
 }
 

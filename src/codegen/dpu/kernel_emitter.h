@@ -3,6 +3,7 @@
 // kernel_expressions.cpp.
 #pragma once
 
+#include <set>
 #include <string>
 #include <unordered_map>
 
@@ -65,6 +66,9 @@ public:
     void emit_main(const ir::Stmt &kernel);
     bool uses_floor_divmod() const { return uses_floor_divmod_; }
     int64_t frame_bytes() const { return frame_.size(); }
+    /// Distinct bindings the kernel kept in registers / in frame slots.
+    int bindings_in_registers() const { return static_cast<int>(in_registers_.size()); }
+    int bindings_in_frame() const { return static_cast<int>(in_frame_.size()); }
 
 private:
     // --- statements (kernel_statements.cpp) ---
@@ -149,6 +153,7 @@ private:
     std::unordered_map<const ir::VarNode *, Location> variables_;
     std::unordered_map<const ir::BufferNode *, Location> pointers_;
     bool uses_floor_divmod_ = false;
+    std::set<BindingKey> in_registers_, in_frame_;
 };
 
 }  // namespace atim::codegen::dpu

@@ -106,6 +106,7 @@ Location KernelEmitter::bind(const BindingKey &key, bool pair) {
     Location location;
     location.pair = pair;
     location.reg = placement_.register_of(key);
+    (location.reg >= 0 ? in_registers_ : in_frame_).insert(key);
     if (location.reg >= 0) {
         uint32_t mask = (pair ? 3u : 1u) << location.reg;
         ATIM_CHECK((temps_.reserved() & mask) == 0, "register r{} is bound twice", location.reg);

@@ -1,0 +1,118 @@
+// The simulator runner on hand-built programs: 2-D boxes with padding over a 2x2 DPU grid, broadcast and
+// parallel pushes, gathers clipped to the tensor, the ATiM/PrIM timed windows, and host-work estimates.
+#include <gtest/gtest.h>
+
+#include "atim/ir/ir.h"
+#include "atim/runtime/sim_runner.h"
+#include "atim/support/error.h"
+
+namespace atim::runtime {
+namespace {
+
+using ir::Buffer;
+using ir::DType;
+using ir::Expr;
+using ir::ForKind;
+using ir::MemScope;
+using ir::Stmt;
+using ir::Var;
+
+constexpr int64_t kRows = 5, kCols = 3, kBoxRows = 3, kBoxCols = 2;
+
+/// C[r, c] = A[r, c] + B[c] on a 2x2 grid: DPU (x, y) holds rows [3x, 3x+3) and columns [2y, 2y+2) of A and C
+/// (the last row and column of the boxes lie outside the tensors), and all of B (broadcast).
+lower::PimProgram box_program() {
+    lower::PimProgram program;
+    program.name = "boxes";
+    program.grid = {2, 2, 1};
+    program.tasklets = 2;
+    Buffer a = ir::make_buffer("A", DType::Int32, {kRows, kCols});
+    Buffer b = ir::make_buffer("B", DType::Int32, {kCols});
+    Buffer c = ir::make_buffer("C", DType::Int32, {kRows, kCols});
+    program.tensors = {{a, lower::TensorRole::Input, true},
+                       {b, lower::TensorRole::Input, false},
+                       {c, lower::TensorRole::Output, false}};
+    auto slice = [&](const Buffer &host, std::vector<int64_t> shape, std::vector<Expr> box_min) {
+        lower::MramSlice s;
+        s.host = host;
+        s.local = ir::make_buffer(host->name + "_mram", host->dtype, shape, MemScope::Mram);
+        s.box_min = std::move(box_min);
+        s.bytes_per_dpu = (s.local->size_bytes() + 7) / 8 * 8 + 8;  // plus over-fetch padding
+        return s;
+    };
+    const Var &x = program.grid_vars.x, &y = program.grid_vars.y;
+    program.slices = {slice(a, {kBoxRows, kBoxCols}, {x * kBoxRows, y * kBoxCols}),
+                      slice(b, {kCols}, {Expr(0)}),
+                      slice(c, {kBoxRows, kBoxCols}, {x * kBoxRows, y * kBoxCols})};
+    program.to_dpu = {{lower::TransferDirection::ToDpu, lower::TransferKind::Parallel, 0, 32, true},
+                      {lower::TransferDirection::ToDpu, lower::TransferKind::Broadcast, 1, 16, false}};
+    program.from_dpu = {{lower::TransferDirection::FromDpu, lower::TransferKind::Parallel, 2, 24, false}};
+    // Tasklet t computes the box rows t, t + 2, ... (element access to MRAM, as at opt level 0).
+    Var r("r"), col("col"), row("row");
+    Expr tasklet = ir::Call::make(DType::Int32, "tasklet_id", {});
+    Buffer a_m = program.slices[0].local, b_m = program.slices[1].local, c_m = program.slices[2].local;
+    Stmt update = ir::Store::make(
+        c_m, {row, col}, ir::Load::make(a_m, {row, col}) + ir::Load::make(b_m, {y * kBoxCols + col}));
+    program.kernel = ir::For::make(
+        r, Expr(0), Expr(2), ForKind::Serial,
+        ir::LetStmt::make(
+            row, r * 2 + tasklet,
+            ir::IfThenElse::make(row < kBoxRows, ir::For::make(col, Expr(0), Expr(static_cast<int>(kBoxCols)),
+                                                               ForKind::Serial, update))));
+    return program;
+}
+
+TEST(SimRunner, PacksBoxesBroadcastsAndClipsGathers) {
+    lower::PimProgram program = box_program();
+    TensorValues inputs;
+    for (int64_t i = 0; i < kRows * kCols; ++i) inputs["A"].push_back(i * 11 - 40);
+    inputs["B"] = {1000, -2000, 3000};
+    SimRunOptions options;
+    options.machine = target::load_machine("upmem-rank");
+    SimExecution execution = execute_on_sim(program, inputs, options);
+    const std::vector<int64_t> &c = execution.outputs.at("C");
+    ASSERT_EQ(c.size(), static_cast<size_t>(kRows * kCols));
+    for (int64_t i = 0; i < kRows * kCols; ++i) EXPECT_EQ(c[i], inputs["A"][i] + inputs["B"][i % kCols]) << i;
+    EXPECT_EQ(execution.measurement.counter("dpus"), 4);
+    EXPECT_GT(execution.measurement.kernel_ms, 0);
+}
+
+TEST(SimRunner, ResidentOperandsLeaveTheAtimWindow) {
+    lower::PimProgram program = box_program();
+    TensorValues inputs{{"A", std::vector<int64_t>(kRows * kCols, 7)}, {"B", {1, 2, 3}}};
+    SimRunOptions options;
+    options.machine = target::load_machine("upmem-rank");
+    options.timing = codegen::TimingMode::Atim;
+    SimExecution atim = execute_on_sim(program, inputs, options);
+    options.timing = codegen::TimingMode::Prim;
+    SimExecution prim = execute_on_sim(program, inputs, options);
+    EXPECT_LT(atim.measurement.h2d_ms, prim.measurement.h2d_ms);
+    EXPECT_LT(atim.measurement.counter("host_to_dpu_bytes"), prim.measurement.counter("host_to_dpu_bytes"));
+    EXPECT_EQ(atim.outputs, prim.outputs);
+}
+
+TEST(SimRunner, MoreDpusThanTheMachineIsAUserError) {
+    lower::PimProgram program = box_program();
+    program.grid = {64, 2, 1};
+    TensorValues inputs{{"A", std::vector<int64_t>(kRows * kCols, 0)}, {"B", {0, 0, 0}}};
+    SimRunOptions options;
+    options.machine = target::load_machine("upmem-rank");
+    EXPECT_THROW(execute_on_sim(program, inputs, options), UserError);
+}
+
+TEST(SimRunner, HostWorkCountsOperationsTimesIterations) {
+    Buffer c = ir::make_buffer("C", DType::Int32, {4});
+    Buffer p = ir::make_buffer("P", DType::Int32, {4, 3});
+    Var i("i"), j("j");
+    Stmt epilogue = ir::For::make(
+        i, Expr(0), Expr(4), ForKind::Serial,
+        ir::For::make(j, Expr(0), Expr(3), ForKind::Serial,
+                      ir::Store::make(c, {i}, ir::Load::make(c, {i}) + ir::Load::make(p, {i, j}))));
+    HostWorkEstimate work = estimate_host_work(epilogue);
+    EXPECT_EQ(work.integer_ops, 12 * 4);        // add, two loads, the store
+    EXPECT_EQ(work.bytes_touched, 12 * 3 * 4);  // two loads and a store of 4 bytes
+    EXPECT_EQ(estimate_host_work(Stmt()).integer_ops, 0);
+}
+
+}  // namespace
+}  // namespace atim::runtime
