@@ -15,8 +15,9 @@ namespace {
 constexpr int64_t kLargestDpuSweepPoint = 2048;
 // PrIM's default: 16 tasklets (prim-baselines.md §1.1, atim-method.md §8.2).
 constexpr int64_t kPrimTasklets = 16;
-// PrIM's WRAM block as used by ATiM: 256 elements (atim-method.md §8.2).
-constexpr int64_t kPrimBlock = 256;
+// PrIM's WRAM block: BL=10, 1 KB (prim-baselines.md §1.2), i.e. the 256 int32 elements ATiM uses
+// (atim-method.md §8.2); 2 KB blocks would not fit 16 tasklets' WRAM (prim-baselines.md §1.4).
+constexpr int64_t kPrimBlockBytes = 1024;
 // ATiM's gemvRCTile uses 32-element WRAM chunks, vaTile 64-element chunks (atim-method.md §9).
 constexpr int64_t kRcTileRowCache = 32;
 constexpr int64_t kRcTileElementCache = 64;
@@ -148,7 +149,7 @@ int64_t default_param(NamedSchedule schedule, WorkloadShape shape, const std::st
                       const target::UpmemMachine &machine) {
     int64_t budget = dpu_budget(machine);
     if (name == "tasklets") return kPrimTasklets;
-    if (name == "block") return kPrimBlock;
+    if (name == "block") return kPrimBlockBytes / ir::bytes_of(w.dtype);
     if (name == "cache")
         return shape == WorkloadShape::RowReduce || shape == WorkloadShape::Batched ? kRcTileRowCache
                                                                                     : kRcTileElementCache;
@@ -223,7 +224,7 @@ WorkloadShape workload_shape(const std::string &workload) {
 std::vector<ParamSpec> param_specs(NamedSchedule schedule, WorkloadShape shape) {
     const ParamSpec tasklets{"tasklets", "16", "tasklets (hardware threads) per DPU, 1..24"};
     if (schedule == NamedSchedule::Prim) {
-        const ParamSpec block{"block", "256",
+        const ParamSpec block{"block", "1 KB of elements: 256 (int32), 128 (int64)",
                               "WRAM block in elements (PrIM's BL = log2(block * element bytes))"};
         switch (shape) {
             case WorkloadShape::Elementwise:

@@ -95,10 +95,41 @@ TEST(NamedSchedules, DefaultsFollowTheShapeAndTheMachine) {
               2048,
               {{"dpus_x", 1}, {"dpus_y", 1}, {"tasklets", 16}, {"cache", 32}}},
              {"rc-tile", "mtv", {16, 16}, 1, {{"dpus_x", 1}, {"dpus_y", 1}, {"tasklets", 16}, {"cache", 32}}},
+             // int64: PrIM's 1 KB block is 128 elements (256 would not fit 16 tasklets' WRAM).
+             {"prim", "red", {1000003}, 2048, {{"dpus", 2048}, {"tasklets", 16}, {"block", 128}}},
          }) {
         auto got = resolve_named_schedule_params(c.schedule, workloads::make_workload(c.workload, c.shape),
                                                  {}, machine_with_dpus(c.machine_dpus));
         EXPECT_EQ(got, c.want) << c.schedule << " " << c.workload << " on " << c.machine_dpus << " DPUs";
+    }
+}
+
+TEST(NamedSchedules, DefaultsAlwaysPassTheirOwnChecks) {
+    struct Shapes {
+        std::string workload;
+        std::vector<std::vector<int64_t>> shapes;
+    };
+    for (const Shapes &s : std::vector<Shapes>{{"va", {{1}, {999999}, {67108864}}},
+                                               {"geva", {{3}, {1048576}}},
+                                               {"red", {{1}, {1000003}, {67108864}}},
+                                               {"mtv", {{1, 1}, {1000, 777}, {8192, 16384}}},
+                                               {"gemv", {{2, 3}, {4096, 4096}}},
+                                               {"ttv", {{1, 1, 1}, {30, 50, 70}, {512, 512, 512}}},
+                                               {"mmtv", {{1, 1, 1}, {7, 33, 65}, {4096, 64, 256}}}}) {
+        for (const auto &shape : s.shapes) {
+            for (const std::string dtype : {"int32", "int64"}) {
+                for (int dpus : {1, 64, 2048, 2560}) {
+                    for (const std::string schedule : {"prim", "rc-tile"}) {
+                        EXPECT_NO_THROW(resolve_named_schedule_params(
+                            schedule, workloads::make_workload(s.workload, shape, dtype), {},
+                            machine_with_dpus(dpus)))
+                            << schedule << " " << s.workload << " "
+                            << fmt::format("{}", fmt::join(shape, "x")) << " " << dtype << " on " << dpus
+                            << " DPUs";
+                    }
+                }
+            }
+        }
     }
 }
 
