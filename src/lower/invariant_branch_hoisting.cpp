@@ -7,6 +7,7 @@
 #include "atim/arith/can_prove.h"
 #include "atim/ir/functor.h"
 #include "atim/ir/utils.h"
+#include "memory_reads.h"
 #include "scoped_ranges.h"
 
 namespace atim::lower {
@@ -46,9 +47,10 @@ void split_conjuncts(const ir::Expr &cond, std::vector<ir::Expr> &out) {
     out.push_back(cond);
 }
 
+/// An else-less branch whose condition may be moved (it reads no memory).
 const ir::IfThenElse *as_plain_if(const ir::Stmt &s) {
     const auto *branch = s.as<ir::IfThenElse>();
-    return branch && !branch->else_case.defined() ? branch : nullptr;
+    return branch && !branch->else_case.defined() && !reads_memory(branch->cond) ? branch : nullptr;
 }
 
 class BranchHoister : public ir::Mutator {

@@ -4,6 +4,7 @@
 #include "atim/arith/linear_inequality.h"
 #include "atim/arith/simplify.h"
 #include "atim/ir/functor.h"
+#include "memory_reads.h"
 #include "scoped_ranges.h"
 
 namespace atim::lower {
@@ -23,7 +24,8 @@ protected:
             body = mutate(loop->body);
         }
         const auto *guard = body.as<ir::IfThenElse>();
-        if (!guard || guard->else_case.defined() || !is_sequential(loop->for_kind)) {
+        if (!guard || guard->else_case.defined() || !is_sequential(loop->for_kind) ||
+            reads_memory(guard->cond)) {
             return body.same_as(loop->body)
                        ? self
                        : ir::For::make(loop->var, loop->min, loop->extent, loop->for_kind, body);

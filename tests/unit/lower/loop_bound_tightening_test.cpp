@@ -70,6 +70,13 @@ TEST(TightenLoopBounds, LowerBoundsAndNonLinearGuardsLeftAlone) {
     Stmt quadratic = n.loop(n.kk, 16, ir::IfThenElse::make(n.kk * n.kk < 50, n.accumulate()));
     EXPECT_EQ(ir::to_string(tighten_loop_bounds(quadratic, n.grid, n.grid_vars, 1)),
               ir::to_string(quadratic));
+    // The guard reads C_local, which the body writes: it must be evaluated every iteration.
+    Stmt reads_memory =
+        n.loop(n.kk, 16, ir::IfThenElse::make(ir::Load::make(n.c_local, {Expr(0)}) < 100, n.accumulate()));
+    EXPECT_EQ(ir::to_string(tighten_loop_bounds(reads_memory, n.grid, n.grid_vars, 1)),
+              ir::to_string(reads_memory));
+    EXPECT_EQ(ir::to_string(hoist_invariant_branches(reads_memory, n.grid, n.grid_vars, 1, true)),
+              ir::to_string(reads_memory));
 }
 
 TEST(HoistInvariantBranches, SinksFeedingDmasAndLiftsTheRowGuardOutOfTheReductionLoop) {
