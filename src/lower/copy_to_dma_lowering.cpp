@@ -10,6 +10,7 @@
 #include "atim/ir/functor.h"
 #include "atim/ir/utils.h"
 #include "known_divisor.h"
+#include "memory_reads.h"
 #include "scoped_ranges.h"
 
 namespace atim::lower {
@@ -145,8 +146,10 @@ private:
                 (loop && ir::uses_var(c, var.get()) ? dropped : kept).push_back(c);
             }
         }
+        // A write may only lose boundary checks (index comparisons), never a data-dependent condition.
         if (!dropped.empty() && copy.direction == ir::DmaDirection::WramToMram &&
-            !write_stays_in_row(copy, var, first, elements)) {
+            (!write_stays_in_row(copy, var, first, elements) ||
+             std::any_of(dropped.begin(), dropped.end(), reads_memory))) {
             return std::nullopt;
         }
 

@@ -179,6 +179,10 @@ TEST(LowerCopiesToDma, KeepsElementCopiesThatCannotBeLegalDmas) {
          f.copy_loop(16, ir::IfThenElse::make(
                              f.e < 8, ir::Store::make(f.a_local, {f.e + 24},
                                                       ir::Load::make(f.a_mram, {f.blk * 16 + f.e}))))},
+        {"a flush guarded by data, not by bounds, must keep its guard",
+         f.copy_loop(32, ir::IfThenElse::make(ir::Load::make(f.big_local, {f.e}) > 0,
+                                              ir::Store::make(f.a_mram, {f.blk * 32 + f.e},
+                                                              ir::Load::make(f.a_local, {f.e}))))},
         {"WRAM to WRAM is not a DMA",
          f.copy_loop(8, ir::Store::make(f.a_local, {f.e}, ir::Load::make(f.big_local, {f.e})))},
     };
