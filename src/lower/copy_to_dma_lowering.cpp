@@ -210,10 +210,11 @@ private:
                bounds.max + elements <= buffer_elements;
     }
 
-    /// Over-fetch may run past the end of an MRAM slice (the layout pads for it) but never before its start.
+    /// Over-fetch may run past the end of an MRAM slice (the layout pads for it, so the end must be
+    /// bounded) but never before its start.
     bool starts_inside(const ir::Expr &base) const {
         arith::ConstInterval bounds = arith::const_bounds(base, scopes_.ranges());
-        return bounds.has_min() && bounds.min >= 0;
+        return bounds.has_min() && bounds.min >= 0 && bounds.has_max();
     }
 
     /// A write whose guard on the copied elements is dropped must not spill into the next row of a
