@@ -95,10 +95,10 @@ private:
     // --- expressions (kernel_expressions.cpp) ---
     Value eval(const ir::Expr &e);
     Value variable(const ir::VarNode *var);
-    Value binary(const ir::Expr &e);
+    Value binary(const ir::Expr &e, bool result_may_stay_in_r0);
     Value add_sub(bool subtract, Value a, Value b);
     Value logic(const char *op, Value a, Value b);
-    Value multiply(Value a, Value b);
+    Value multiply(Value a, Value b, bool result_may_stay_in_r0);
     Value multiply_by_constant(Value a, int64_t factor);
     Value divide(bool modulo, Value a, Value b);
     Value min_max(bool is_min, Value a, Value b);
@@ -153,6 +153,9 @@ private:
     std::unordered_map<const ir::VarNode *, Location> variables_;
     std::unordered_map<const ir::BufferNode *, Location> pointers_;
     bool uses_floor_divmod_ = false;
+    /// Set just before evaluating the last operand of an operation that makes no call: a product may then
+    /// be left in r0/d0 where __mulsi3 put it (nothing runs in between that could overwrite it).
+    bool call_result_may_stay_in_r0_ = false;
     std::set<BindingKey> in_registers_, in_frame_;
 };
 

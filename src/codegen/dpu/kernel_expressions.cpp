@@ -329,6 +329,7 @@ void KernelEmitter::move_to(int target, Value &v) {
 
 Value KernelEmitter::eval(const ir::Expr &e) {
     ATIM_CHECK(e.defined(), "undefined expression in a kernel");
+    const bool result_may_stay_in_r0 = std::exchange(call_result_may_stay_in_r0_, false);
     const bool pair = e.dtype() == ir::DType::Int64;
     switch (e.kind()) {
         case ExprKind::IntImm:
@@ -357,7 +358,7 @@ Value KernelEmitter::eval(const ir::Expr &e) {
         case ExprKind::Load:
             return load(*e.as<ir::Load>());
         default:
-            return binary(e);
+            return binary(e, result_may_stay_in_r0);
     }
 }
 
@@ -376,11 +377,14 @@ Value KernelEmitter::variable(const ir::VarNode *var) {
     return finish(t);
 }
 
-Value KernelEmitter::binary(const ir::Expr &e) {
+Value KernelEmitter::binary(const ir::Expr &e, bool result_may_stay_in_r0) {
     auto [ea, eb] = operands_of(e);
-    Value a = eval(ea);
-    Value b = eval(eb);
     const ExprKind kind = e.kind();
+    Value a = eval(ea);
+    // Multiply and divide move their operands into r0/r1 first, so only other operations may read b from r0.
+    call_result_may_stay_in_r0_ = kind != ExprKind::Mul && kind != ExprKind::Div && kind != ExprKind::Mod;
+    Value b = eval(eb);
+    call_result_may_stay_in_r0_ = false;
     if (a.is_imm() && b.is_imm()) {
         if (auto folded = fold(kind, ea.dtype(), a.imm, b.imm))
             return Value::constant(*folded, e.dtype() == ir::DType::Int64);
@@ -391,7 +395,7 @@ Value KernelEmitter::binary(const ir::Expr &e) {
         case ExprKind::Sub:
             return add_sub(true, a, b);
         case ExprKind::Mul:
-            return multiply(a, b);
+            return multiply(a, b, result_may_stay_in_r0);
         case ExprKind::Div:
             return divide(false, a, b);
         case ExprKind::Mod:
@@ -447,7 +451,7 @@ Value KernelEmitter::logic(const char *op, Value a, Value b) {
 
 // 32-bit products by a constant are shifts and adds when that is short (the compiler's strength reduction);
 // anything else calls the runtime's mul_step ladders (__mulsi3, __muldi3) [upmem-hardware.md §2.1].
-Value KernelEmitter::multiply(Value a, Value b) {
+Value KernelEmitter::multiply(Value a, Value b, bool result_may_stay_in_r0) {
     if (a.is_imm()) std::swap(a, b);
     if (b.is_imm()) return multiply_by_constant(a, b.imm);
     const bool pair = a.pair;
@@ -456,6 +460,7 @@ Value KernelEmitter::multiply(Value a, Value b) {
     drop(a);
     drop(b);
     out_.ins("call r23, {}", pair ? "__muldi3" : "__mulsi3");
+    if (result_may_stay_in_r0) return Value::fixed(0, pair);
     Value d = new_temp(pair);
     if (pair) {
         out_.ins("movd {}, d0", pair_name(reg(d)));

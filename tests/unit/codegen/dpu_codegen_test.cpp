@@ -161,6 +161,14 @@ TEST(DpuCodegen, Int32ArithmeticIsExact) {
          [](int64_t a, int64_t) { return 100 - a; }},
         {"a*b", DType::Int32, DType::Int32, [](Expr a, Expr b) { return a * b; },
          [](int64_t a, int64_t b) { return arith::wrapping_mul(a, b); }},
+        {"a-a*b", DType::Int32, DType::Int32, [](Expr a, Expr b) { return a - a * b; },
+         [](int64_t a, int64_t b) { return a - arith::wrapping_mul(a, b); }},
+        {"100-a*b<a*b", DType::Int32, DType::Int32,
+         [](Expr a, Expr b) { return ir::cast(DType::Int32, 100 - a * b < b * a) + ir::min(b, a * b); },
+         [](int64_t a, int64_t b) {
+             int64_t p = arith::wrap_to(DType::Int32, arith::wrapping_mul(a, b));
+             return int64_t{arith::wrap_to(DType::Int32, 100 - p) < p} + std::min(b, p);
+         }},
         mul(0),
         mul(1),
         mul(2),
@@ -239,6 +247,8 @@ TEST(DpuCodegen, Int64ArithmeticIsExact) {
          }},
         {"a*b", DType::Int64, DType::Int64, [](Expr a, Expr b) { return a * b; },
          [](int64_t a, int64_t b) { return arith::wrapping_mul(a, b); }},
+        {"a+a*b", DType::Int64, DType::Int64, [](Expr a, Expr b) { return a + a * b; },
+         [](int64_t a, int64_t b) { return arith::wrapping_add(a, arith::wrapping_mul(a, b)); }},
         {"a*3", DType::Int64, DType::Int64, [](Expr a, Expr) { return a * ir::make_const(DType::Int64, 3); },
          [](int64_t a, int64_t) { return arith::wrapping_mul(a, 3); }},
         {"a*2^33", DType::Int64, DType::Int64,
