@@ -609,9 +609,10 @@ Value KernelEmitter::compare(ExprKind kind, Value a, Value b) {
         int ra = reg(a);
         std::string low = operand(b), high = operand_high(b);
         Value d = destination(a, b, false);
-        out_.ins("xor r0, r{}, {}", ra + 1, low);
-        out_.ins("xor r1, r{}, {}", ra, high);
-        out_.ins("or {}, r0, r1, {}", register_name(reg(d)), condition_name(kind));
+        // r4/r5 as scratch: b may be a product still in d0 (call_result_may_stay_in_r0_).
+        out_.ins("xor r4, r{}, {}", ra + 1, low);
+        out_.ins("xor r5, r{}, {}", ra, high);
+        out_.ins("or {}, r4, r5, {}", register_name(reg(d)), condition_name(kind));
         return finish(d);
     }
     // 64-bit order: subtract with borrow; only the sign/overflow conditions see the whole difference.
@@ -870,9 +871,9 @@ void KernelEmitter::compare_and_branch(ExprKind kind, const ir::Expr &ea, const 
         if (a.is_imm()) std::swap(a, b);
         int ra = reg(a);
         std::string low = operand(b), high = operand_high(b);
-        out_.ins("xor r0, r{}, {}", ra + 1, low);
-        out_.ins("xor r1, r{}, {}", ra, high);
-        out_.ins("or zero, r0, r1, {}, {}", condition_name(kind), label);
+        out_.ins("xor r4, r{}, {}", ra + 1, low);
+        out_.ins("xor r5, r{}, {}", ra, high);
+        out_.ins("or zero, r4, r5, {}, {}", condition_name(kind), label);
     } else {
         if (kind == ExprKind::GT || kind == ExprKind::LE) {
             std::swap(a, b);
