@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <memory>
@@ -47,27 +48,35 @@ std::vector<int64_t> box_min_of(const lower::PimProgram &program, const lower::M
     return box_min;
 }
 
-/// Calls f(host_flat, local_flat) for every element of the box that lies inside the host tensor.
+/// Calls f(host_flat, local_flat, count) for every run of `count` consecutive elements of the box (along its
+/// last dimension) that lies inside the host tensor: one call per box row instead of one per element.
 template <typename F>
-void for_each_box_element(const lower::MramSlice &slice, const std::vector<int64_t> &box_min, F f) {
+void for_each_box_run(const lower::MramSlice &slice, const std::vector<int64_t> &box_min, F f) {
     const auto &host_shape = slice.host->shape;
     const auto &box_shape = slice.local->shape;
     const size_t rank = host_shape.size();
-    ATIM_CHECK(box_shape.size() == rank && box_min.size() == rank,
+    ATIM_CHECK(rank >= 1 && box_shape.size() == rank && box_min.size() == rank,
                "slice {} of rank {} for a tensor of rank {}", slice.local->name, box_shape.size(), rank);
+    const size_t last = rank - 1;
+    // The part of a box row inside the tensor: [first, end) of the box's last dimension.
+    const int64_t first = std::max<int64_t>(0, -box_min[last]);
+    const int64_t end = std::min(box_shape[last], host_shape[last] - box_min[last]);
+    if (end <= first) return;
     std::vector<int64_t> position(rank, 0);
-    const int64_t count = slice.local->num_elements();
-    for (int64_t n = 0; n < count; ++n) {
+    const int64_t rows = slice.local->num_elements() / box_shape[last];
+    for (int64_t row = 0; row < rows; ++row) {
         int64_t host_flat = 0, local_flat = 0;
         bool inside = true;
-        for (size_t d = 0; d < rank; ++d) {
+        for (size_t d = 0; d < last; ++d) {
             int64_t g = box_min[d] + position[d];
             inside = inside && g >= 0 && g < host_shape[d];
             host_flat = host_flat * host_shape[d] + g;
             local_flat = local_flat * box_shape[d] + position[d];
         }
-        if (inside) f(host_flat, local_flat);
-        for (size_t d = rank; d-- > 0;) {
+        if (inside)
+            f(host_flat * host_shape[last] + box_min[last] + first, local_flat * box_shape[last] + first,
+              end - first);
+        for (size_t d = last; d-- > 0;) {
             if (++position[d] < box_shape[d]) break;
             position[d] = 0;
         }
@@ -79,11 +88,15 @@ std::vector<uint8_t> pack_box(const lower::PimProgram &program, const lower::Mra
                               const std::vector<int64_t> &host, int64_t bytes) {
     std::vector<uint8_t> out(static_cast<size_t>(bytes), 0);
     const int width = ir::bytes_of(slice.local->dtype);
-    for_each_box_element(slice, box_min_of(program, slice, dpu), [&](int64_t host_flat, int64_t local_flat) {
-        if ((local_flat + 1) * width > bytes) return;
-        int64_t value = host[host_flat];
-        std::memcpy(&out[local_flat * width], &value, width);  // little-endian: the low bytes first
-    });
+    for_each_box_run(slice, box_min_of(program, slice, dpu),
+                     [&](int64_t host_flat, int64_t local_flat, int64_t count) {
+                         count = std::min(count, bytes / width - local_flat);
+                         for (int64_t i = 0; i < count; ++i) {
+                             int64_t value = host[host_flat + i];
+                             std::memcpy(&out[(local_flat + i) * width], &value,
+                                         width);  // little-endian: the low bytes first
+                         }
+                     });
     return out;
 }
 
@@ -91,18 +104,22 @@ std::vector<uint8_t> pack_box(const lower::PimProgram &program, const lower::Mra
 void unpack_box(const lower::PimProgram &program, const lower::MramSlice &slice, int64_t dpu,
                 const std::vector<uint8_t> &bytes, std::vector<int64_t> &host) {
     const int width = ir::bytes_of(slice.local->dtype);
-    for_each_box_element(slice, box_min_of(program, slice, dpu), [&](int64_t host_flat, int64_t local_flat) {
-        if ((local_flat + 1) * width > static_cast<int64_t>(bytes.size())) return;
-        if (width == 8) {
-            int64_t value;
-            std::memcpy(&value, &bytes[local_flat * 8], 8);
-            host[host_flat] = value;
-        } else {
-            int32_t value;
-            std::memcpy(&value, &bytes[local_flat * 4], 4);
-            host[host_flat] = value;
-        }
-    });
+    for_each_box_run(slice, box_min_of(program, slice, dpu),
+                     [&](int64_t host_flat, int64_t local_flat, int64_t count) {
+                         count = std::min(count, static_cast<int64_t>(bytes.size()) / width - local_flat);
+                         for (int64_t i = 0; i < count; ++i) {
+                             const uint8_t *element = &bytes[(local_flat + i) * width];
+                             if (width == 8) {
+                                 int64_t value;
+                                 std::memcpy(&value, element, 8);
+                                 host[host_flat + i] = value;
+                             } else {
+                                 int32_t value;
+                                 std::memcpy(&value, element, 4);
+                                 host[host_flat + i] = value;
+                             }
+                         }
+                     });
 }
 
 sim::PerDpuBytes grid_arguments(const lower::PimProgram &program) {
