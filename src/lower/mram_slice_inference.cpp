@@ -158,6 +158,20 @@ private:
     std::vector<ir::Expr> guards_;  ///< conjuncts of the conditions around the current statement
 };
 
+/// A result every DPU would hold whole cannot be gathered: each DPU's copy is valid only where it wrote.
+void check_gatherable(const ir::Buffer &host, const std::vector<DimBounds> &dims) {
+    for (size_t d = 0; d < dims.size(); ++d) {
+        bool constant_extent =
+            !dims[d].whole_extent && constant_difference(dims[d].max, dims[d].min).has_value();
+        if (!constant_extent) {
+            user_error(
+                "cannot tell which part of {} each DPU writes (dimension {} is not indexed affinely by the "
+                "DPU loops); bind loops that index {} directly (not fused) to the DPU grid",
+                host->name, d, host->name);
+        }
+    }
+}
+
 /// Turns the collected bounds of one tensor into its box (box_min, extents).
 MramSlice make_slice(const ir::Buffer &host, const std::vector<DimBounds> &dims) {
     MramSlice slice;
@@ -202,13 +216,14 @@ MramSlice make_slice(const ir::Buffer &host, const std::vector<DimBounds> &dims)
 }  // namespace
 
 std::vector<MramSlice> infer_mram_slices(const ir::Stmt &kernel, const std::vector<TensorInfo> &tensors,
-                                         int64_t tasklets) {
+                                         int64_t tasklets, int64_t dpus) {
     AccessBoundsCollector collector(tasklets);
     collector.visit(kernel);
     std::vector<MramSlice> slices;
     for (const TensorInfo &tensor : tensors) {
         auto found = collector.boxes.find(tensor.buffer.get());
         if (found == collector.boxes.end()) continue;
+        if (tensor.role != TensorRole::Input && dpus > 1) check_gatherable(tensor.buffer, found->second);
         slices.push_back(make_slice(tensor.buffer, found->second));
         collector.boxes.erase(found);
     }

@@ -15,7 +15,9 @@ namespace atim::lower {
 /// expressed this way falls back to the whole tensor extent (correct, more data per DPU).
 /// Slices come in `tensors` order; `bytes_per_dpu` is the box rounded up to 8 bytes (the layout step
 /// later adds over-fetch padding and MRAM offsets).
+/// Throws UserError when an output or partial has no such box on a grid of several DPUs (the gather could
+/// not tell which DPU holds which element).
 std::vector<MramSlice> infer_mram_slices(const ir::Stmt &kernel, const std::vector<TensorInfo> &tensors,
-                                         int64_t tasklets);
+                                         int64_t tasklets, int64_t dpus);
 
 }  // namespace atim::lower
