@@ -79,6 +79,8 @@ private:
     void let_stmt(const ir::LetStmt &let);
     void store(const ir::Store &store);
     void store_mram(const ir::Store &store);
+    bool is_accumulation(const ir::Store &store) const;
+    void accumulate(const ir::Store &store);
     void dma(const ir::Dma &dma);
     void barrier();
     Location bind(const BindingKey &key, bool pair);

@@ -7,6 +7,7 @@
 
 #include "atim/ir/buffer.h"
 #include "atim/ir/printer.h"
+#include "atim/ir/utils.h"
 #include "atim/support/error.h"
 #include "codegen/dpu/kernel_emitter.h"
 
@@ -255,6 +256,10 @@ void KernelEmitter::store(const ir::Store &st) {
     }
     ATIM_CHECK(buffer->scope != ir::MemScope::Global, "kernel stores into host tensor {}", buffer->name);
     const bool pair = buffer->dtype == ir::DType::Int64;
+    if (is_accumulation(st)) {
+        accumulate(st);
+        return;
+    }
     Value value = eval(st.value);
     ATIM_CHECK(value.pair == pair, "store of a value of another width into {}", buffer->name);
     Address address = wram_address(buffer, ir::flatten_index(buffer, st.indices));
@@ -269,6 +274,43 @@ void KernelEmitter::store(const ir::Store &st) {
     }
     drop(address.base);
     drop(value);
+}
+
+bool KernelEmitter::is_accumulation(const ir::Store &st) const {
+    const auto *add = st.value.as<ir::Add>();
+    const auto *current = add ? add->a.as<ir::Load>() : nullptr;
+    if (!current || current->buffer != st.buffer || current->indices.size() != st.indices.size())
+        return false;
+    for (size_t d = 0; d < st.indices.size(); ++d)
+        if (!ir::equal(current->indices[d], st.indices[d])) return false;
+    return true;
+}
+
+// X[i] = X[i] + rhs, the update of a reduction: the element's address is computed once for the load and the
+// store, as a C compiler would.
+void KernelEmitter::accumulate(const ir::Store &st) {
+    const ir::Buffer &buffer = st.buffer;
+    const bool pair = buffer->dtype == ir::DType::Int64;
+    Address address = wram_address(buffer, ir::flatten_index(buffer, st.indices));
+    if (address.base.kind == Value::Kind::Temp) temps_.unpin(address.base.temp);
+    Value current = new_temp(pair);
+    std::string base = register_name(reg(address.base));
+    if (pair) {
+        out_.ins("ld {}, {}, {}", pair_name(reg(current)), base, address.offset);
+    } else {
+        out_.ins("lw {}, {}, {}", register_name(reg(current)), base, address.offset);
+    }
+    temps_.unpin(current.temp);
+    call_result_may_stay_in_r0_ = true;  // nothing but the add runs between the right-hand side and its use
+    Value sum = add_sub(false, current, eval(st.value.as<ir::Add>()->b));
+    base = register_name(reg(address.base));
+    if (pair) {
+        out_.ins("sd {}, {}, {}", base, address.offset, pair_name(reg(sum)));
+    } else {
+        out_.ins("sw {}, {}, {}", base, address.offset, register_name(reg(sum)));
+    }
+    drop(address.base);
+    drop(sum);
 }
 
 // Element stores to MRAM (opt level 0) go through an 8-byte WRAM slot: an int64 element fills the slot, an
