@@ -54,8 +54,9 @@ protected:
 std::vector<ir::Var> make_axis_vars(const std::string &compute_name, size_t rank,
                                     const std::vector<std::string> &axis_names) {
     if (!axis_names.empty() && axis_names.size() != rank)
-        user_error("compute '{}' has {} dimensions but {} axis names were given; give one name per dimension",
-                   compute_name, rank, axis_names.size());
+        user_error(
+            "compute '{}' has {} dimension{} but {} axis names were given; give one name per dimension",
+            compute_name, rank, rank == 1 ? "" : "s", axis_names.size());
     std::vector<ir::Var> vars;
     for (size_t d = 0; d < rank; ++d) {
         std::string name = axis_names.empty() ? fmt::format("ax{}", d) : axis_names[d];

@@ -152,7 +152,7 @@ TEST(Te, UserMistakesAreReportedWithWhatToChange) {
          [&] {
              compute("C", {8}, DType::Int32, [&](const auto &v) { return b(v[0]); }, {"i", "j"});
          },
-         "1 dimensions but 2 axis names"},
+         "compute 'C' has 1 dimension but 2 axis names"},
         {"missing input",
          [&] {
              Tensor c = compute("C", {8}, DType::Int32, [&](const auto &v) { return b(v[0]); });
