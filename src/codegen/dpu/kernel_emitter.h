@@ -102,6 +102,11 @@ private:
     Value logic(const char *op, Value a, Value b);
     Value multiply(Value a, Value b, bool result_may_stay_in_r0);
     Value multiply_by_constant(Value a, int64_t factor);
+    /// a * b through the runtime, loading WRAM operands straight into the argument registers when nothing
+    /// evaluated after them can overwrite those registers.
+    Value multiply_in_place(const ir::Expr &a, const ir::Expr &b, bool result_may_stay_in_r0);
+    /// Loads a WRAM element into r`target` (d`target` for int64) and returns that register.
+    Value load_into(const ir::Load &op, int target);
     Value divide(bool modulo, Value a, Value b);
     Value min_max(bool is_min, Value a, Value b);
     Value compare(ir::ExprKind kind, Value a, Value b);

@@ -11,6 +11,7 @@
 
 #include "atim/arith/linear_form.h"
 #include "atim/ir/buffer.h"
+#include "atim/ir/functor.h"
 #include "atim/support/error.h"
 #include "codegen/dpu/kernel_emitter.h"
 
@@ -203,6 +204,60 @@ std::optional<int64_t> fold(ExprKind k, ir::DType type, int64_t a, int64_t b) {
     }
 }
 
+std::vector<std::pair<int, int>> non_adjacent_form(int64_t v);
+
+/// Multiplying by `factor` needs no runtime call (a shift, or a few shifted adds for 32-bit values).
+bool multiply_by_constant_is_inline(int64_t factor, bool pair) {
+    factor = arith::wrap_to(pair ? ir::DType::Int64 : ir::DType::Int32, factor);
+    if (factor == 0 || factor == 1 || exact_log2(factor) > 0) return true;
+    if (pair) return false;
+    auto digits = non_adjacent_form(factor);
+    return std::count_if(digits.begin(), digits.end(), [](const auto &d) { return d.first < 32; }) <= 5;
+}
+
+/// True when evaluating the expression calls no runtime routine (so r0..r7 survive it).
+class CallFinder : public ir::Visitor {
+public:
+    using ir::Visitor::visit;
+    bool calls = false;
+
+protected:
+    void visit(const ir::Mul *op) override {
+        const int64_t *a = ir::as_const_int(op->a), *b = ir::as_const_int(op->b);
+        const bool pair = op->dtype == ir::DType::Int64;
+        if (!(a && b) && !(a && multiply_by_constant_is_inline(*a, pair)) &&
+            !(b && multiply_by_constant_is_inline(*b, pair)))
+            calls = true;
+        ir::Visitor::visit(op);
+    }
+    void visit(const ir::Div *op) override {
+        divisor(op->b);
+        ir::Visitor::visit(op);
+    }
+    void visit(const ir::Mod *op) override {
+        divisor(op->b);
+        ir::Visitor::visit(op);
+    }
+
+private:
+    void divisor(const ir::Expr &b) {
+        const int64_t *value = ir::as_const_int(b);
+        if (!value || (*value != 1 && exact_log2(*value) <= 0)) calls = true;
+    }
+};
+
+bool is_call_free(const ir::Expr &e) {
+    CallFinder finder;
+    finder.visit(e);
+    return !finder.calls;
+}
+
+bool is_wram_load(const ir::Expr &e) {
+    const auto *load = e.as<ir::Load>();
+    return load && (load->buffer->scope == ir::MemScope::WramLocal ||
+                    load->buffer->scope == ir::MemScope::WramShared);
+}
+
 /// Non-adjacent form of v: signed binary digits (+1/-1 at a bit position), none adjacent; the fewest
 /// additions and subtractions of shifted copies that multiply by v.
 std::vector<std::pair<int, int>> non_adjacent_form(int64_t v) {
@@ -315,6 +370,7 @@ Value KernelEmitter::shift_or_mask(const char *mnemonic, Value v, int64_t amount
 }
 
 void KernelEmitter::move_to(int target, Value &v) {
+    if (v.kind == Value::Kind::Fixed && v.reg == target) return;  // already there (load_into)
     if (v.pair && v.is_imm()) {
         out_.ins("move r{}, {}", target, high_word(v.imm));
         out_.ins("move r{}, {}", target + 1, low_word(v.imm));
@@ -380,6 +436,8 @@ Value KernelEmitter::variable(const ir::VarNode *var) {
 Value KernelEmitter::binary(const ir::Expr &e, bool result_may_stay_in_r0) {
     auto [ea, eb] = operands_of(e);
     const ExprKind kind = e.kind();
+    if (kind == ExprKind::Mul && !ir::as_const_int(ea) && !ir::as_const_int(eb))
+        return multiply_in_place(ea, eb, result_may_stay_in_r0);
     Value a = eval(ea);
     // Multiply and divide move their operands into r0/r1 first, so only other operations may read b from r0.
     call_result_may_stay_in_r0_ = kind != ExprKind::Mul && kind != ExprKind::Div && kind != ExprKind::Mod;
@@ -468,6 +526,30 @@ Value KernelEmitter::multiply(Value a, Value b, bool result_may_stay_in_r0) {
         out_.ins("move {}, r0", register_name(reg(d)));
     }
     return finish(d);
+}
+
+Value KernelEmitter::multiply_in_place(const ir::Expr &ea, const ir::Expr &eb, bool result_may_stay_in_r0) {
+    const bool pair = ea.dtype() == ir::DType::Int64;
+    // a may wait in r0 only if evaluating b calls nothing; b goes to r1 (d2) last, right before the call.
+    Value a = is_wram_load(ea) && is_call_free(eb) ? load_into(*ea.as<ir::Load>(), 0) : eval(ea);
+    Value b = is_wram_load(eb) ? load_into(*eb.as<ir::Load>(), pair ? 2 : 1) : eval(eb);
+    if (a.is_imm() && b.is_imm())
+        return Value::constant(arith::wrap_to(ea.dtype(), arith::wrapping_mul(a.imm, b.imm)), pair);
+    return multiply(a, b, result_may_stay_in_r0);
+}
+
+Value KernelEmitter::load_into(const ir::Load &op, int target) {
+    const ir::Buffer &buffer = op.buffer;
+    const bool pair = buffer->dtype == ir::DType::Int64;
+    Address address = wram_address(buffer, ir::flatten_index(buffer, op.indices));
+    std::string base = register_name(reg(address.base));
+    if (pair) {
+        out_.ins("ld {}, {}, {}", pair_name(target), base, address.offset);
+    } else {
+        out_.ins("lw r{}, {}, {}", target, base, address.offset);
+    }
+    drop(address.base);
+    return Value::fixed(target, pair);
 }
 
 Value KernelEmitter::multiply_by_constant(Value a, int64_t factor) {

@@ -109,6 +109,55 @@ TEST(DpuCodegen, ElementAccessToMram) {
     EXPECT_EQ(result.stats.dma_transfers, 4 * kLength);  // two reads, and a read + write per store
 }
 
+// Runtime multiplies of WRAM elements load their operands straight into r0/r1 (d0/d2) unless evaluating the
+// other operand calls a routine that would overwrite them (here: division by 3, modulo by 5).
+TEST(DpuCodegen, MultipliesOfWramOperands) {
+    constexpr int kN = 8;
+    lower::PimProgram program = empty_program("wram_products", 2);
+    Buffer a = add_slice(program, "A", DType::Int32, kN);
+    Buffer b = add_slice(program, "B", DType::Int32, kN);
+    Buffer big = add_slice(program, "BIG", DType::Int64, kN);
+    Buffer out = add_slice(program, "OUT", DType::Int32, 3 * kN);
+    Buffer out64 = add_slice(program, "OUT64", DType::Int64, kN);
+    Buffer a_w = ir::make_buffer("a_w", DType::Int32, {kN}, MemScope::WramShared);
+    Buffer b_w = ir::make_buffer("b_w", DType::Int32, {kN}, MemScope::WramShared);
+    Buffer big_w = ir::make_buffer("big_w", DType::Int64, {kN}, MemScope::WramShared);
+    Buffer out_w = ir::make_buffer("out_w", DType::Int32, {3 * kN}, MemScope::WramLocal);
+    Buffer out64_w = ir::make_buffer("out64_w", DType::Int64, {kN}, MemScope::WramLocal);
+    Var i("i");
+    Expr ai = ir::Load::make(a_w, {i}), bi = ir::Load::make(b_w, {i});
+    Stmt compute = loop(
+        i, kN,
+        ir::Seq::make(
+            {ir::Store::make(out_w, {i}, ai * (bi / 3)), ir::Store::make(out_w, {i + kN}, (ai % 5) * bi),
+             ir::Store::make(out_w, {i + 2 * kN}, ai * bi),
+             ir::Store::make(out64_w, {i}, ir::Load::make(big_w, {i}) * ir::Load::make(big_w, {7 - i}))}));
+    auto dma = [](ir::DmaDirection d, Buffer w, Buffer m, int bytes) {
+        return ir::Dma::make(d, std::move(w), Expr(0), std::move(m), Expr(0), Expr(bytes));
+    };
+    Stmt body =
+        ir::IfThenElse::make(ir::eq(tasklet_id(), Expr(1)),
+                             ir::Seq::make({dma(ir::DmaDirection::MramToWram, a_w, a, 4 * kN),
+                                            dma(ir::DmaDirection::MramToWram, b_w, b, 4 * kN),
+                                            dma(ir::DmaDirection::MramToWram, big_w, big, 8 * kN), compute,
+                                            dma(ir::DmaDirection::WramToMram, out_w, out, 12 * kN),
+                                            dma(ir::DmaDirection::WramToMram, out64_w, out64, 8 * kN)}));
+    program.kernel = ir::Allocate::make(
+        a_w,
+        ir::Allocate::make(
+            b_w, ir::Allocate::make(big_w, ir::Allocate::make(out_w, ir::Allocate::make(out64_w, body)))));
+    std::vector<int64_t> in_a = {3, -7, 11, 0, 25, -13, 1, 40}, in_b = {-9, 14, 5, 8, -1, 33, 7, -2};
+    std::vector<int64_t> in_big = {int64_t{1} << 33,    -5, 7, (int64_t{1} << 40) + 3, -1, 9,
+                                   -(int64_t{1} << 31), 6};
+    DpuResult result = run_on_dpu(program, {in_a, in_b, in_big});
+    for (int k = 0; k < kN; ++k) {
+        EXPECT_EQ(result.slices[3][k], in_a[k] * arith::floor_div(in_b[k], 3)) << k;
+        EXPECT_EQ(result.slices[3][k + kN], arith::floor_mod(in_a[k], 5) * in_b[k]) << k;
+        EXPECT_EQ(result.slices[3][k + 2 * kN], in_a[k] * in_b[k]) << k;
+        EXPECT_EQ(result.slices[4][k], arith::wrapping_mul(in_big[k], in_big[7 - k])) << k;
+    }
+}
+
 /// One row of an elementwise check: OUT[i] = f(A[i], B[i]) for every pair of test values.
 struct ElementwiseCase {
     std::string name;
