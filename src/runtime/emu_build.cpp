@@ -94,8 +94,8 @@ void build_for_emu(const fs::path &dir, const EmuBuildOptions &options) {
     // -O2 as build.sh; warnings stay off: the kernel's `#pragma clang loop` is for the DPU compiler. -fwrapv:
     // integer overflow wraps, as in the reference interpreter and on the DPU's 32-bit ALU.
     std::string kernel = fmt::format(
-        "{} -std=c11 -O2 -fwrapv -fPIC -shared -I{} -DNR_TASKLETS={} -DSTACK_SIZE_DEFAULT={} {} -o {}", c_compiler(),
-        shell_quote((emu / "dpu").string()), options.tasklets, options.stack_bytes_per_tasklet,
+        "{} -std=c11 -O2 -fwrapv -fPIC -shared -I{} -DNR_TASKLETS={} -DSTACK_SIZE_DEFAULT={} {} -o {}",
+        c_compiler(), shell_quote((emu / "dpu").string()), options.tasklets, options.stack_bytes_per_tasklet,
         shell_quote((abs / "dpu.c").string()), shell_quote((abs / "dpu.so").string()));
     std::string host =
         fmt::format("{} -std=c11 -O2 -fwrapv -I{} {} {} -o {} -rdynamic -pthread -ldl {}", c_compiler(),
@@ -128,12 +128,17 @@ bool HostRun::over_capacity() const {
     return stderr_text.find("atim-emu: over capacity: ") != std::string::npos;
 }
 
-HostRun run_host(const fs::path &dir) {
+HostRun run_host(const fs::path &dir, int timeout_seconds) {
     fs::path abs = fs::absolute(dir);
     HostRun run;
-    std::string command = fmt::format("cd {} && ./host {} >{}", shell_quote(abs.string()),
+    // coreutils timeout: TERM after the limit, KILL 5 s later; exit status 124 when the limit was hit.
+    static const bool have_timeout = std::system("command -v timeout >/dev/null 2>&1") == 0;
+    std::string limit =
+        timeout_seconds > 0 && have_timeout ? fmt::format("timeout --kill-after=5 {} ", timeout_seconds) : "";
+    std::string command = fmt::format("cd {} && {}./host {} >{}", shell_quote(abs.string()), limit,
                                       shell_quote(abs.string()), shell_quote((abs / "host.out").string()));
     run.exit_code = run_shell(command, abs / "host.err");
+    run.timed_out = !limit.empty() && (run.exit_code == 124 || run.exit_code == 137);
     run.stdout_text = read_text(abs / "host.out");
     run.stderr_text = read_text(abs / "host.err");
     return run;
@@ -141,6 +146,9 @@ HostRun run_host(const fs::path &dir) {
 
 void check_host_run(const HostRun &run) {
     if (run.exit_code == 0) return;
+    if (run.timed_out)
+        internal_error(__FILE__, __LINE__,
+                       "the generated program did not finish within its time limit on the SDK emulation");
     std::string message = run.emulator_message();
     if (run.over_capacity()) throw UserError(message);
     if (message.empty()) message = first_lines(run.stderr_text, 4);

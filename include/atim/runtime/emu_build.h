@@ -24,7 +24,8 @@ void build_for_emu(const std::filesystem::path &dir, const EmuBuildOptions &opti
 
 /// The outcome of running DIR/host.
 struct HostRun {
-    int exit_code = 0;
+    int exit_code = 0;  ///< 128 + signal when killed
+    bool timed_out = false;
     std::string stdout_text;
     std::string stderr_text;
     /// The emulator's diagnostics ("atim-emu: ..." lines of stderr), joined with "; ".
@@ -33,8 +34,9 @@ struct HostRun {
     bool over_capacity() const;
 };
 
-/// Runs DIR/host DIR in DIR and collects its output.
-HostRun run_host(const std::filesystem::path &dir);
+/// Runs DIR/host DIR in DIR and collects its output; stops it after `timeout_seconds` (0: no limit), so that
+/// a generated program that never ends cannot hang a tuning run.
+HostRun run_host(const std::filesystem::path &dir, int timeout_seconds = 600);
 
 /// Throws when the run failed: UserError for a machine limit the schedule exceeded (WRAM/MRAM capacity,
 /// tasklets), InternalError otherwise; the message is the emulator's.

@@ -57,6 +57,17 @@ TEST_F(EmuRules, DpuSideViolationsNameTheDpuAndTasklet) {
         << result.stderr_text;
 }
 
+TEST_F(EmuRules, AProgramThatNeverEndsIsStoppedAtItsTimeLimit) {
+    Program p;
+    p.kernel_body = "for (volatile int spin = 1; spin;) {}";
+    std::ofstream(dir_ / "dpu.c") << fmt::format(testing::kKernelTemplate, p.kernel_globals, p.kernel_body);
+    std::ofstream(dir_ / "host.c") << fmt::format(testing::kHostTemplate, p.host_body);
+    build_for_emu(dir_, {p.tasklets, 256});
+    HostRun result = run_host(dir_, 1);
+    EXPECT_TRUE(result.timed_out) << "exit " << result.exit_code;
+    EXPECT_THROW(check_host_run(result), InternalError);
+}
+
 TEST_F(EmuRules, CompileErrorIsAnInternalErrorWithTheCompilerMessage) {
     Program p;
     p.kernel_body = "this is not C;";
