@@ -105,12 +105,24 @@ protected:
         std::vector<ir::Stmt> out;
         for (const ir::Stmt &s : seq->stmts) {
             out.push_back(mutate(s));
+            if (out.size() >= 2) guard_possibly_empty_loop(out[out.size() - 2], out.back());
             while (out.size() >= 2 && merge_into_branch(out[out.size() - 2], out.back())) out.pop_back();
         }
         return ir::Seq::make(out);
     }
 
 private:
+    /// A loop whose trip count may be 0 (after LT, e.g. a tasklet past the end of the data) behaves like
+    /// `if (extent > 0) loop`; writing it so lets the DMAs that only feed it move under that guard too.
+    void guard_possibly_empty_loop(const ir::Stmt &previous, ir::Stmt &s) const {
+        const auto *loop = s.as<ir::For>();
+        if (!sink_dma_reads_ || !loop || reads_memory(loop->extent) || !only_feeds(previous, loop->body))
+            return;
+        ir::Expr not_empty = loop->extent > 0;
+        if (arith::can_prove(not_empty, scopes_.ranges())) return;
+        s = ir::IfThenElse::make(not_empty, s);
+    }
+
     /// Tries to fold `first` into the branch `second`; on success `first` holds the merged statement.
     bool merge_into_branch(ir::Stmt &first, const ir::Stmt &second) {
         const auto *branch = as_plain_if(second);

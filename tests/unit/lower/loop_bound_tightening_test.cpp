@@ -132,6 +132,29 @@ TEST(HoistInvariantBranches, SinksAGuardedDmaWhenTheBranchImpliesItsGuard) {
               "}\n");
 }
 
+TEST(HoistInvariantBranches, DmasFeedingALoopThatMayRunZeroTimesMoveUnderItsTripCount) {
+    Nest n;
+    Var t("t");
+    // After LT a tasklet past the end of the data runs its compute loop zero times; its DMA is then dead.
+    Stmt compute =
+        ir::For::make(n.kk, Expr(0), ir::min(Expr(16), 40 - t * 16), ForKind::Serial, n.accumulate());
+    Stmt in = ir::LetStmt::make(t, ir::Call::make(DType::Int32, "tasklet_id", {}),
+                                ir::Allocate::make(n.b_local, ir::Seq::make({n.dma_b(), compute})));
+    EXPECT_EQ(ir::to_string(hoist_invariant_branches(in, n.grid, n.grid_vars, 4, true)),
+              "let t = tasklet_id() {\n"
+              "  if ((min(16, (40 - (t*16))) > 0)) {\n"
+              "    allocate B_local[16] int32 wram.local {\n"
+              "      dma mram->wram(B_local[0], B_mram[(kb*16)], 64 bytes)\n"
+              "      for (kk, 0, min(16, (40 - (t*16)))) {\n"
+              "        C_local[0] = (C_local[0] + (A_local[kk]*B_local[kk]))\n"
+              "      }\n"
+              "    }\n"
+              "  }\n"
+              "}\n");
+    // With 2 tasklets every trip count is positive: nothing changes.
+    EXPECT_EQ(ir::to_string(hoist_invariant_branches(in, n.grid, n.grid_vars, 2, true)), ir::to_string(in));
+}
+
 TEST(HoistInvariantBranches, KeepsADmaWhoseDataIsReadOutsideTheBranch) {
     Nest n;
     Expr row_ok = n.row < 30;
