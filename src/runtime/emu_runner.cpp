@@ -109,7 +109,7 @@ EmuExecution execute_on_emu(const lower::PimProgram &program, const TensorValues
     emit_options.timing = options.timing;
     codegen::write_c_sources(codegen::emit_c(program, emit_options), dir.path());
     build_for_emu(dir.path(), {program.tasklets, emit_options.stack_bytes_per_tasklet});
-    HostRun run = run_host(dir.path());
+    HostRun run = run_host(dir.path(), options.timeout_seconds);
     check_host_run(run);
     EmuExecution execution;
     read_phase_times(run, execution);

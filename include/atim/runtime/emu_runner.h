@@ -20,7 +20,8 @@ namespace atim::runtime {
 struct RunOptions {
     uint64_t seed = 1;  ///< interp::random_inputs seed
     codegen::TimingMode timing = codegen::TimingMode::Atim;
-    bool keep_dir = false;  ///< keep the working directory (sources, binaries, tensors) for inspection
+    bool keep_dir = false;      ///< keep the working directory (sources, binaries, tensors) for inspection
+    int timeout_seconds = 600;  ///< stop the generated program after this long (0: no limit)
 };
 
 /// One element where the program and the reference disagree.
