@@ -255,16 +255,25 @@ void CPrinter::for_loop(const For *loop, int indent, std::string &out) {
     const char *type = c_type(loop->var.dtype());
     if (is_non_negative(loop->min)) non_negative_.insert(loop->var.get());
     std::string begin = expr(loop->min);
-    std::string end = is_const_int(loop->min, 0) ? expr(loop->extent) : binary("+", loop->min, loop->extent);
+    std::string end = without_outer_parens(is_const_int(loop->min, 0) ? expr(loop->extent)
+                                                                      : binary("+", loop->min, loop->extent));
+    // A bound that is not a literal is computed once, not at every iteration.
+    std::string end_declaration;
+    if (!as_const_int(loop->extent) || !as_const_int(loop->min)) {
+        std::string end_name = names_.fresh(var + "_end");
+        end_declaration = fmt::format(", {} = {}", end_name, end);
+        end = end_name;
+    }
     std::string pad = indentation(indent);
     if (loop->for_kind == ForKind::Tasklet) {
         ATIM_CHECK(target_ == CTarget::DpuKernel, "a tasklet loop in host code");
         // Tasklets take the iterations round-robin, as the SDK's own examples do.
-        out += fmt::format("{}for ({} {} = {} + ({})tasklet_id; {} < {}; {} += NR_TASKLETS) {{\n", pad, type,
-                           var, begin, type, var, end, var);
+        out += fmt::format("{}for ({} {} = {} + ({})tasklet_id{}; {} < {}; {} += NR_TASKLETS) {{\n", pad,
+                           type, var, begin, type, end_declaration, var, end, var);
     } else {
         if (loop->for_kind == ForKind::Unrolled) out += pad + "#pragma clang loop unroll(full)\n";
-        out += fmt::format("{}for ({} {} = {}; {} < {}; ++{}) {{\n", pad, type, var, begin, var, end, var);
+        out += fmt::format("{}for ({} {} = {}{}; {} < {}; ++{}) {{\n", pad, type, var, begin, end_declaration,
+                           var, end, var);
     }
     stmt(loop->body, indent + 1, out);
     out += pad + "}\n";

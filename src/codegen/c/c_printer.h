@@ -22,9 +22,10 @@ public:
     void reserve(const std::string &name);
     std::string name_of(const ir::VarNode *var);
     std::string name_of(const ir::Buffer &buffer);
+    /// A new name of the generated code's own (e.g. a hoisted loop bound), derived from `hint`.
+    std::string fresh(const std::string &hint);
 
 private:
-    std::string fresh(const std::string &hint);
     std::unordered_map<const void *, std::string> names_;
     std::set<std::string> taken_;
 };
