@@ -14,8 +14,7 @@ namespace atim::testing {
 /// its tasklets' first elements through a WRAM buffer shared by the tasklets (exercising barriers and
 /// element access to MRAM), storing the sum in S[dpu] (a Partial tensor of one element per DPU) and the host
 /// epilogue writes T[0] = sum over DPUs of S.
-inline lower::PimProgram vector_add_program(int m, int dpus, int tasklets, int box,
-                                            bool shared_sum = false) {
+inline lower::PimProgram vector_add_program(int m, int dpus, int tasklets, int box, bool shared_sum = false) {
     using namespace ir;
     lower::PimProgram p;
     p.name = "va_hand_built";
