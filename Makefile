@@ -20,8 +20,11 @@ build-asan: deps
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DATIM_SANITIZE=ON -DATIM_WERROR=ON >/dev/null
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 
+# The main job: compile MTV 8192x8192 with ATiM's tiled schedule and with PrIM's, run both on the built-in
+# cycle-level simulator of a 2048-DPU UPMEM machine, verify them bit-exactly and print their times.
 run: build
-	$(ATIM) run mtv --shape 1024x1024 --schedule prim --backend emu
+	$(ATIM) run mtv --shape 8192x8192 --schedule rc-tile --backend sim
+	$(ATIM) run mtv --shape 8192x8192 --schedule prim --backend sim
 
 check-format: deps
 	@scripts/check_format.sh
