@@ -16,7 +16,7 @@ namespace {
 
 struct RunArguments {
     ProgramOptions program;
-    std::string backend = "emu";
+    std::string backend = "sim";
     std::string timing = "atim";
     uint64_t seed = 1;
     bool json = false;
@@ -66,6 +66,20 @@ void print_text(const BuiltProgram &built, const RunArguments &args, const runti
             "after {:.3f} ms\n",
             wall.at("h2d").get<double>(), wall.at("kernel").get<double>(), wall.at("after").get<double>());
     }
+    if (r.stats.contains("dpu")) {
+        // The simulator's view of the slowest DPU: where its cycles went tells a user why a schedule is slow.
+        const nlohmann::json &dpu = r.stats.at("dpu");
+        const nlohmann::json &cycles = dpu.at("cycle_breakdown");
+        fmt::print(
+            "slowest DPU: {} cycles, {} instructions, IPC {:.2f}; issue {}, revolver wait {}, DMA wait {}, "
+            "register-file stall {} cycles\n",
+            dpu.at("cycles").get<int64_t>(), dpu.at("instructions").get<int64_t>(),
+            dpu.at("ipc").get<double>(), cycles.at("issue").get<int64_t>(),
+            cycles.at("revolver_wait").get<int64_t>(), cycles.at("dma_wait").get<int64_t>(),
+            cycles.at("register_file_stall").get<int64_t>());
+    }
+    if (r.stats.contains("note") && args.backend == "sim")
+        fmt::print("note: {}\n", r.stats.at("note").get<std::string>());
     if (!r.work_dir.empty()) fmt::print("work directory kept: {}\n", r.work_dir);
 }
 
@@ -105,7 +119,8 @@ void add_run_command(CLI::App &app) {
     CLI::App *command = app.add_subcommand("run", "schedule, lower, run and verify a workload");
     args->program.add_to(*command);
     command
-        ->add_option("--backend", args->backend, "emu (native SDK emulation) or sim (cycle-level simulator)")
+        ->add_option("--backend", args->backend,
+                     "sim (cycle-level simulator, the default) or emu (native SDK emulation, no DPU times)")
         ->check(CLI::IsMember({"emu", "sim"}))
         ->capture_default_str();
     command->add_option("--timing", args->timing, "atim: resident inputs untimed; prim: every copy timed")

@@ -136,7 +136,7 @@ TEST_F(Cli, CompileToExistingFileFailsWithoutWritingAnything) {
 }
 
 TEST_F(Cli, RunJsonIsOneObjectWithTheContractKeys) {
-    Outcome o = atim("run mtv --shape 100x37 --schedule rc-tile --json");
+    Outcome o = atim("run mtv --shape 100x37 --schedule rc-tile --backend emu --json");
     ASSERT_EQ(o.exit_code, 0) << o.err;
     ASSERT_EQ(std::count(o.out.begin(), o.out.end(), '\n'), 1) << o.out;
     nlohmann::json j = nlohmann::json::parse(o.out);
