@@ -12,8 +12,8 @@ namespace atim::workloads {
 
 /// A workload instance: which operator, at which shape and dtype, as a PrimFunc.
 struct Workload {
-    std::string name;              ///< "mtv"
-    std::vector<int64_t> shape;    ///< task tuple: M (va/geva/red), MxK (mtv/gemv), MxNxK (ttv/mmtv)
+    std::string name;            ///< "mtv"
+    std::vector<int64_t> shape;  ///< task tuple: M (va/geva/red), MxK (mtv/gemv), MxNxK (ttv/mmtv)
     ir::DType dtype;
     te::PrimFunc func;
     /// Names of the inputs ATiM keeps resident in MRAM (--timing atim): the matrix/tensor, or both
@@ -25,8 +25,8 @@ struct Workload {
 /// One entry of the operator library, for `atim workloads`.
 struct WorkloadInfo {
     std::string name;
-    std::string formula;          ///< "C[i] = sum_k A[i,k] * B[k]"
-    std::string shape_params;     ///< "MxK"
+    std::string formula;       ///< "C[i] = sum_k A[i,k] * B[k]"
+    std::string shape_params;  ///< "MxK"
     ir::DType default_dtype;
 };
 
@@ -37,6 +37,7 @@ const std::vector<WorkloadInfo> &workload_list();
 std::vector<int64_t> parse_shape(const std::string &workload, const std::string &shape);
 
 /// Builds the workload; dtype empty = the workload's default (int64 for red, int32 otherwise).
-Workload make_workload(const std::string &name, const std::vector<int64_t> &shape, const std::string &dtype = "");
+Workload make_workload(const std::string &name, const std::vector<int64_t> &shape,
+                       const std::string &dtype = "");
 
 }  // namespace atim::workloads
