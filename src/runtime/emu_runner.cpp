@@ -1,5 +1,6 @@
 // End-to-end runs on the SDK emulation, verified bit-exactly against the reference interpreter.
 #include "atim/runtime/emu_runner.h"
+#include "atim/runtime/verification.h"
 
 #include <fmt/format.h>
 #include <stdlib.h>
@@ -15,8 +16,6 @@ namespace atim::runtime {
 namespace {
 
 namespace fs = std::filesystem;
-
-constexpr size_t kMismatchesReported = 5;
 
 /// A fresh working directory, removed on destruction unless kept.
 class WorkDir {
@@ -123,30 +122,10 @@ EmuExecution execute_on_emu(const lower::PimProgram &program, const TensorValues
 
 RunResult run_emu(const workloads::Workload &workload, const lower::PimProgram &program,
                   const RunOptions &options) {
-    const te::PrimFunc &func = workload.func;
-    interp::Memory memory = interp::random_inputs(func.inputs, options.seed);
-    TensorValues inputs;
-    for (const ir::Buffer &input : func.inputs) inputs[input->name] = memory.values(input);
-    EmuExecution execution = execute_on_emu(program, inputs, options);
-    interp::run(func.body, memory);
-
+    SeededInputs inputs = seeded_inputs(workload, options.seed);
+    EmuExecution execution = execute_on_emu(program, inputs.by_name, options);
     RunResult result;
-    for (const ir::Buffer &output : func.outputs) {
-        auto got = execution.outputs.find(output->name);
-        ATIM_CHECK(got != execution.outputs.end(), "the program does not produce output {} of {}",
-                   output->name, workload.name);
-        const std::vector<int64_t> &expected = memory.values(output);
-        ATIM_CHECK(got->second.size() == expected.size(), "output {} has {} elements instead of {}",
-                   output->name, got->second.size(), expected.size());
-        for (size_t i = 0; i < expected.size(); ++i) {
-            if (got->second[i] == expected[i]) continue;
-            if (result.mismatches.size() < kMismatchesReported)
-                result.mismatches.push_back(
-                    {output->name, static_cast<int64_t>(i), expected[i], got->second[i]});
-            ++result.mismatch_count;
-        }
-    }
-    result.verified = result.mismatch_count == 0;
+    check_against_reference(workload, inputs, execution.outputs, result);
     result.work_dir = execution.work_dir;
     result.stats = {
         {"backend", "emu"},

@@ -1,5 +1,6 @@
 // End-to-end runs on the cycle-level simulator, verified bit-exactly against the reference interpreter.
 #include "atim/runtime/sim_runner.h"
+#include "atim/runtime/verification.h"
 
 #include <fmt/format.h>
 
@@ -20,7 +21,6 @@
 namespace atim::runtime {
 namespace {
 
-constexpr size_t kMismatchesReported = 5;
 constexpr size_t kArgsBytes = 16;  // int32 dpu_x, dpu_y, dpu_z, unused (codegen::DpuKernel::args_symbol)
 
 using HostTensors = std::unordered_map<const ir::BufferNode *, std::vector<int64_t>>;
@@ -267,30 +267,10 @@ SimExecution execute_on_sim(const lower::PimProgram &program, const TensorValues
 
 RunResult run_sim(const workloads::Workload &workload, const lower::PimProgram &program,
                   const SimRunOptions &options) {
-    const te::PrimFunc &func = workload.func;
-    interp::Memory memory = interp::random_inputs(func.inputs, options.seed);
-    TensorValues inputs;
-    for (const ir::Buffer &input : func.inputs) inputs[input->name] = memory.values(input);
-    SimExecution execution = execute_on_sim(program, inputs, options);
-    interp::run(func.body, memory);
-
+    SeededInputs inputs = seeded_inputs(workload, options.seed);
+    SimExecution execution = execute_on_sim(program, inputs.by_name, options);
     RunResult result;
-    for (const ir::Buffer &output : func.outputs) {
-        auto got = execution.outputs.find(output->name);
-        ATIM_CHECK(got != execution.outputs.end(), "the program does not produce output {} of {}",
-                   output->name, workload.name);
-        const std::vector<int64_t> &expected = memory.values(output);
-        ATIM_CHECK(got->second.size() == expected.size(), "output {} has {} elements instead of {}",
-                   output->name, got->second.size(), expected.size());
-        for (size_t i = 0; i < expected.size(); ++i) {
-            if (got->second[i] == expected[i]) continue;
-            if (result.mismatches.size() < kMismatchesReported)
-                result.mismatches.push_back(
-                    {output->name, static_cast<int64_t>(i), expected[i], got->second[i]});
-            ++result.mismatch_count;
-        }
-    }
-    result.verified = result.mismatch_count == 0;
+    check_against_reference(workload, inputs, execution.outputs, result);
     const sim::Measurement &m = execution.measurement;
     result.time_ms.h2d = m.h2d_ms;
     result.time_ms.kernel = m.kernel_ms;
