@@ -126,12 +126,16 @@ void print_summary_header() {
                "cyc-only on", "cyc-only off", "lower error (kernel_ms)");
 }
 
+/// Rows whose outputs differed from the interpreter's (a compiler or simulator bug: the bench then fails).
+int rows_with_wrong_outputs = 0;
+
 void print_row(const std::string &label, double measured, const KernelTime &on, const KernelTime &off,
                const std::string &extra = "") {
     fmt::print("{:<24} {:>9.3f} {:>9.3f} {:>+8.1f}% {:>9.3f} {:>+8.1f}% {:>10} {:>10} {:>4}{}{}\n", label,
                measured, on.kernel_ms, percent_error(on.kernel_ms, measured), off.kernel_ms,
                percent_error(off.kernel_ms, measured), on.cycles, off.cycles, on.simulated, extra,
                on.verified && off.verified ? "" : "  OUTPUT MISMATCH");
+    if (!on.verified || !off.verified) ++rows_with_wrong_outputs;
 }
 
 void print_row_header(const std::string &title, const std::string &extra = "") {
@@ -289,5 +293,9 @@ int main() {
     prim_workloads(machines);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     fmt::print("\nbench wall time {:.1f} s (this machine, not asserted)\n", seconds);
+    if (rows_with_wrong_outputs > 0) {
+        fmt::print("{} rows computed wrong outputs (marked OUTPUT MISMATCH)\n", rows_with_wrong_outputs);
+        return 1;
+    }
     return 0;
 }
