@@ -83,6 +83,7 @@ TEST(Timing, RegisterBankStallOnTwoEvenOperands) {
 TEST(Timing, RegisterBankStallCountsThePreviousInstructionsWrites) {
     // `move r2, 1` then `add r0, r4, 0`: r4 read + r2 just written = two even registers.
     target::UpmemMachine machine;
+    machine.dpu.register_bank_stall = true;  // off in the presets; switched on to test the rule itself
     Dpu dpu = bare_dpu("main:\n move r2, 1\n add r0, r4, 0\n stop\n", 12, machine);
     EXPECT_EQ(dpu.run().rf_stall_cycles, 12);
 }

@@ -2,6 +2,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -31,8 +32,15 @@ std::string read_all(const fs::path &path) {
 
 fs::path atim_binary() { return fs::path(ATIM_BINARY_DIR) / "tools" / "atim" / "atim"; }
 
+// ctest runs each test in its own process, several at once: files of one test must not be another's.
+fs::path scratch_dir() {
+    fs::path dir = fs::path(testing::TempDir()) / ("atim_sim_test_" + std::to_string(getpid()));
+    fs::create_directories(dir);
+    return dir;
+}
+
 CommandResult run_atim(const std::string &arguments) {
-    fs::path dir = fs::path(testing::TempDir());
+    fs::path dir = scratch_dir();
     fs::path out = dir / "atim_sim_out.txt", err = dir / "atim_sim_err.txt";
     std::string command =
         atim_binary().string() + " " + arguments + " >" + out.string() + " 2>" + err.string();
@@ -41,7 +49,7 @@ CommandResult run_atim(const std::string &arguments) {
 }
 
 fs::path write_file(const std::string &name, const std::string &text) {
-    fs::path path = fs::path(testing::TempDir()) / name;
+    fs::path path = scratch_dir() / name;
     std::ofstream(path) << text;
     return path;
 }
