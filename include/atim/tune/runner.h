@@ -1,0 +1,47 @@
+// Measuring candidates: replay, lower, build and run each one on a backend, verify its outputs against the
+// reference, and return a MeasureResult per candidate. Failures are results, never exceptions.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "atim/schedule/trace.h"
+#include "atim/target/upmem_machine.h"
+#include "atim/tune/measure.h"
+#include "atim/workloads/workload.h"
+
+namespace atim::tune {
+
+struct RunnerOptions {
+    target::UpmemMachine machine;
+    uint64_t seed = 1;             ///< seed of the random inputs (same for every candidate)
+    bool prim_timing = false;      ///< --timing prim
+    int opt_level = 4;             ///< PIM-aware optimization level
+    int threads = 0;               ///< parallel candidates (sim: DPU simulation threads); 0 = all cores
+    double timeout_seconds = 120;  ///< per candidate
+};
+
+class Runner {
+public:
+    virtual ~Runner() = default;
+    /// "sim", "emu" or "hardware".
+    virtual std::string name() const = 0;
+    /// Measures every trace of `batch` (each replayed on workload.func); results in batch order.
+    virtual std::vector<MeasureResult> run(const workloads::Workload &workload,
+                                           const std::vector<schedule::Trace> &batch) = 0;
+    /// Measures one trace with every DPU simulated (the final check of the best candidates).
+    virtual MeasureResult run_full(const workloads::Workload &workload, const schedule::Trace &trace) = 0;
+};
+
+/// The cycle-level simulator (default): candidates in parallel on all cores, identical DPUs sharing timing.
+std::unique_ptr<Runner> make_sim_runner(const RunnerOptions &options);
+/// The native SDK emulation (verifies outputs; times are host wall-clock, not DPU times).
+std::unique_ptr<Runner> make_emu_runner(const RunnerOptions &options);
+/// Real UPMEM hardware through the SDK toolchain; throws UserError naming the missing
+/// `dpu-upmem-dpurte-clang` when the SDK is not installed.
+std::unique_ptr<Runner> make_hardware_runner(const RunnerOptions &options);
+/// By name ("sim", "emu", "hardware"); throws UserError for an unknown name.
+std::unique_ptr<Runner> make_runner(const std::string &name, const RunnerOptions &options);
+
+}  // namespace atim::tune
