@@ -210,3 +210,32 @@ void Schedule::unroll(const LoopRV &loop) {
 }
 
 }  // namespace atim::schedule
+
+namespace atim::schedule {
+
+using namespace detail;
+
+void Schedule::annotate_unroll(const BlockRV &block, const ExprRV &max_step) {
+    BlockState &b = checked_block(state_, block, "annotate_unroll");
+    if (max_step.id < 0 || max_step.id >= static_cast<int>(state_.values.size()))
+        schedule_error("annotate_unroll: value handle {} does not belong to this schedule",
+                       handle_name(max_step));
+    const int64_t limit = state_.values[max_step.id];
+    if (limit < 0) schedule_error("annotate_unroll: max step {} is negative; use 0 for no unrolling", limit);
+    auto is_attach_point = [&](int loop_id) {
+        for (const BlockState &other : state_.blocks)
+            if (other.attach_loop == loop_id) return true;
+        return false;
+    };
+    int64_t product = 1;
+    for (auto it = b.leaves.rbegin(); it != b.leaves.rend(); ++it) {
+        LoopState &l = state_.loops[*it];
+        if (l.kind != ir::ForKind::Serial || is_attach_point(l.id) || product * l.extent > limit) break;
+        product *= l.extent;
+        l.kind = ir::ForKind::Unrolled;
+    }
+    record(trace_, "annotate_unroll", nlohmann::json::array({handle_name(block), handle_name(max_step)}),
+           nlohmann::json::object(), {});
+}
+
+}  // namespace atim::schedule

@@ -16,6 +16,9 @@ std::string handle_name(const LoopRV &rv) { return fmt::format("l{}", rv.id); }
 std::string handle_name(const ExprRV &rv) { return fmt::format("v{}", rv.id); }
 
 const LoopState &checked_loop(const ScheduleState &state, const LoopRV &loop, const char *primitive) {
+    const int alias = loop.id - kLoopAliasBase;
+    if (alias >= 0 && alias < static_cast<int>(state.loop_aliases.size()))
+        return state.loops[state.loop_aliases[alias]];
     if (loop.id < 0 || loop.id >= static_cast<int>(state.loops.size()))
         schedule_error("{}: loop handle {} does not belong to this schedule; use handles returned by it",
                        primitive, handle_name(loop));

@@ -30,6 +30,15 @@ struct ReplayAccess {
                                      const std::vector<int64_t> &decision) {
         return sch.sample_categorical_impl(candidates, probabilities, &decision);
     }
+    static std::vector<ExprRV> sample_tile(Schedule &sch, const LoopRV &loop, int n, int64_t max_innermost,
+                                           int64_t min_outer, int64_t max_outer,
+                                           const std::vector<int64_t> &decision) {
+        return sch.sample_tile_impl(loop, n, max_innermost, min_outer, max_outer, &decision);
+    }
+    static LoopRV sample_compute_location(Schedule &sch, const std::vector<LoopRV> &candidates,
+                                          const std::vector<int64_t> &decision) {
+        return sch.sample_compute_location_impl(candidates, &decision);
+    }
 };
 
 }  // namespace detail
@@ -116,6 +125,20 @@ public:
             ExprRV rv =
                 detail::ReplayAccess::sample_categorical(sch_, candidates, probabilities, inst.decision);
             bind_outputs(inst, {rv.id}, values_);
+        } else if (k == "sample_tile") {
+            expect_inputs(inst, 1);
+            auto rvs = detail::ReplayAccess::sample_tile(
+                sch_, loop(inst.inputs[0]), static_cast<int>(int_attr(inst, "n")),
+                int_attr(inst, "max_innermost_factor"), int_attr(inst, "min_outer"),
+                int_attr(inst, "max_outer"), inst.decision);
+            bind_outputs(inst, ids(rvs), values_);
+        } else if (k == "sample_compute_location") {
+            LoopRV rv = detail::ReplayAccess::sample_compute_location(sch_, loop_list(inst), inst.decision);
+            bind_outputs(inst, {rv.id}, loops_);
+        } else if (k == "annotate_unroll") {
+            expect_inputs(inst, 2);
+            sch_.annotate_unroll(block(inst.inputs[0]), value(inst.inputs[1]));
+            bind_outputs(inst, {}, loops_);
         } else {
             fail(fmt::format("unknown primitive '{}'", k));
         }

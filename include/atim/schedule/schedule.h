@@ -93,6 +93,12 @@ public:
     void bind(const LoopRV &loop, const std::string &thread_axis);
     /// Marks a serial loop to be fully unrolled by the code generator.
     void unroll(const LoopRV &loop);
+    /// Auto-unroll with a max step (ATiM's pragma_auto_unroll_max_step): marks the innermost serial leaf
+    /// loops of `block` as unrolled, from the inside out, while the product of their extents stays <= the
+    /// value of `max_step` (0: none). Stops at a loop that something is attached to (a cache fill or
+    /// write-back), so DMA never lands in unrolled code. Apply it last: loops split or bound later are not
+    /// revisited.
+    void annotate_unroll(const BlockRV &block, const ExprRV &max_step);
 
     // --- Block transformations --------------------------------------------------------------------------
     /// Factors the reduction loop `loop` out of its block: a new producer block (returned) computes partial
@@ -125,6 +131,19 @@ public:
     /// One of `candidates`, drawn with the given probabilities (non-negative, not all zero).
     ExprRV sample_categorical(const std::vector<int64_t> &candidates,
                               const std::vector<double> &probabilities);
+    /// n factors (outer first) that cover `loop`'s extent, not necessarily dividing it: the outer factor is
+    /// ceil(extent / product of the inner ones), so the split may be imperfect. Inner factors mix powers of
+    /// two, divisors of the extent and general integers; the innermost is <= max_innermost_factor and the
+    /// outer one in [min_outer, max_outer]. The decision (all n factors) is validated on replay.
+    std::vector<ExprRV> sample_tile(const LoopRV &loop, int n, int64_t max_innermost_factor,
+                                    int64_t min_outer = 1,
+                                    int64_t max_outer = std::numeric_limits<int64_t>::max());
+    /// One of `candidates` (TVM's sample_compute_location, over an explicit list), uniformly; the decision is
+    /// the index, so changing it moves whatever is attached to the returned loop.
+    LoopRV sample_compute_location(const std::vector<LoopRV> &candidates);
+
+    /// Re-seeds the random source (a tuner re-drawing one decision on a replayed prefix of a trace).
+    void reseed(uint64_t seed) { rng_.seed(seed); }
 
     // --- Introspection -------------------------------------------------------------------------------------
     /// The value of a sampled integer.
@@ -145,6 +164,11 @@ private:
     ExprRV sample_categorical_impl(const std::vector<int64_t> &candidates,
                                    const std::vector<double> &probabilities,
                                    const std::vector<int64_t> *decision);
+    std::vector<ExprRV> sample_tile_impl(const LoopRV &loop, int n, int64_t max_innermost_factor,
+                                         int64_t min_outer, int64_t max_outer,
+                                         const std::vector<int64_t> *decision);
+    LoopRV sample_compute_location_impl(const std::vector<LoopRV> &candidates,
+                                        const std::vector<int64_t> *decision);
 
     te::PrimFunc func_;
     ScheduleState state_;

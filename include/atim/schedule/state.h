@@ -99,6 +99,12 @@ struct ScheduleState {
     std::vector<LoopState> loops;
     std::vector<int> block_order;  ///< execution order of top-level blocks (producer before consumer)
     std::vector<int64_t> values;   ///< sampled values, indexed by ExprRV id
+    /// Loop handles made by sample_compute_location: LoopRV id kLoopAliasBase + i names loop_aliases[i], so
+    /// a changed decision re-targets every later use of the handle on replay.
+    std::vector<int> loop_aliases;
 };
+
+/// First LoopRV id of an alias handle (see ScheduleState::loop_aliases).
+inline constexpr int kLoopAliasBase = 1000000;
 
 }  // namespace atim::schedule
