@@ -284,6 +284,51 @@ UpmemMachine machine_from_json_text(const std::string &json_text) {
     }
 }
 
+std::string machine_to_json(const UpmemMachine &machine) {
+    const DpuTiming &dpu = machine.dpu;
+    const HostTiming &host = machine.host;
+    // nlohmann::json objects keep their keys sorted, so dump() is canonical.
+    nlohmann::json json = {
+        {"name", machine.name},
+        {"dpus", machine.dpus},
+        {"dpus_per_rank", machine.dpus_per_rank},
+        {"dpu_mhz", machine.dpu_mhz},
+        {"max_tasklets", machine.max_tasklets},
+        {"wram_bytes", machine.wram_bytes},
+        {"mram_bytes", machine.mram_bytes},
+        {"iram_instructions", machine.iram_instructions},
+        {"stack_bytes_per_tasklet", machine.stack_bytes_per_tasklet},
+        {"max_dma_bytes", machine.max_dma_bytes},
+        {"dpu",
+         {{"revolver_cycles", dpu.revolver_cycles},
+          {"pipeline_stages", dpu.pipeline_stages},
+          {"register_bank_stall", dpu.register_bank_stall},
+          {"dma_read_alpha", dpu.dma_read_alpha},
+          {"dma_write_alpha", dpu.dma_write_alpha},
+          {"dma_beta", dpu.dma_beta}}},
+        {"host",
+         {{"push_call_ms", host.push_call_ms},
+          {"push_rank_gbps", host.push_rank_gbps},
+          {"gather_call_ms", host.gather_call_ms},
+          {"gather_rank_gbps", host.gather_rank_gbps},
+          {"broadcast_rank_gbps", host.broadcast_rank_gbps},
+          {"host_link_gbps", host.host_link_gbps},
+          {"half_bandwidth_bytes_per_dpu", host.half_bandwidth_bytes_per_dpu},
+          {"launch_ms", host.launch_ms},
+          {"host_ops_per_ns", host.host_ops_per_ns},
+          {"push_dpu_gbps", host.push_dpu_gbps},
+          {"gather_dpu_gbps", host.gather_dpu_gbps},
+          {"gather_link_gbps", host.gather_link_gbps},
+          {"gather_half_bandwidth_bytes_per_dpu", host.gather_half_bandwidth_bytes_per_dpu},
+          {"push_saturation_exponent", host.push_saturation_exponent},
+          {"gather_saturation_exponent", host.gather_saturation_exponent},
+          {"serial_call_ms", host.serial_call_ms},
+          {"host_bytes_per_ns", host.host_bytes_per_ns},
+          {"fit_source", host.fit_source}}},
+    };
+    return json.dump();
+}
+
 UpmemMachine load_machine(const std::string &name_or_path) {
     if (std::optional<UpmemMachine> named = preset(name_or_path)) return *named;
     return machine_from_json(parse_file(name_or_path));

@@ -74,5 +74,8 @@ UpmemMachine load_machine(const std::string &name_or_path);
 /// The same override applied to JSON text instead of a file (`"base": "upmem-rank"` picks another starting
 /// preset).
 UpmemMachine machine_from_json_text(const std::string &json_text);
+/// Every parameter of the machine as canonical JSON text (keys sorted, no whitespace, timing groups nested as
+/// "dpu"/"host"); machine_from_json_text of it gives the same machine.
+std::string machine_to_json(const UpmemMachine &machine);
 
 }  // namespace atim::target

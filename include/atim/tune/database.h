@@ -36,19 +36,26 @@ struct TuningRecord {
 
 /// "mtv/8192x8192/int32".
 std::string workload_key(const std::string &name, const std::string &shape, const std::string &dtype);
-/// The machine's preset name plus a short hash of every parameter: "upmem-2048#3f9a0c1d2e4b5a69".
+/// The machine's preset name plus a short hash of every parameter: "upmem-2048#3f9a0c1d2e4b5a69" (FNV-1a 64
+/// over target::machine_to_json, without host.fit_source, which documents the values but does not change
+/// them).
 std::string machine_fingerprint(const target::UpmemMachine &machine);
 
+/// A records file. One object is not thread-safe; several objects or processes may share one file (WAL
+/// mode: readers never block, writers wait for each other up to a busy timeout).
 class Database {
 public:
     /// Opens (creating when absent) a records database. Throws UserError when the file exists but is not an
     /// atim database (foreign SQLite file, other application, newer schema) or is corrupt.
     static Database open(const std::string &path);
+    /// As open(), but a missing file is a UserError instead of a new database (for commands that only read).
+    static Database open_existing(const std::string &path);
     ~Database();
     Database(Database &&) noexcept;
     Database &operator=(Database &&) noexcept;
 
-    /// Appends a record (id and created are filled in) in one transaction; returns its id.
+    /// Appends a record (id and created are filled in, and atim_version when empty) in one transaction;
+    /// returns its id. Durable once it returns: a process killed later loses nothing of it.
     int64_t add(TuningRecord record);
     /// Records of a workload on a machine (all runs), ordered by id.
     std::vector<TuningRecord> records(const std::string &workload, const std::string &machine) const;
@@ -60,6 +67,8 @@ public:
     std::vector<TuningRecord> top_k(const std::string &workload, const std::string &machine, int k) const;
     /// Every record, ordered by id.
     std::vector<TuningRecord> all() const;
+    /// The keys of the workloads that have records, sorted.
+    std::vector<std::string> workloads() const;
     int64_t size() const;
 
     /// Writes every record as JSON lines; returns the count.
