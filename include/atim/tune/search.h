@@ -35,6 +35,9 @@ struct SearchOptions {
     bool use_cost_model = true;     ///< false: random scores (ablation)
     bool resume = false;            ///< continue the run with the same key from the database
     int verify_top = 3;             ///< best candidates re-measured with every DPU simulated at the end
+    /// How candidates are measured (e.g. "sim/atim": runner and timing mode); part of the run key, since
+    /// records of another measurement setup must not be mixed into a resumed run.
+    std::string measurement = "sim/atim";
     SpaceOptions space;
 };
 
@@ -54,13 +57,18 @@ struct TuneResult {
     std::string run;  ///< the run key
 };
 
-/// The run key of a tuning run (workload, machine fingerprint, seed, strategy and options).
+/// The run key of a tuning run (workload, machine fingerprint, seed, strategy and every option that changes
+/// the trajectory, including the trial budget: the adaptive phases scale with it). tune() appends "#2",
+/// "#3", ... when the database already holds a run with this key and resume is off, so running the same
+/// command twice makes a second, identical run instead of mixing records.
 std::string run_key(const workloads::Workload &workload, const std::string &machine_fingerprint,
                     const SearchOptions &options);
 
 /// Tunes `workload`: measures `options.trials` candidates with `runner`, appending one record per
 /// measurement to `db`, and returns the best. With resume, trials already recorded under the same run key
-/// are replayed from the database instead of measured, so the run continues where it stopped.
+/// are replayed from the database instead of measured, so the run continues where it stopped (the latest
+/// run with the key; UserError when a recorded trial has another trace than the deterministic trajectory,
+/// i.e. the records were made by another atim version).
 TuneResult tune(const workloads::Workload &workload, const target::UpmemMachine &machine, Runner &runner,
                 Database &db, const SearchOptions &options,
                 const std::function<void(const TuneProgress &)> &on_progress = {});

@@ -1,0 +1,119 @@
+// The shared state of a tuning run: fresh sampling, the lowering/feature cache and cost-model scoring.
+#include "search_context.h"
+
+#include <utility>
+
+#include "tune/runner/candidate_measurement.h"
+#include "atim/lower/lower.h"
+#include "atim/schedule/schedule.h"
+#include "atim/support/error.h"
+#include "atim/tune/features.h"
+
+namespace atim::tune::detail {
+namespace {
+
+/// Draws per requested fresh sample before giving up (a sketch may reject most draws on a small shape).
+constexpr int kSampleAttempts = 8;
+
+std::unique_ptr<CostModel> make_cost_model(const SearchOptions &options) {
+    if (options.use_cost_model) return make_xgboost_cost_model();
+    return make_random_cost_model(options.seed);
+}
+
+}  // namespace
+
+HashedCandidate hashed(Candidate candidate) {
+    uint64_t hash = structural_hash(candidate.trace);
+    return {std::move(candidate), hash};
+}
+
+SearchContext::SearchContext(const workloads::Workload &workload_, const target::UpmemMachine &machine_,
+                             const SearchOptions &options_)
+    : workload(workload_),
+      machine(machine_),
+      options(options_),
+      sketches(generate_sketches(workload_, machine_, options_.space)),
+      cost_model(make_cost_model(options_)),
+      rng(options_.seed) {
+    ATIM_CHECK(!sketches.empty(), "no sketches for workload {}", workload.name);
+}
+
+SketchFamily SearchContext::family_of(const Candidate &candidate) const {
+    return sketches.at(static_cast<size_t>(candidate.sketch)).family;
+}
+
+void SearchContext::evaluate(const std::vector<HashedCandidate> &candidates) {
+    std::vector<const HashedCandidate *> todo;
+    std::unordered_set<uint64_t> queued;
+    for (const HashedCandidate &c : candidates)
+        if (!cache_.contains(c.hash) && queued.insert(c.hash).second) todo.push_back(&c);
+    std::vector<CandidateInfo> infos(todo.size());
+    RunnerOptions lower_options;
+    lower_options.machine = machine;
+    lower_options.opt_level = options.space.opt_level;
+    for_each_parallel(todo.size(), 0, [&](size_t i) {
+        try {
+            lower::PimProgram program = lower_candidate(workload, todo[i]->candidate.trace, lower_options);
+            infos[i].features = extract_features(program, machine);
+            infos[i].lowers = true;
+        } catch (const UserError &) {
+            infos[i].lowers = false;  // replay or lowering refused it: never measured
+        }
+    });
+    for (size_t i = 0; i < todo.size(); ++i) cache_[todo[i]->hash] = std::move(infos[i]);
+}
+
+const CandidateInfo &SearchContext::info(uint64_t hash) const {
+    auto found = cache_.find(hash);
+    ATIM_CHECK(found != cache_.end(), "candidate {:016x} was not evaluated", hash);
+    return found->second;
+}
+
+bool SearchContext::acceptable(const HashedCandidate &candidate) {
+    evaluate({candidate});
+    CandidateInfo &entry = cache_.at(candidate.hash);
+    if (!entry.lowers) return false;
+    if (!entry.accepted)
+        entry.accepted = !reject_reason(candidate.candidate, workload, machine, options.space).has_value();
+    return *entry.accepted;
+}
+
+std::vector<double> SearchContext::predict(const std::vector<HashedCandidate> &candidates) const {
+    std::vector<std::vector<float>> features;
+    features.reserve(candidates.size());
+    for (const HashedCandidate &c : candidates) features.push_back(info(c.hash).features);
+    if (features.empty()) return {};
+    return cost_model->predict(features);
+}
+
+std::optional<HashedCandidate> SearchContext::sample_fresh() {
+    std::uniform_int_distribution<int> pick_sketch(0, static_cast<int>(sketches.size()) - 1);
+    for (int attempt = 0; attempt < kSampleAttempts; ++attempt) {
+        const int sketch = pick_sketch(rng);
+        if (std::optional<Candidate> c = sample_candidate(sketches, sketch, workload, rng()))
+            return hashed(std::move(*c));
+    }
+    return std::nullopt;
+}
+
+std::vector<HashedCandidate> SearchContext::sample_fresh_unique(int count,
+                                                                std::unordered_set<uint64_t> &seen) {
+    std::vector<HashedCandidate> drawn;
+    for (int attempt = 0; attempt < count * kSampleAttempts && static_cast<int>(drawn.size()) < count;) {
+        // Draw in chunks so lowering of the chunk runs in parallel.
+        std::vector<HashedCandidate> chunk;
+        for (int i = static_cast<int>(drawn.size()); i < count; ++i, ++attempt)
+            if (std::optional<HashedCandidate> c = sample_fresh()) chunk.push_back(std::move(*c));
+        if (chunk.empty()) break;
+        evaluate(chunk);
+        for (HashedCandidate &c : chunk) {
+            if (static_cast<int>(drawn.size()) >= count) break;
+            if (!info(c.hash).lowers || measured_hashes.contains(c.hash) || !seen.insert(c.hash).second)
+                continue;
+            drawn.push_back(std::move(c));
+        }
+    }
+    return drawn;
+}
+
+}  // namespace atim::tune::detail
