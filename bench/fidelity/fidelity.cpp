@@ -1,17 +1,20 @@
-// Kernel-level fidelity of compiler + simulator: DPU kernel times of compiled programs (named schedules ->
-// lower -> codegen::dpu -> sim::Machine) against real-hardware kernel times, with uPIMulator's register-file
-// bank rule on and off (off is the presets' default). No parameter is fitted here: every row is validation.
+// Fidelity benchmark: compiled programs (named schedules -> lower -> codegen::dpu -> sim::Machine) beside
+// published real-hardware measurements, with the error of each row and the mean absolute percentage error
+// (MAPE) and R^2 per experiment. No parameter is fitted on these rows: every row is validation (the machine
+// preset's parameters come from the microbenchmarks and host-transfer data, see docs/simulator.md).
 //
-// Data: ../shared/calibration/boundary_opt_kernels.csv (ATiM artifact: MTV on 1 DPU and VA on 32 DPUs, PrIM
-// kernel and ATiM kernels at O0..O4) and prim_workloads_1to64dpus.csv (uPIMulator repository: PrIM VA, RED,
-// GEMV on 1..64 DPUs, with uPIMulator's own simulated kernel time). The compared figure is the simulated
-// kernel time (launch constant + slowest DPU's cycles / clock), i.e. `time_ms.kernel` of `atim run`; the
-// summaries also give the error of cycles / clock alone, since the launch constant is not measured anywhere.
-// Inputs are those of `atim run --seed 1`. Every DPU is simulated: the host sends each DPU its own grid
-// coordinates, so no two DPUs share a simulation; the whole bench takes about two minutes on 2 cores.
+// Data: ../shared/calibration/prim_workloads_1to64dpus.csv (uPIMulator repository: PrIM VA, RED, GEMV on
+// 1..64 DPUs, kernel and CPU->DPU / DPU->CPU times, and uPIMulator's own simulated kernel time) and
+// boundary_opt_kernels.csv (ATiM artifact: MTV on 1 DPU and VA on 32 DPUs, PrIM kernel and ATiM kernels at
+// O0, O1, O2, O4). The compared kernel figure is `time_ms.kernel` of `atim run --timing prim` (launch +
+// slowest DPU's cycles / clock); transfers are the host model's h2d and after phases. Inputs are those of
+// `atim run --seed 1`; every DPU is simulated and every output is checked bit-exactly against the reference
+// interpreter: the bench exits 1 when any row computes a wrong output, 2 when the simulated O0 > O1 > O2 >=
+// O4 ordering of a boundary row does not hold.
 #include <fmt/format.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -28,7 +31,6 @@
 namespace {
 
 using atim::bench::CsvRow;
-using atim::bench::ErrorSummary;
 using atim::bench::percent_error;
 using atim::bench::read_calibration;
 
@@ -39,113 +41,146 @@ struct KernelCase {
     std::string schedule;
     std::map<std::string, std::string> params;
     int opt_level = 4;
-    int dpus = 1;
 };
 
-/// Simulated kernel of one case on one machine.
-struct KernelTime {
+/// Simulated times of one case.
+struct SimTimes {
     int64_t cycles = 0;
-    double kernel_ms = 0;   ///< launch constant + cycles / clock (what `atim run` reports as kernel)
-    double cycles_ms = 0;   ///< cycles / clock alone
-    int64_t simulated = 0;  ///< DPU runs simulated instruction by instruction
+    double kernel_ms = 0;  ///< launch + cycles / clock (what `atim run` reports as kernel)
+    double h2d_ms = 0, after_ms = 0;
     bool verified = false;
 };
 
-/// The two machines compared: the preset with the register-file bank rule forced on, and with it off (the
-/// presets' default since this comparison).
-struct Machines {
-    atim::target::UpmemMachine rule_on, rule_off;
+/// MAPE and R^2 of simulated against measured values.
+class Fit {
+public:
+    void add(double measured, double simulated) {
+        measured_.push_back(measured);
+        simulated_.push_back(simulated);
+    }
+    int count() const { return static_cast<int>(measured_.size()); }
+    double mape() const {
+        double sum = 0;
+        for (int i = 0; i < count(); ++i) sum += std::abs(percent_error(simulated_[i], measured_[i]));
+        return count() ? sum / count() : 0;
+    }
+    /// 1 - SS_res / SS_tot: the share of the variance of the measured times the simulation explains.
+    double r_squared() const {
+        double mean = 0;
+        for (double m : measured_) mean += m / count();
+        double residual = 0, total = 0;
+        for (int i = 0; i < count(); ++i) {
+            residual += (measured_[i] - simulated_[i]) * (measured_[i] - simulated_[i]);
+            total += (measured_[i] - mean) * (measured_[i] - mean);
+        }
+        return total > 0 ? 1 - residual / total : 0;
+    }
+    std::string str() const {
+        return fmt::format("{:>4} rows  MAPE {:>6.1f}%  R^2 {:>7.4f}", count(), mape(), r_squared());
+    }
+
+private:
+    std::vector<double> measured_, simulated_;
 };
 
-Machines make_machines() {
-    Machines m;
-    m.rule_on = atim::target::load_machine("upmem-rank");
-    m.rule_on.dpu.register_bank_stall = true;
-    m.rule_off = m.rule_on;
-    m.rule_off.dpu.register_bank_stall = false;
-    return m;
-}
+/// Rows whose outputs differed from the interpreter's (a compiler or simulator bug: the bench then fails).
+int rows_with_wrong_outputs = 0;
 
-KernelTime time_on(const atim::lower::PimProgram &program, const atim::runtime::TensorValues &inputs,
-                   const atim::te::PrimFunc &func, const atim::interp::Memory &reference,
-                   const atim::target::UpmemMachine &machine) {
-    atim::runtime::SimRunOptions options;
-    options.machine = machine;
-    options.timing = atim::codegen::TimingMode::Prim;
-    atim::runtime::SimExecution run = atim::runtime::execute_on_sim(program, inputs, options);
-    KernelTime t;
-    t.cycles = run.measurement.kernel.cycles;
-    t.kernel_ms = run.measurement.kernel_ms;
-    t.cycles_ms = static_cast<double>(t.cycles) / (machine.dpu_mhz * 1e3);
-    t.simulated = run.measurement.counter("simulated_dpu_runs");
-    t.verified = true;
-    for (const atim::ir::Buffer &output : func.outputs)
-        if (run.outputs.at(output->name) != reference.values(output)) t.verified = false;
-    return t;
-}
-
-/// Times one case with the rule on and off; outputs are checked bit-exactly against the interpreter.
-std::pair<KernelTime, KernelTime> time_case(const KernelCase &c, const Machines &machines) {
+SimTimes run_case(const KernelCase &c, const atim::target::UpmemMachine &machine) {
     atim::workloads::Workload workload = atim::workloads::make_workload(c.workload, c.shape);
     atim::schedule::Schedule schedule =
-        atim::baselines::apply_named_schedule(c.schedule, workload, c.params, machines.rule_on);
+        atim::baselines::apply_named_schedule(c.schedule, workload, c.params, machine);
     atim::lower::LowerOptions lower_options;
     lower_options.opt_level = c.opt_level;
-    atim::lower::PimProgram program = atim::lower::lower(schedule, machines.rule_on, lower_options);
+    atim::lower::PimProgram program = atim::lower::lower(schedule, machine, lower_options);
     // The inputs of `atim run --seed 1`, so that every row can be reproduced from the command line.
     atim::interp::Memory memory = atim::interp::random_inputs(workload.func.inputs, 1);
     atim::runtime::TensorValues inputs;
     for (const atim::ir::Buffer &input : workload.func.inputs) inputs[input->name] = memory.values(input);
     atim::interp::run(workload.func.body, memory);
-    return {time_on(program, inputs, workload.func, memory, machines.rule_on),
-            time_on(program, inputs, workload.func, memory, machines.rule_off)};
+
+    atim::runtime::SimRunOptions options;
+    options.machine = machine;
+    options.timing = atim::codegen::TimingMode::Prim;
+    atim::runtime::SimExecution run = atim::runtime::execute_on_sim(program, inputs, options);
+    SimTimes t;
+    t.cycles = run.measurement.kernel.cycles;
+    t.kernel_ms = run.measurement.kernel_ms;
+    t.h2d_ms = run.measurement.h2d_ms;
+    t.after_ms = run.measurement.after_ms;
+    t.verified = true;
+    for (const atim::ir::Buffer &output : workload.func.outputs)
+        if (run.outputs.at(output->name) != memory.values(output)) t.verified = false;
+    if (!t.verified) ++rows_with_wrong_outputs;
+    return t;
 }
 
-/// Error summaries of one column of a comparison, rule on and off, on kernel_ms and on cycles / clock.
-struct ColumnErrors {
-    ErrorSummary on, off, on_cycles, off_cycles;
-    void add(double measured, const KernelTime &on_time, const KernelTime &off_time) {
-        on.add(percent_error(on_time.kernel_ms, measured));
-        off.add(percent_error(off_time.kernel_ms, measured));
-        on_cycles.add(percent_error(on_time.cycles_ms, measured));
-        off_cycles.add(percent_error(off_time.cycles_ms, measured));
+const char *mismatch(const SimTimes &t) { return t.verified ? "" : "  OUTPUT MISMATCH"; }
+
+// ---- prim_workloads_1to64dpus.csv (VA, RED, GEMV) --------------------------------------------------------
+
+/// PrIM's program for a row: VA (int32) and RED (int64) over `total_size_param` elements, GEMV as a
+/// (param x 64) int32 matrix times a vector (PrIM GEMV computes A·B without a scale: workload mtv); the prim
+/// schedule on the row's DPU count with 16 tasklets and PrIM's default block.
+KernelCase prim_case(const CsvRow &row) {
+    const std::string benchmark = row.text("benchmark");
+    const int64_t size = std::stoll(row.text("total_size_param"));
+    KernelCase c;
+    c.schedule = "prim";
+    c.params = {{"dpus", row.text("dpus")}, {"tasklets", "16"}};
+    if (benchmark == "GEMV") {
+        c.workload = "mtv";
+        c.shape = {size, 64};
+    } else {
+        c.workload = benchmark == "VA" ? "va" : "red";
+        c.shape = {size};
     }
-};
-
-std::string verdict(const ErrorSummary &on, const ErrorSummary &off) {
-    if (on.count == 0) return "-";
-    return on.sum < off.sum ? "rule on" : "rule off";
+    return c;
 }
 
-void print_summary_row(const std::string &label, const ColumnErrors &e) {
-    fmt::print("{:<24} {:>5} {:>9.1f}% {:>9.1f}% {:>11.1f}% {:>11.1f}%   {}\n", label, e.on.count,
-               e.on.sum / e.on.count, e.off.sum / e.off.count, e.on_cycles.sum / e.on_cycles.count,
-               e.off_cycles.sum / e.off_cycles.count, verdict(e.on, e.off));
+void prim_workloads(const atim::target::UpmemMachine &machine) {
+    struct Fits {
+        Fit kernel, upimulator, h2d, d2h;
+    };
+    std::map<std::string, Fits> fits;
+    Fits all;
+    fmt::print(
+        "\n== prim_workloads_1to64dpus.csv: PrIM VA (int32), RED (int64), GEMV (rows x 64 int32) on 1..64 "
+        "DPUs, "
+        "16 tasklets, --timing prim (ms)\n");
+    fmt::print("{:<18} {:>8} {:>8} {:>7} {:>8} {:>7} | {:>7} {:>7} {:>7} | {:>7} {:>7} {:>7}\n", "row",
+               "kernel", "sim", "err", "uPIMul", "err", "h2d", "sim", "err", "d2h", "sim", "err");
+    for (const CsvRow &row : read_calibration("prim_workloads_1to64dpus.csv")) {
+        const std::string benchmark = row.text("benchmark");
+        if (benchmark != "VA" && benchmark != "RED" && benchmark != "GEMV") continue;
+        SimTimes t = run_case(prim_case(row), machine);
+        const double kernel = row.number("hw_kernel_ms"), upim = row.number("upimulator_sim_kernel_ms");
+        const double h2d = row.number("hw_cpu_to_dpu_ms"), d2h = row.number("hw_dpu_to_cpu_ms");
+        fmt::print(
+            "{:<18} {:>8.3f} {:>8.3f} {:>+6.1f}% {:>8.3f} {:>+6.1f}% | {:>7.3f} {:>7.3f} {:>+6.0f}% | "
+            "{:>7.3f} "
+            "{:>7.3f} {:>+6.0f}%{}\n",
+            fmt::format("{} {}x{}", benchmark, row.text("dpus"), row.text("total_size_param")), kernel,
+            t.kernel_ms, percent_error(t.kernel_ms, kernel), upim, percent_error(upim, kernel), h2d, t.h2d_ms,
+            percent_error(t.h2d_ms, h2d), d2h, t.after_ms, percent_error(t.after_ms, d2h), mismatch(t));
+        for (Fits *f : {&fits[benchmark], &all}) {
+            f->kernel.add(kernel, t.kernel_ms);
+            f->upimulator.add(kernel, upim);
+            f->h2d.add(h2d, t.h2d_ms);
+            f->d2h.add(d2h, t.after_ms);
+        }
+    }
+    fmt::print("\nprim_workloads summary (no row used for fitting)\n");
+    fmt::print("{:<6} {:<40} {:<40}\n", "", "kernel: atim", "kernel: uPIMulator");
+    for (auto &[benchmark, f] : fits)
+        fmt::print("{:<6} {:<40} {:<40}\n", benchmark, f.kernel.str(), f.upimulator.str());
+    fmt::print("{:<6} {:<40} {:<40}\n", "all", all.kernel.str(), all.upimulator.str());
+    fmt::print("{:<6} {:<40} {:<40}\n", "", "CPU->DPU (host model)", "DPU->CPU (host model, after phase)");
+    for (auto &[benchmark, f] : fits)
+        fmt::print("{:<6} {:<40} {:<40}\n", benchmark, f.h2d.str(), f.d2h.str());
 }
 
-void print_summary_header() {
-    fmt::print("{:<24} {:>5} {:>10} {:>10} {:>12} {:>12}   {}\n", "column", "rows", "MAPE on", "MAPE off",
-               "cyc-only on", "cyc-only off", "lower error (kernel_ms)");
-}
-
-/// Rows whose outputs differed from the interpreter's (a compiler or simulator bug: the bench then fails).
-int rows_with_wrong_outputs = 0;
-
-void print_row(const std::string &label, double measured, const KernelTime &on, const KernelTime &off,
-               const std::string &extra = "") {
-    fmt::print("{:<24} {:>9.3f} {:>9.3f} {:>+8.1f}% {:>9.3f} {:>+8.1f}% {:>10} {:>10} {:>4}{}{}\n", label,
-               measured, on.kernel_ms, percent_error(on.kernel_ms, measured), off.kernel_ms,
-               percent_error(off.kernel_ms, measured), on.cycles, off.cycles, on.simulated, extra,
-               on.verified && off.verified ? "" : "  OUTPUT MISMATCH");
-    if (!on.verified || !off.verified) ++rows_with_wrong_outputs;
-}
-
-void print_row_header(const std::string &title, const std::string &extra = "") {
-    fmt::print("\n{}\n{:<24} {:>9} {:>9} {:>9} {:>9} {:>9} {:>10} {:>10} {:>4}{}\n", title, "row", "measured",
-               "sim on", "err", "sim off", "err", "cyc on", "cyc off", "sims", extra);
-}
-
-// ---- Part 1 and 2: boundary_opt_kernels.csv -------------------------------------------------------------
+// ---- boundary_opt_kernels.csv ----------------------------------------------------------------------------
 
 /// Columns of boundary_opt_kernels.csv and the program each one was measured with.
 struct BoundaryColumn {
@@ -154,13 +189,10 @@ struct BoundaryColumn {
     int opt_level;
 };
 
-const std::vector<BoundaryColumn> &boundary_columns() {
-    static const std::vector<BoundaryColumn> columns = {
-        {"prim_kernel_ms", "prim", 4},  {"o0_none_ms", "rc-tile", 0},      {"o1_dma_ms", "rc-tile", 1},
-        {"o2_dma_lt_ms", "rc-tile", 2}, {"o4_dma_lt_bh_ms", "rc-tile", 4},
-    };
-    return columns;
-}
+const std::vector<BoundaryColumn> kBoundaryColumns = {
+    {"prim_kernel_ms", "prim", 4},  {"o0_none_ms", "rc-tile", 0},      {"o1_dma_ms", "rc-tile", 1},
+    {"o2_dma_lt_ms", "rc-tile", 2}, {"o4_dma_lt_bh_ms", "rc-tile", 4},
+};
 
 /// The program of one row and column: MTV A[256 x L] on one DPU (rows [16, ., 2], K in 32-element chunks)
 /// or VA of L*100000 on 32 DPUs (64-element chunks); 16 tasklets; PrIM's kernel with its default block.
@@ -172,8 +204,7 @@ KernelCase boundary_case(const CsvRow &row, const BoundaryColumn &column) {
     c.shape = mtv ? std::vector<int64_t>{256, l} : std::vector<int64_t>{l * 100000};
     c.schedule = column.schedule;
     c.opt_level = column.opt_level;
-    c.dpus = mtv ? 1 : 32;
-    const std::string dpus = std::to_string(c.dpus);
+    const std::string dpus = mtv ? "1" : "32";
     if (column.schedule == "prim") {
         c.params = {{"dpus", dpus}, {"tasklets", "16"}};
     } else {
@@ -183,121 +214,88 @@ KernelCase boundary_case(const CsvRow &row, const BoundaryColumn &column) {
     return c;
 }
 
-void boundary_opt_kernels(const Machines &machines) {
-    std::vector<CsvRow> rows = read_calibration("boundary_opt_kernels.csv");
-    std::map<std::string, std::map<std::string, ColumnErrors>> errors;  // experiment -> column -> errors
-    std::map<std::string, ColumnErrors> all;                            // column -> errors
-    for (const BoundaryColumn &column : boundary_columns()) {
-        print_row_header(fmt::format("boundary_opt_kernels.csv, column {} ({} at O{}), kernel ms",
-                                     column.csv_column, column.schedule, column.opt_level));
-        for (const CsvRow &row : rows) {
-            auto [on, off] = time_case(boundary_case(row, column), machines);
-            const double measured = row.number(column.csv_column);
-            print_row(fmt::format("{} L={}", row.text("experiment"), row.text("L")), measured, on, off);
-            errors[row.text("experiment")][column.csv_column].add(measured, on, off);
-            all[column.csv_column].add(measured, on, off);
-        }
-    }
+/// Ratios between consecutive levels: O0/O1, O1/O2, O2/O4 (columns 1..4 of kBoundaryColumns).
+constexpr int kRatios = 3;
+
+/// Returns false when the simulated ordering O0 > O1 > O2 >= O4 fails on some row.
+bool boundary_opt_kernels(const atim::target::UpmemMachine &machine) {
+    std::map<std::string, std::map<std::string, Fit>> fits;  // experiment -> column -> fit
+    std::map<std::string, Fit> experiment_fits;              // experiment -> all its columns
+    std::map<std::string, std::vector<Fit>> ratio_fits;      // experiment -> ratio fits
+    Fit all;
+    bool ordered = true;
     fmt::print(
-        "\nboundary_opt_kernels.csv summary: mean |error| of kernel_ms (launch {} ms + cycles/clock) and "
-        "of cycles/clock alone, register-bank rule on vs off\n",
-        machines.rule_on.host.launch_ms);
-    print_summary_header();
-    for (const auto &[experiment, columns] : errors)
-        for (const BoundaryColumn &column : boundary_columns())
-            print_summary_row(
-                fmt::format("{} {}", experiment.substr(0, experiment.find('_')), column.csv_column),
-                columns.at(column.csv_column));
-    ColumnErrors total;
-    for (const BoundaryColumn &column : boundary_columns()) {
-        print_summary_row(fmt::format("all {}", column.csv_column), all.at(column.csv_column));
-        const ColumnErrors &e = all.at(column.csv_column);
-        for (ErrorSummary ColumnErrors::*part :
-             {&ColumnErrors::on, &ColumnErrors::off, &ColumnErrors::on_cycles, &ColumnErrors::off_cycles}) {
-            (total.*part).sum += (e.*part).sum;
-            (total.*part).count += (e.*part).count;
+        "\n== boundary_opt_kernels.csv: kernel ms, measured / simulated (error); ratios between levels "
+        "measured / simulated\n");
+    fmt::print("{:<22}", "row");
+    for (const BoundaryColumn &column : kBoundaryColumns) fmt::print(" {:>22}", column.csv_column);
+    fmt::print("  {:>11} {:>11} {:>11}\n", "O0/O1", "O1/O2", "O2/O4");
+    for (const CsvRow &row : read_calibration("boundary_opt_kernels.csv")) {
+        const std::string experiment = row.text("experiment").substr(0, row.text("experiment").find('_'));
+        fmt::print("{:<22}", fmt::format("{} L={}", experiment, row.text("L")));
+        std::vector<double> measured, simulated;
+        std::string problems;
+        for (const BoundaryColumn &column : kBoundaryColumns) {
+            SimTimes t = run_case(boundary_case(row, column), machine);
+            const double m = row.number(column.csv_column);
+            fmt::print(" {:>6.3f}/{:>6.3f} ({:>+5.0f}%)", m, t.kernel_ms, percent_error(t.kernel_ms, m));
+            if (!t.verified) problems += fmt::format(" OUTPUT MISMATCH in {}", column.csv_column);
+            measured.push_back(m);
+            simulated.push_back(t.kernel_ms);
+            fits[experiment][column.csv_column].add(m, t.kernel_ms);
+            experiment_fits[experiment].add(m, t.kernel_ms);
+            all.add(m, t.kernel_ms);
         }
+        ratio_fits[experiment].resize(kRatios);
+        for (int r = 0; r < kRatios; ++r) {
+            const double m = measured[r + 1] / measured[r + 2], s = simulated[r + 1] / simulated[r + 2];
+            fmt::print(" {:>5.2f}/{:<5.2f}", m, s);
+            ratio_fits[experiment][r].add(m, s);
+        }
+        const bool row_ordered =
+            simulated[1] > simulated[2] && simulated[2] > simulated[3] && simulated[3] >= simulated[4];
+        if (!row_ordered) problems += " ORDER O0>O1>O2>=O4 FAILS";
+        ordered = ordered && row_ordered;
+        fmt::print("{}\n", problems);
     }
-    print_summary_row("all columns", total);
-}
-
-// ---- Part 3: prim_workloads_1to64dpus.csv (VA, RED, GEMV kernels) ----------------------------------------
-
-/// PrIM's program for a row: VA (int32) and RED (int64) over `total_size_param` elements, GEMV as a
-/// (param x 64) int32 matrix times a vector (PrIM GEMV computes A·B without a scale: workload mtv); the prim
-/// schedule on the row's DPU count with 16 tasklets and PrIM's default block.
-KernelCase prim_case(const CsvRow &row) {
-    const std::string benchmark = row.text("benchmark");
-    const int64_t size = std::stoll(row.text("total_size_param"));
-    KernelCase c;
-    c.dpus = std::stoi(row.text("dpus"));
-    c.schedule = "prim";
-    c.params = {{"dpus", std::to_string(c.dpus)}, {"tasklets", "16"}};
-    if (benchmark == "GEMV") {
-        c.workload = "mtv";
-        c.shape = {size, 64};
-    } else {
-        c.workload = benchmark == "VA" ? "va" : "red";
-        c.shape = {size};
+    fmt::print("\nboundary_opt_kernels summary (no row used for fitting): kernel time\n");
+    for (const auto &[experiment, columns] : fits) {
+        for (const BoundaryColumn &column : kBoundaryColumns)
+            fmt::print("{:<5} {:<16} {}\n", experiment, column.csv_column,
+                       columns.at(column.csv_column).str());
+        fmt::print("{:<5} {:<16} {}\n", experiment, "all columns", experiment_fits.at(experiment).str());
     }
-    return c;
-}
-
-void prim_workloads(const Machines &machines) {
-    std::vector<CsvRow> rows = read_calibration("prim_workloads_1to64dpus.csv");
-    std::map<std::string, ColumnErrors> errors;
-    std::map<std::string, ErrorSummary> upimulator;
-    ColumnErrors all;
-    ErrorSummary all_upimulator;
-    print_row_header("prim_workloads_1to64dpus.csv, PrIM kernels, kernel ms", "  uPIMulator      err");
-    for (const CsvRow &row : rows) {
-        const std::string benchmark = row.text("benchmark");
-        if (benchmark != "VA" && benchmark != "RED" && benchmark != "GEMV") continue;
-        auto [on, off] = time_case(prim_case(row), machines);
-        const double measured = row.number("hw_kernel_ms");
-        const double upim_error = percent_error(row.number("upimulator_sim_kernel_ms"), measured);
-        print_row(fmt::format("{} {}x{}", benchmark, row.text("dpus"), row.text("total_size_param")),
-                  measured, on, off,
-                  fmt::format("  {:>10.3f} {:>+7.1f}%", row.number("upimulator_sim_kernel_ms"), upim_error));
-        errors[benchmark].add(measured, on, off);
-        all.add(measured, on, off);
-        upimulator[benchmark].add(upim_error);
-        all_upimulator.add(upim_error);
-    }
-    fmt::print(
-        "\nprim_workloads_1to64dpus.csv summary (kernel time), register-bank rule on vs off, uPIMulator\n");
-    fmt::print("{:<24} {:>5} {:>10} {:>10} {:>12} {:>12} {:>11}   {}\n", "benchmark", "rows", "MAPE on",
-               "MAPE off", "cyc-only on", "cyc-only off", "uPIMulator", "lower error (kernel_ms)");
-    auto line = [](const std::string &label, const ColumnErrors &e, const ErrorSummary &u) {
-        fmt::print("{:<24} {:>5} {:>9.1f}% {:>9.1f}% {:>11.1f}% {:>11.1f}% {:>10.1f}%   {}\n", label,
-                   e.on.count, e.on.sum / e.on.count, e.off.sum / e.off.count,
-                   e.on_cycles.sum / e.on_cycles.count, e.off_cycles.sum / e.off_cycles.count,
-                   u.sum / u.count, verdict(e.on, e.off));
-    };
-    for (const auto &[benchmark, e] : errors) line(benchmark, e, upimulator.at(benchmark));
-    line("all", all, all_upimulator);
+    fmt::print("{:<22} {}\n", "all rows and columns", all.str());
+    fmt::print("ratio between levels, simulated vs measured (MAPE of the ratio):\n");
+    const char *names[kRatios] = {"O0/O1", "O1/O2", "O2/O4"};
+    for (const auto &[experiment, ratios] : ratio_fits)
+        for (int r = 0; r < kRatios; ++r)
+            fmt::print("{:<5} {:<16} {:>4} rows  MAPE {:>6.1f}%\n", experiment, names[r], ratios[r].count(),
+                       ratios[r].mape());
+    fmt::print("simulated O0 > O1 > O2 >= O4 on every row: {}\n", ordered ? "yes" : "NO");
+    return ordered;
 }
 
 }  // namespace
 
 int main() {
     const auto start = std::chrono::steady_clock::now();
-    Machines machines = make_machines();
+    const atim::target::UpmemMachine machine = atim::target::load_machine("upmem-rank");
     fmt::print(
-        "Kernel-level fidelity: simulated DPU kernel time of compiled programs vs real hardware.\n"
-        "machine: {} ({} MHz, launch constant {} ms); 'on' = preset with dpu.register_bank_stall = true, "
-        "'off' = with it false (the presets' default). No parameter fitted: every row is validation.\n"
-        "Compared: kernel_ms = launch + cycles/clock (atim run's time_ms.kernel); 'cyc' = cycles of the "
-        "slowest DPU; 'sims' = DPU runs simulated (every DPU: each gets its own grid coordinates). Outputs "
-        "checked bit-exactly.\n",
-        machines.rule_on.name, machines.rule_on.dpu_mhz, machines.rule_on.host.launch_ms);
-    boundary_opt_kernels(machines);
-    prim_workloads(machines);
+        "Fidelity: simulated times of compiled programs vs real UPMEM hardware. machine {} ({} MHz, launch "
+        "{} "
+        "ms, register-bank rule {}). Simulated: every DPU's kernel, instruction by instruction; estimated: "
+        "launch constant and host transfers (host model). Outputs checked bit-exactly. No row of these files "
+        "was used to fit a parameter.\n",
+        machine.name, machine.dpu_mhz, machine.host.launch_ms,
+        machine.dpu.register_bank_stall ? "on" : "off");
+    prim_workloads(machine);
+    const bool ordered = boundary_opt_kernels(machine);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     fmt::print("\nbench wall time {:.1f} s (this machine, not asserted)\n", seconds);
     if (rows_with_wrong_outputs > 0) {
-        fmt::print("{} rows computed wrong outputs (marked OUTPUT MISMATCH)\n", rows_with_wrong_outputs);
+        fmt::print("{} runs computed wrong outputs (marked OUTPUT MISMATCH)\n", rows_with_wrong_outputs);
         return 1;
     }
-    return 0;
+    return ordered ? 0 : 2;
 }

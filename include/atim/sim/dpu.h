@@ -18,7 +18,10 @@ namespace atim::sim {
 
 /// How the one DMA engine of a DPU overlaps transfers.
 enum class DmaModel : uint8_t {
-    /// Transfers run one after another in FIFO order, each taking alpha + beta*bytes.
+    /// Transfers run one after another in FIFO order; each takes alpha + beta*bytes from issue to the
+    /// tasklet's
+    /// next issue, of which the trip through the pipeline (pipeline_stages there, revolver_cycles back)
+    /// overlaps with other transfers and the rest occupies the engine.
     Serialized,
     /// Only the beta*bytes part occupies the engine; the fixed alpha latency of queued transfers overlaps
     /// (PrIM: COPY-DMA saturates bandwidth with 2 tasklets [upmem-hardware.md §4.1]).

@@ -11,6 +11,7 @@
 #include "atim/support/error.h"
 #include "codegen/dpu/asm_writer.h"
 #include "codegen/dpu/kernel_emitter.h"
+#include "codegen/dpu/loop_invariant_motion.h"
 #include "codegen/dpu/small_loop_unrolling.h"
 #include "codegen/dpu/variable_placement.h"
 
@@ -129,7 +130,7 @@ dpu::KernelSymbols declare_data(const lower::PimProgram &program, const dpu::Var
 DpuKernel compile_dpu_kernel(const lower::PimProgram &program, const target::UpmemMachine &machine) {
     ATIM_CHECK(program.kernel.defined(), "program {} has no kernel", program.name);
     DpuKernel kernel;
-    ir::Stmt body = dpu::unroll_small_loops(program.kernel);
+    ir::Stmt body = dpu::hoist_loop_invariants(dpu::unroll_small_loops(program.kernel));
     dpu::VariablePlacement placement = dpu::place_variables(body, program.grid_vars);
 
     AsmWriter out;

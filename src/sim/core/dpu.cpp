@@ -330,13 +330,23 @@ void Dpu::State::transfer(int id, Tasklet &t, const Instruction &ins) {
     }
     stats.dma_transfers += 1;
     // One engine per DPU serves requests in FIFO order [upmem-hardware.md §3.2]. PrIM's alpha was measured
-    // from the program's side, so it already covers the trip through the pipeline.
+    // from the program's side, so it also covers the request's trip down the pipeline (pipeline_stages) and
+    // the tasklet's way back into the revolver (revolver_cycles): the engine itself is busy for the rest, and
+    // other tasklets' requests travel while it works. A transfer alone still takes alpha + beta * bytes.
     double alpha = read ? timing.dma_read_alpha : timing.dma_write_alpha;
     int64_t latency = dma_latency(alpha, timing.dma_beta, bytes);
-    int64_t start = std::max(cycle, dma_engine_free);
-    int64_t done = start + latency;
-    dma_engine_free =
-        options.dma_model == DmaModel::Serialized ? done : start + dma_latency(0, timing.dma_beta, bytes);
+    int64_t done = 0;
+    if (options.dma_model == DmaModel::Serialized) {
+        const int64_t there = timing.pipeline_stages, back = timing.revolver_cycles;
+        const int64_t engine_busy = std::max(dma_latency(0, timing.dma_beta, bytes), latency - there - back);
+        int64_t start = std::max(cycle + latency - engine_busy - back, dma_engine_free);
+        dma_engine_free = start + engine_busy;
+        done = dma_engine_free + back;
+    } else {
+        int64_t start = std::max(cycle, dma_engine_free);
+        done = start + latency;
+        dma_engine_free = start + dma_latency(0, timing.dma_beta, bytes);
+    }
     t.dma_until = done;
     t.ready_at = std::max(t.ready_at, done);
     t.pc += 1;
