@@ -1,0 +1,279 @@
+// Mutators (atim-method.md §6.1): each changes one sampling decision and replays. A decision that changes a
+// loop extent (a DPU split) can invalidate the tiles sampled later on that loop; those are repaired (clamped,
+// else re-drawn), so a mutated candidate always replays.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <random>
+#include <string>
+
+#include "atim/tune/space.h"
+
+namespace atim::tune {
+namespace {
+
+using schedule::Instruction;
+using schedule::Trace;
+
+schedule::Trace prefix(const Trace &trace, size_t count) {
+    Trace result;
+    for (size_t i = 0; i < count; ++i) result.append(trace.instructions()[i]);
+    return result;
+}
+
+bool replays(const Trace &trace, const te::PrimFunc &func) {
+    try {
+        trace.replay(func);
+        return true;
+    } catch (const schedule::ScheduleError &) {
+        return false;
+    }
+}
+
+// Replay maps trace handles to the same ids (creation order is deterministic), so "l12" is LoopRV 12 in
+// a replay of the prefix.
+schedule::LoopRV loop_of(const Instruction &inst) {
+    return schedule::LoopRV{std::stoi(inst.inputs.at(0).get<std::string>().substr(1))};
+}
+
+bool is_tile(const Instruction &inst) {
+    return inst.kind == "sample_tile" || inst.kind == "sample_perfect_tile";
+}
+int tile_n(const Instruction &inst) { return inst.attrs.at("n").get<int>(); }
+// DPU-level splits are the two-factor tiles [count | chunk]; in-DPU tiles have three or more factors.
+bool is_dpu_split(const Instruction &inst) { return is_tile(inst) && tile_n(inst) == 2; }
+
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+// The extent of the loop a sampling instruction tiles, from a replay of the trace before it.
+int64_t trace_extent(const Trace &trace, size_t index, const te::PrimFunc &func) {
+    return prefix(trace, index).replay(func).loop_extent(loop_of(trace.instructions()[index]));
+}
+
+// Re-draws a tile decision on the replayed prefix `sch` (whose last instruction is this one's input).
+std::vector<int64_t> redraw(schedule::Schedule &sch, const Instruction &inst) {
+    auto attr = [&](const char *name) { return inst.attrs.at(name).get<int64_t>(); };
+    int n = static_cast<int>(attr("n"));
+    if (inst.kind == "sample_tile")
+        sch.sample_tile(loop_of(inst), n, attr("max_innermost_factor"), attr("min_outer"), attr("max_outer"));
+    else
+        sch.sample_perfect_tile(loop_of(inst), n, attr("max_innermost_factor"), attr("min_outer"),
+                                attr("max_outer"));
+    return sch.trace().instructions().back().decision;
+}
+
+// An imperfect tile after its loop changed extent: inner factors kept where they fit, outer recomputed.
+std::vector<int64_t> clamp_tile(std::vector<int64_t> f, int64_t extent) {
+    int64_t product = 1;
+    for (size_t i = f.size(); i-- > 1;) {
+        f[i] = std::min(f[i], ceil_div(extent, product));
+        product *= f[i];
+    }
+    f[0] = ceil_div(extent, product);
+    return f;
+}
+
+// Makes every sampling decision after `changed` fit again; nullopt when the trace still does not replay.
+std::optional<Trace> repair(Trace trace, size_t changed, const te::PrimFunc &func, std::mt19937_64 &rng) {
+    if (!replays(prefix(trace, changed + 1), func)) return std::nullopt;
+    for (size_t j : trace.sampling_indices()) {
+        if (j <= changed || replays(prefix(trace, j + 1), func)) continue;
+        const Instruction &inst = trace.instructions()[j];
+        if (!is_tile(inst)) return std::nullopt;
+        try {
+            schedule::Schedule sch = prefix(trace, j).replay(func);
+            if (inst.kind == "sample_tile") {
+                Trace clamped =
+                    trace.with_decision(j, clamp_tile(inst.decision, sch.loop_extent(loop_of(inst))));
+                if (replays(prefix(clamped, j + 1), func)) {
+                    trace = std::move(clamped);
+                    continue;
+                }
+            }
+            sch.reseed(rng());
+            trace = trace.with_decision(j, redraw(sch, inst));
+        } catch (const schedule::ScheduleError &) {
+            return std::nullopt;
+        }
+    }
+    if (!replays(trace, func)) return std::nullopt;
+    return trace;
+}
+
+template <typename Pred>
+std::vector<size_t> instructions_where(const Trace &trace, Pred pred) {
+    std::vector<size_t> result;
+    for (size_t i : trace.sampling_indices())
+        if (pred(trace.instructions()[i])) result.push_back(i);
+    return result;
+}
+
+size_t pick(const std::vector<size_t> &v, std::mt19937_64 &rng) {
+    return v[std::uniform_int_distribution<size_t>(0, v.size() - 1)(rng)];
+}
+
+int64_t smallest_prime_factor(int64_t n) {
+    for (int64_t p = 2; p * p <= n; ++p)
+        if (n % p == 0) return p;
+    return n;
+}
+
+// A nearby or fresh value for one inner factor: halve, double, +-1, or a random power of two up to `limit`.
+int64_t perturb(int64_t f, int64_t limit, std::mt19937_64 &rng) {
+    switch (std::uniform_int_distribution<int>(0, 4)(rng)) {
+        case 0:
+            return std::max<int64_t>(1, f / 2);
+        case 1:
+            return f * 2;
+        case 2:
+            return f + 1;
+        case 3:
+            return std::max<int64_t>(1, f - 1);
+        default: {
+            int log2 = 0;
+            while ((int64_t{2} << log2) <= limit) ++log2;
+            return int64_t{1} << std::uniform_int_distribution<int>(0, log2)(rng);
+        }
+    }
+}
+
+// The new decision of a tile (not a DPU split): perfect tiles move a prime factor between two levels
+// (ATiM's MutateTileSize); imperfect tiles change one inner factor and recompute the outer one.
+std::optional<std::vector<int64_t>> mutate_tile(const Trace &trace, size_t index, const te::PrimFunc &func,
+                                                std::mt19937_64 &rng) {
+    const Instruction &inst = trace.instructions()[index];
+    std::vector<int64_t> f = inst.decision;
+    int n = static_cast<int>(f.size());
+    if (n < 2) return std::nullopt;
+    if (inst.kind == "sample_perfect_tile") {
+        std::vector<int> from;
+        for (int i = 0; i < n; ++i)
+            if (f[i] > 1) from.push_back(i);
+        if (from.empty()) return std::nullopt;
+        int a = from[std::uniform_int_distribution<size_t>(0, from.size() - 1)(rng)];
+        int b = std::uniform_int_distribution<int>(0, n - 2)(rng);
+        if (b >= a) ++b;
+        int64_t p = smallest_prime_factor(f[a]);
+        f[a] /= p;
+        f[b] *= p;
+        return f;
+    }
+    int64_t extent = trace_extent(trace, index, func);
+    int i = std::uniform_int_distribution<int>(1, n - 1)(rng);
+    f[i] = std::min(perturb(f[i], extent, rng), extent);
+    return clamp_tile(f, extent);
+}
+
+// A new DPU count for a DPU split [count | chunk]: any count in the bounds (imperfect) or a divisor of the
+// extent (perfect), the chunk covering the extent.
+std::optional<std::vector<int64_t>> mutate_dpu_split(const Trace &trace, size_t index,
+                                                     const te::PrimFunc &func, std::mt19937_64 &rng) {
+    const Instruction &inst = trace.instructions()[index];
+    int64_t extent = trace_extent(trace, index, func);
+    int64_t low = std::max<int64_t>(1, inst.attrs.at("min_outer").get<int64_t>());
+    int64_t high = std::min(extent, inst.attrs.at("max_outer").get<int64_t>());
+    if (low > high) return std::nullopt;
+    // Half the time a neighbour of the current count (x2, /2, +-1 DPU rank of 64), else anywhere in range.
+    int64_t count = inst.decision[0];
+    switch (std::uniform_int_distribution<int>(0, 5)(rng)) {
+        case 0:
+            count *= 2;
+            break;
+        case 1:
+            count /= 2;
+            break;
+        case 2:
+            count += 64;
+            break;
+        default:
+            count = std::uniform_int_distribution<int64_t>(low, high)(rng);
+    }
+    count = std::clamp(count, low, high);
+    if (inst.kind == "sample_perfect_tile") {
+        while (count > low && extent % count != 0) --count;
+        if (extent % count != 0) return std::nullopt;
+    }
+    int64_t chunk = ceil_div(extent, count);
+    return std::vector<int64_t>{ceil_div(extent, chunk), chunk};
+}
+
+// Another index of a categorical or compute-location decision among `choices`.
+std::optional<std::vector<int64_t>> other_index(const Instruction &inst, size_t choices,
+                                                std::mt19937_64 &rng) {
+    if (choices < 2) return std::nullopt;
+    int64_t index = std::uniform_int_distribution<int64_t>(0, static_cast<int64_t>(choices) - 2)(rng);
+    if (index >= inst.decision.at(0)) ++index;
+    return std::vector<int64_t>{index};
+}
+
+std::vector<size_t> targets(const Trace &trace, MutatorKind kind) {
+    switch (kind) {
+        case MutatorKind::TileSize:
+            return instructions_where(trace,
+                                      [](const Instruction &i) { return is_tile(i) && !is_dpu_split(i); });
+        case MutatorKind::DpuGrid:
+            return instructions_where(trace, is_dpu_split);
+        case MutatorKind::ComputeLocation:
+            return instructions_where(trace, [](const Instruction &i) {
+                return i.kind == "sample_compute_location" && i.inputs.size() > 1;
+            });
+        case MutatorKind::Unroll:
+            return instructions_where(trace, [](const Instruction &i) {
+                return i.kind == "sample_categorical" && i.attrs.at("candidates").size() > 1;
+            });
+    }
+    return {};
+}
+
+}  // namespace
+
+std::optional<Candidate> mutate(const Candidate &candidate, MutatorKind kind,
+                                const workloads::Workload &workload, std::mt19937_64 &rng) {
+    const Trace &trace = candidate.trace;
+    std::vector<size_t> where = targets(trace, kind);
+    if (where.empty()) return std::nullopt;
+    size_t index = pick(where, rng);
+    const Instruction &inst = trace.instructions()[index];
+    std::optional<std::vector<int64_t>> decision;
+    try {
+        switch (kind) {
+            case MutatorKind::TileSize:
+                decision = mutate_tile(trace, index, workload.func, rng);
+                break;
+            case MutatorKind::DpuGrid:
+                decision = mutate_dpu_split(trace, index, workload.func, rng);
+                break;
+            case MutatorKind::ComputeLocation:
+                decision = other_index(inst, inst.inputs.size(), rng);
+                break;
+            case MutatorKind::Unroll:
+                decision = other_index(inst, inst.attrs.at("candidates").size(), rng);
+                break;
+        }
+    } catch (const schedule::ScheduleError &) {
+        return std::nullopt;
+    }
+    if (!decision || *decision == inst.decision) return std::nullopt;
+    std::optional<Trace> repaired = repair(trace.with_decision(index, *decision), index, workload.func, rng);
+    if (!repaired) return std::nullopt;
+    return Candidate{std::move(*repaired), candidate.sketch};
+}
+
+std::optional<Candidate> mutate_random(const Candidate &candidate, const workloads::Workload &workload,
+                                       std::mt19937_64 &rng) {
+    static constexpr std::array<MutatorKind, 4> kKinds = {MutatorKind::TileSize, MutatorKind::ComputeLocation,
+                                                          MutatorKind::Unroll, MutatorKind::DpuGrid};
+    static constexpr std::array<double, 4> kProbabilities = {0.90, 0.05, 0.03, 0.02};
+    std::discrete_distribution<size_t> choose(kProbabilities.begin(), kProbabilities.end());
+    size_t first = choose(rng);
+    // The drawn kind first (a few tries: a draw may land on an invalid decision), then the others.
+    for (size_t k = 0; k < kKinds.size(); ++k) {
+        MutatorKind kind = kKinds[(first + k) % kKinds.size()];
+        for (int attempt = 0; attempt < 4; ++attempt)
+            if (std::optional<Candidate> m = mutate(candidate, kind, workload, rng)) return m;
+    }
+    return std::nullopt;
+}
+
+}  // namespace atim::tune

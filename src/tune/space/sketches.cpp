@@ -1,0 +1,212 @@
+// Sketch rules. Each sketch mirrors one of ATiM's tiling structures with our primitives, every tile size,
+// cache position and unroll step being a sampling decision:
+//  - reduction in DPU ("SSSRSRSR"): rows -> [dpu.x | tasklet, S2, S3, S4], other spatial axis -> [dpu.y | s],
+//    K -> [K0, K1, K2]; order dpu*, tasklet, s, S2, K0, S3, K1, S4, K2 (rc-tile without the K split);
+//  - reduction split: K -> [Kd | k] first, rfactor(Kd) into MRAM (host final reduction), Kd bound to dpu.y
+//  and
+//    the other spatial axis to dpu.z (3-D grid for ttv/mmtv), the rest as above (rc-tile's structure);
+//  - spatial ("SSSSS"): [dpu.x | tasklet, S2, S3, S4];
+//  - pure reduction ("SRRR"): K -> [Kd | tasklet, R1, R2, R3], rfactor over DPUs then over tasklets.
+// The DPU-level split is sampled separately from the in-DPU tiles so that the DPU count can be any count
+// (options.any_dpu_count) while in-DPU tiles stay perfect when options.imperfect_tiles is off.
+#include "tune/space/sketches.h"
+
+#include <algorithm>
+#include <limits>
+#include <optional>
+
+#include "atim/support/error.h"
+#include "baselines/schedule_building.h"
+
+namespace atim::tune::space {
+namespace {
+
+using schedule::BlockRV;
+using schedule::ExprRV;
+using schedule::LoopRV;
+using schedule::Schedule;
+
+constexpr int64_t kMaxInnermost = 256;  // ATiM's max innermost factor
+
+// Copied into each sketch's generator, which may outlive the caller's workload and machine.
+struct Context {
+    workloads::Workload workload;
+    target::UpmemMachine machine;
+    SpaceOptions options;
+};
+
+// The DPU-level split of a loop: [count | chunk], count in [min_count, max_count].
+std::vector<LoopRV> split_over_dpus(Schedule &sch, const Context &c, const LoopRV &loop, int64_t min_count,
+                                    int64_t max_count) {
+    int64_t extent = sch.loop_extent(loop);
+    max_count = std::max<int64_t>(1, std::min(max_count, extent));
+    min_count = std::min(min_count, max_count);
+    std::vector<ExprRV> f = c.options.any_dpu_count
+                                ? sch.sample_tile(loop, 2, extent, min_count, max_count)
+                                : sch.sample_perfect_tile(loop, 2, extent, min_count, max_count);
+    return sch.split(loop, f);
+}
+
+// The in-DPU tiles of a loop: n factors, the outer one in [1, max_outer].
+std::vector<LoopRV> tile_in_dpu(Schedule &sch, const Context &c, const LoopRV &loop, int n,
+                                int64_t max_outer = std::numeric_limits<int64_t>::max()) {
+    std::vector<ExprRV> f = c.options.imperfect_tiles
+                                ? sch.sample_tile(loop, n, kMaxInnermost, 1, max_outer)
+                                : sch.sample_perfect_tile(loop, n, kMaxInnermost, 1, max_outer);
+    return sch.split(loop, f);
+}
+
+std::vector<std::string> array_inputs(const workloads::Workload &w) {
+    std::vector<std::string> scalars = baselines::scalar_inputs(w), names;
+    for (const ir::Buffer &b : w.func.inputs)
+        if (std::find(scalars.begin(), scalars.end(), b->name) == scalars.end()) names.push_back(b->name);
+    return names;
+}
+
+// WRAM read caches of every array input at one sampled loop; scalars once per tasklet.
+void add_read_caches(Schedule &sch, const Context &c, const BlockRV &block, const std::vector<LoopRV> &where,
+                     const LoopRV &tasklet) {
+    LoopRV at = sch.sample_compute_location(where);
+    baselines::cache_inputs_at(sch, block, array_inputs(c.workload), at);
+    baselines::cache_inputs_at(sch, block, baselines::scalar_inputs(c.workload), tasklet);
+}
+
+void add_write_cache(Schedule &sch, const BlockRV &block, const std::vector<LoopRV> &where) {
+    LoopRV at = sch.sample_compute_location(where);
+    sch.reverse_compute_at(sch.cache_write(block, "wram"), at);
+}
+
+void add_unroll(Schedule &sch, const Context &c, const BlockRV &block) {
+    const std::vector<int64_t> &steps = c.options.unroll_steps;
+    if (steps.empty()) return;
+    ExprRV step = sch.sample_categorical(steps, std::vector<double>(steps.size(), 1.0));
+    sch.annotate_unroll(block, step);
+}
+
+int64_t max_tasklets(const Context &c) { return c.machine.max_tasklets; }
+
+// Rows (the innermost spatial axis), an optional outer spatial axis, and K of a row-reduction block, with the
+// reduction optionally split over DPUs first.
+void row_reduction(Schedule &sch, const Context &c, bool split_k) {
+    BlockRV block = sch.get_block("C");
+    std::vector<LoopRV> loops = sch.get_loops(block);
+    LoopRV k = loops.back(), rows = loops[loops.size() - 2];
+    std::optional<LoopRV> outer;
+    if (loops.size() == 3) outer = loops[0];
+    // DPU budgets by construction: K (at most 256 DPUs, as ATiM's rfactor rule) first, then rows, then the
+    // outer axis get what is left of the machine. A mutation may still overflow it; lowering rejects that.
+    int64_t budget = c.machine.dpus;
+    LoopRV k_in = k;
+    std::optional<LoopRV> k_dpu;
+    if (split_k) {
+        std::vector<LoopRV> kk = split_over_dpus(sch, c, k, 2, std::min<int64_t>(256, budget));
+        block = sch.rfactor(kk[0], "mram");
+        k_dpu = kk[0];
+        k_in = kk[1];
+        budget /= sch.loop_extent(kk[0]);
+    }
+    std::vector<LoopRV> row_dpu = split_over_dpus(sch, c, rows, 1, budget);
+    budget /= sch.loop_extent(row_dpu[0]);
+    // Binding order of ATiM's rule: rows -> dpu.x, K -> dpu.y, outer axis -> dpu.z (or dpu.y without K).
+    std::vector<LoopRV> dpu_loops = {row_dpu[0]};
+    if (k_dpu) dpu_loops.push_back(*k_dpu);
+    std::optional<LoopRV> outer_in;
+    if (outer) {
+        std::vector<LoopRV> o = split_over_dpus(sch, c, *outer, 1, budget);
+        dpu_loops.push_back(o[0]);
+        outer_in = o[1];
+    }
+    std::vector<LoopRV> s = tile_in_dpu(sch, c, row_dpu[1], 4, max_tasklets(c));
+    std::vector<LoopRV> r = tile_in_dpu(sch, c, k_in, 3);
+    std::vector<LoopRV> order = dpu_loops;
+    order.push_back(s[0]);
+    if (outer_in) order.push_back(*outer_in);
+    order.insert(order.end(), {s[1], r[0], s[2], r[1], s[3], r[2]});
+    baselines::reorder_exactly(sch, block, order);
+    const char *axes[] = {"dpu.x", "dpu.y", "dpu.z"};
+    for (size_t i = 0; i < dpu_loops.size(); ++i) sch.bind(dpu_loops[i], axes[i]);
+    sch.bind(s[0], "tasklet");
+    // ATiM's cache levels: reads at K0 or K1 (we also allow S2), write-back at S2 or S3.
+    sch.decompose_reduction(block, r[0]);
+    add_read_caches(sch, c, block, {s[1], r[0], r[1]}, s[0]);
+    add_write_cache(sch, block, {s[1], s[2]});
+    add_unroll(sch, c, block);
+}
+
+void spatial(Schedule &sch, const Context &c) {
+    BlockRV block = sch.get_block("C");
+    LoopRV i = sch.get_loops(block)[0];
+    std::vector<LoopRV> d = split_over_dpus(sch, c, i, 1, c.machine.dpus);
+    std::vector<LoopRV> s = tile_in_dpu(sch, c, d[1], 4, max_tasklets(c));
+    sch.bind(d[0], "dpu.x");
+    sch.bind(s[0], "tasklet");
+    add_read_caches(sch, c, block, {s[1], s[2]}, s[0]);
+    add_write_cache(sch, block, {s[1], s[2]});
+    add_unroll(sch, c, block);
+}
+
+void pure_reduction(Schedule &sch, const Context &c) {
+    BlockRV b = sch.get_block("B");
+    std::vector<LoopRV> loops = sch.get_loops(b);
+    LoopRV i = loops[0], k = loops[1];
+    std::vector<LoopRV> d = split_over_dpus(sch, c, k, 2, c.machine.dpus);
+    BlockRV dpu_partials = sch.rfactor(d[0], "mram");
+    std::vector<LoopRV> r = tile_in_dpu(sch, c, d[1], 4, max_tasklets(c));
+    BlockRV tasklet_partials = sch.rfactor(r[0], "wram");
+    baselines::reorder_exactly(sch, tasklet_partials, {d[0], r[0], i, r[1], r[2], r[3]});
+    sch.bind(d[0], "dpu.x");
+    sch.bind(r[0], "tasklet");
+    sch.reverse_compute_at(dpu_partials, d[0]);
+    LoopRV at = sch.sample_compute_location({r[1], r[2]});
+    baselines::cache_inputs_at(sch, tasklet_partials, array_inputs(c.workload), at);
+    sch.decompose_reduction(tasklet_partials, at);
+    add_unroll(sch, c, tasklet_partials);
+}
+
+const char *sketch_name(SketchFamily family) {
+    switch (family) {
+        case SketchFamily::ReductionInDpu:
+            return "reduction-in-dpu/SSSRSRSR";
+        case SketchFamily::ReductionSplit:
+            return "reduction-split/rfactor-mram/SSSRSRSR";
+        case SketchFamily::Spatial:
+            return "spatial/SSSSS";
+        case SketchFamily::PureReduction:
+            return "pure-reduction/rfactor-mram/rfactor-wram/SRRR";
+    }
+    return "?";
+}
+
+}  // namespace
+
+std::vector<SketchFamily> families_of(const workloads::Workload &workload) {
+    const std::string &n = workload.name;
+    if (n == "mtv" || n == "gemv" || n == "ttv" || n == "mmtv")
+        return {SketchFamily::ReductionInDpu, SketchFamily::ReductionSplit};
+    if (n == "va" || n == "geva") return {SketchFamily::Spatial};
+    if (n == "red") return {SketchFamily::PureReduction};
+    user_error("no design space for workload '{}'; use one of va geva red mtv gemv ttv mmtv", n);
+}
+
+Sketch make_sketch(SketchFamily family, const workloads::Workload &workload,
+                   const target::UpmemMachine &machine, const SpaceOptions &options) {
+    Context c{workload, machine, options};
+    std::function<void(Schedule &)> apply;
+    switch (family) {
+        case SketchFamily::ReductionInDpu:
+            apply = [c](Schedule &sch) { row_reduction(sch, c, false); };
+            break;
+        case SketchFamily::ReductionSplit:
+            apply = [c](Schedule &sch) { row_reduction(sch, c, true); };
+            break;
+        case SketchFamily::Spatial:
+            apply = [c](Schedule &sch) { spatial(sch, c); };
+            break;
+        case SketchFamily::PureReduction:
+            apply = [c](Schedule &sch) { pure_reduction(sch, c); };
+            break;
+    }
+    return Sketch{sketch_name(family), family, std::move(apply)};
+}
+
+}  // namespace atim::tune::space

@@ -1,0 +1,18 @@
+// The sketch rules of the design space (atim-method.md §5.2), one generator per family.
+#pragma once
+
+#include <vector>
+
+#include "atim/tune/space.h"
+
+namespace atim::tune::space {
+
+/// Which families apply to a workload: reductions with spatial loops get ReductionInDpu and ReductionSplit,
+/// pure spatial operators Spatial, pure reductions PureReduction. Throws UserError for an unknown workload.
+std::vector<SketchFamily> families_of(const workloads::Workload &workload);
+
+/// The generator of one family for `workload` on `machine`.
+Sketch make_sketch(SketchFamily family, const workloads::Workload &workload,
+                   const target::UpmemMachine &machine, const SpaceOptions &options);
+
+}  // namespace atim::tune::space
