@@ -214,6 +214,9 @@ KernelCase boundary_case(const CsvRow &row, const BoundaryColumn &column) {
     return c;
 }
 
+/// How much slower O4 may be than O2 before the ordering counts as broken (measurement noise level).
+constexpr double kOrderTolerance = 0.02;
+
 /// Ratios between consecutive levels: O0/O1, O1/O2, O2/O4 (columns 1..4 of kBoundaryColumns).
 constexpr int kRatios = 3;
 
@@ -252,8 +255,9 @@ bool boundary_opt_kernels(const atim::target::UpmemMachine &machine) {
             fmt::print(" {:>5.2f}/{:<5.2f}", m, s);
             ratio_fits[experiment][r].add(m, s);
         }
-        const bool row_ordered =
-            simulated[1] > simulated[2] && simulated[2] > simulated[3] && simulated[3] >= simulated[4];
+        // O2 >= O4 within kOrderTolerance: the measured rows themselves have O4 up to 0.8% above O2.
+        const bool row_ordered = simulated[1] > simulated[2] && simulated[2] > simulated[3] &&
+                                 simulated[3] * (1 + kOrderTolerance) >= simulated[4];
         if (!row_ordered) problems += " ORDER O0>O1>O2>=O4 FAILS";
         ordered = ordered && row_ordered;
         fmt::print("{}\n", problems);
@@ -272,7 +276,8 @@ bool boundary_opt_kernels(const atim::target::UpmemMachine &machine) {
         for (int r = 0; r < kRatios; ++r)
             fmt::print("{:<5} {:<16} {:>4} rows  MAPE {:>6.1f}%\n", experiment, names[r], ratios[r].count(),
                        ratios[r].mape());
-    fmt::print("simulated O0 > O1 > O2 >= O4 on every row: {}\n", ordered ? "yes" : "NO");
+    fmt::print("simulated O0 > O1 > O2 >= O4 (O4 within {:.0f}% of O2) on every row: {}\n",
+               100 * kOrderTolerance, ordered ? "yes" : "NO");
     return ordered;
 }
 

@@ -113,10 +113,11 @@ TEST(Timing, OneTransferTakesAlphaPlusBetaTimesBytes) {
 }
 
 TEST(Timing, TwoTaskletsTransfersAreSerialized) {
-    // Tasklet 0's 2048-B read runs 22..1123; tasklet 1's (issued at 23) waits for the engine and ends at
-    // 2224.
+    // Tasklet 0's 2048-B read (1101 cycles) is issued at 22, reaches the engine 14 pipeline cycles later and
+    // holds it for 1101 - 14 - 11 = 1076 cycles (36..1112); tasklet 1's (issued at 23, at the engine at 37)
+    // waits for it, holds it 1112..2188 and is back in the revolver 11 cycles later: 2199.
     Dpu serialized = bare_dpu(dma_program("ldma", 2048), 2, without_bank_stall());
-    EXPECT_EQ(serialized.run().cycles, 2225);
+    EXPECT_EQ(serialized.run().cycles, 2200);
     // With overlapped latency only the 1024 transfer cycles hold the engine: 1046 + 1101 = 2147.
     Dpu pipelined = bare_dpu(dma_program("ldma", 2048), 2, without_bank_stall(),
                              {.dma_model = DmaModel::PipelinedLatency});
