@@ -130,7 +130,7 @@ int main(int argc, char **argv) {
             options.machine = machine;
             options.threads = 1;
             runtime::RunResult run = runtime::run_sim(workload, program, options);
-            if (!run.verified || !run.time_ms.total) {
+            if (!run.verified || !run.time_ms.total || !std::isfinite(*run.time_ms.total)) {
                 wrong += 1;
                 continue;
             }
@@ -141,7 +141,7 @@ int main(int argc, char **argv) {
     }
     fmt::print(
         "mtv {}x{} on {} (simulated, sampled DPUs, outputs verified): {} candidates measured, {} rejected "
-        "before running, {} wrong outputs\n",
+        "before running, {} wrong outputs or no finite time\n",
         m, k, machine.name, samples.size(), rejected, wrong);
     fmt::print("feature extraction: {:.1f} us per candidate (wall clock, this machine)\n",
                1e6 * feature_seconds / samples.size());
