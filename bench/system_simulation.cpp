@@ -63,8 +63,7 @@ struct Scenario {
 
 void run(const Scenario &scenario) {
     MachineOptions options;
-    options.mode =
-        scenario.simulate_all ? atim::sim::SimulationMode::Full : atim::sim::SimulationMode::Identical;
+    options.mode = scenario.simulate_all ? SimulationMode::Full : SimulationMode::Identical;
     Machine machine(atim::target::load_machine("upmem-2048"), options);
     machine.allocate(kDpus);
     machine.load(int32_add_program(), kTasklets);
