@@ -63,7 +63,7 @@ struct Scenario {
 
 void run(const Scenario &scenario) {
     MachineOptions options;
-    options.mode = scenario.simulate_all ? SimulationMode::Full : SimulationMode::Identical;
+    options.simulate_all_dpus = scenario.simulate_all;
     Machine machine(atim::target::load_machine("upmem-2048"), options);
     machine.allocate(kDpus);
     machine.load(int32_add_program(), kTasklets);

@@ -8,13 +8,10 @@
 #include <array>
 #include <cstring>
 #include <memory>
-#include <optional>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "atim/arith/simplify.h"
 #include "atim/interp/interpreter.h"
-#include "atim/ir/functor.h"
 #include "atim/ir/printer.h"
 #include "atim/ir/utils.h"
 #include "atim/sim/assembler.h"
@@ -26,19 +23,7 @@ namespace {
 
 constexpr size_t kArgsBytes = 16;  // int32 dpu_x, dpu_y, dpu_z, unused (codegen::DpuKernel::args_symbol)
 
-/// The host's copies of the program's tensors. Inputs are the caller's vectors (not copied: they can be
-/// hundreds of MB); the others are owned, with a flag per element saying whether its value is exactly known
-/// (in sampled mode, what unsimulated DPUs produced is not).
-struct HostTensors {
-    std::unordered_map<const ir::BufferNode *, const std::vector<int64_t> *> inputs;
-    std::unordered_map<const ir::BufferNode *, std::vector<int64_t>> owned;
-    std::unordered_map<const ir::BufferNode *, std::vector<uint8_t>> known;
-
-    const std::vector<int64_t> &values(const ir::BufferNode *buffer) const {
-        if (auto it = inputs.find(buffer); it != inputs.end()) return *it->second;
-        return owned.at(buffer);
-    }
-};
+using HostTensors = std::unordered_map<const ir::BufferNode *, std::vector<int64_t>>;
 
 /// DPU number d's grid coordinates (pim_program.h: x fastest).
 std::array<int64_t, 3> coordinates_of(const lower::DpuGrid &grid, int64_t dpu) {
@@ -115,17 +100,13 @@ std::vector<uint8_t> pack_box(const lower::PimProgram &program, const lower::Mra
     return out;
 }
 
-/// Copies the elements of DPU `dpu`'s box that lie inside the host tensor from gathered bytes and marks them
-/// known when the DPU was simulated.
+/// Copies the elements of DPU `dpu`'s box that lie inside the host tensor from gathered bytes.
 void unpack_box(const lower::PimProgram &program, const lower::MramSlice &slice, int64_t dpu,
-                const std::vector<uint8_t> &bytes, bool simulated, std::vector<int64_t> &host,
-                std::vector<uint8_t> &known) {
+                const std::vector<uint8_t> &bytes, std::vector<int64_t> &host) {
     const int width = ir::bytes_of(slice.local->dtype);
     for_each_box_run(slice, box_min_of(program, slice, dpu),
                      [&](int64_t host_flat, int64_t local_flat, int64_t count) {
                          count = std::min(count, static_cast<int64_t>(bytes.size()) / width - local_flat);
-                         if (count <= 0) return;
-                         std::fill_n(known.begin() + host_flat, count, simulated ? 1 : 0);
                          for (int64_t i = 0; i < count; ++i) {
                              const uint8_t *element = &bytes[(local_flat + i) * width];
                              if (width == 8) {
@@ -139,32 +120,6 @@ void unpack_box(const lower::PimProgram &program, const lower::MramSlice &slice,
                              }
                          }
                      });
-}
-
-/// Sampled mode's timing key of the grid arguments: for every slice, the part of DPU `dpu`'s box inside its
-/// host tensor. The kernel's control flow depends on the grid coordinates only through these clipped extents
-/// (tighten_loop_bounds, boundary guards), so DPUs with equal keys take the same path; the first and last
-/// DPU of each class are simulated, which checks the assumption for the class (see timing_class_spread).
-std::vector<std::string> argument_timing_keys(const lower::PimProgram &program) {
-    std::vector<std::string> keys;
-    for (int64_t dpu = 0; dpu < program.grid.count(); ++dpu) {
-        std::string key;
-        for (const lower::MramSlice &slice : program.slices) {
-            std::vector<int64_t> box_min = box_min_of(program, slice, dpu);
-            key += slice.local->name + ":";
-            for (size_t d = 0; d < box_min.size(); ++d) {
-                int64_t first = std::max<int64_t>(0, -box_min[d]);
-                int64_t end = std::min(slice.local->shape[d], slice.host->shape[d] - box_min[d]);
-                key += fmt::format("{}-{},", first, std::max(first, end));
-            }
-        }
-        keys.push_back(std::move(key));
-    }
-    return keys;
-}
-
-sim::SimulationMode effective_mode(const SimRunOptions &options) {
-    return options.simulate_all_dpus ? sim::SimulationMode::Full : options.mode;
 }
 
 sim::PerDpuBytes grid_arguments(const lower::PimProgram &program) {
@@ -203,7 +158,7 @@ sim::Measurement run_host_program(const lower::PimProgram &program, const codege
         const std::string &symbol = kernel.slice_symbols.at(transfer.slice);
         ATIM_CHECK(transfer.bytes_per_dpu <= slice.bytes_per_dpu, "transfer of {} B into a slice of {} B",
                    transfer.bytes_per_dpu, slice.bytes_per_dpu);
-        const std::vector<int64_t> &values = host.values(slice.host.get());
+        const std::vector<int64_t> &values = host.at(slice.host.get());
         if (transfer.kind == lower::TransferKind::Broadcast) {
             machine.broadcast(symbol, 0, pack_box(program, slice, 0, values, transfer.bytes_per_dpu));
             return;
@@ -211,7 +166,7 @@ sim::Measurement run_host_program(const lower::PimProgram &program, const codege
         sim::PerDpuBytes data;
         for (int64_t dpu = 0; dpu < dpus; ++dpu)
             data.push_back(pack_box(program, slice, dpu, values, transfer.bytes_per_dpu));
-        machine.push(symbol, 0, std::move(data));
+        machine.push(symbol, 0, data);
     };
     auto pushed_before_timing = [&](const lower::Transfer &transfer) {
         return transfer.resident && options.timing == codegen::TimingMode::Atim;
@@ -226,91 +181,32 @@ sim::Measurement run_host_program(const lower::PimProgram &program, const codege
 
     for (const lower::Transfer &transfer : program.to_dpu)
         if (!pushed_before_timing(transfer)) push(transfer);
-    machine.push_keyed(kernel.args_symbol, 0, grid_arguments(program), argument_timing_keys(program));
+    machine.push(kernel.args_symbol, 0, grid_arguments(program));
     machine.launch();
     for (const lower::Transfer &transfer : program.from_dpu) {
         const lower::MramSlice &slice = program.slices.at(transfer.slice);
         sim::PerDpuBytes gathered = machine.gather(kernel.slice_symbols.at(transfer.slice), 0,
                                                    static_cast<uint32_t>(transfer.bytes_per_dpu));
-        std::vector<int64_t> &values = host.owned[slice.host.get()];
-        std::vector<uint8_t> &known = host.known[slice.host.get()];
+        std::vector<int64_t> &values = host[slice.host.get()];
         values.resize(static_cast<size_t>(slice.host->num_elements()), 0);
-        known.resize(values.size(), 1);
-        for (int64_t dpu = 0; dpu < dpus; ++dpu)
-            unpack_box(program, slice, dpu, gathered[dpu], machine.simulated(static_cast<int>(dpu)), values,
-                       known);
+        for (int64_t dpu = 0; dpu < dpus; ++dpu) unpack_box(program, slice, dpu, gathered[dpu], values);
     }
     if (program.host_epilogue.defined())
         machine.host_work(epilogue_work.integer_ops, epilogue_work.bytes_touched);
     return machine.take_measurement();
 }
 
-/// The buffers a statement loads or stores.
-class BufferUse : public ir::Visitor {
-public:
-    using ir::Visitor::visit;
-    std::unordered_set<const ir::BufferNode *> used;
-
-protected:
-    void visit(const ir::Load *op) override {
-        used.insert(op->buffer.get());
-        ir::Visitor::visit(op);
-    }
-    void visit(const ir::Store *op) override {
-        used.insert(op->buffer.get());
-        ir::Visitor::visit(op);
-    }
-};
-
-/// Runs the epilogue on the host tensors it uses; with `fill_seed`, unknown elements get pseudo-random values
-/// first.
-interp::Memory run_epilogue_once(const lower::PimProgram &program, const HostTensors &host,
-                                 const std::unordered_set<const ir::BufferNode *> &used,
-                                 const uint64_t *fill_seed) {
-    interp::Memory memory;
-    uint64_t state = fill_seed ? *fill_seed : 0;
-    for (const lower::TensorInfo &tensor : program.tensors) {
-        const ir::BufferNode *buffer = tensor.buffer.get();
-        if (!used.contains(buffer)) continue;
-        std::vector<int64_t> values = host.values(buffer);
-        if (auto known = host.known.find(buffer); fill_seed && known != host.known.end()) {
-            for (size_t i = 0; i < values.size(); ++i)
-                if (!known->second[i]) values[i] = static_cast<int64_t>(interp::splitmix64(state));
-        }
-        memory.set_values(tensor.buffer, std::move(values));
-    }
-    interp::run(program.host_epilogue, memory);
-    return memory;
-}
-
-/// Runs the host epilogue (final reduction of partial results) with the interpreter. When some inputs of the
-/// epilogue are unknown (sampled mode), it runs twice with them filled by two different pseudo-random
-/// patterns: an element that comes out equal both times does not depend on them and stays known.
+/// Runs the host epilogue (final reduction of partial results) with the interpreter.
 void run_epilogue(const lower::PimProgram &program, HostTensors &host) {
     if (!program.host_epilogue.defined()) return;
-    BufferUse use;
-    use.visit(program.host_epilogue);
-    bool any_unknown = false;
-    for (const auto &[buffer, known] : host.known)
-        if (use.used.contains(buffer))
-            any_unknown = any_unknown || std::find(known.begin(), known.end(), 0) != known.end();
-    constexpr std::array<uint64_t, 2> kFillSeeds = {0x5eed0001, 0x5eed0002};
-    interp::Memory memory =
-        run_epilogue_once(program, host, use.used, any_unknown ? &kFillSeeds[0] : nullptr);
-    std::optional<interp::Memory> other;
-    if (any_unknown) other = run_epilogue_once(program, host, use.used, &kFillSeeds[1]);
+    interp::Memory memory;
     for (const lower::TensorInfo &tensor : program.tensors) {
-        const ir::BufferNode *buffer = tensor.buffer.get();
-        if (tensor.role == lower::TensorRole::Input || !memory.contains(tensor.buffer)) continue;
-        std::vector<int64_t> &values = memory.values(tensor.buffer);
-        std::vector<uint8_t> &known = host.known[buffer];
-        known.resize(values.size(), 1);
-        if (other) {
-            const std::vector<int64_t> &second = other->values(tensor.buffer);
-            for (size_t i = 0; i < values.size(); ++i) known[i] = values[i] == second[i] ? 1 : 0;
-        }
-        host.owned[buffer] = std::move(values);
+        auto found = host.find(tensor.buffer.get());
+        if (found != host.end()) memory.set_values(tensor.buffer, found->second);
     }
+    interp::run(program.host_epilogue, memory);
+    for (const lower::TensorInfo &tensor : program.tensors)
+        if (memory.contains(tensor.buffer)) host[tensor.buffer.get()] = memory.values(tensor.buffer);
 }
 
 nlohmann::json dpu_stats_json(const sim::DpuStats &stats) {
@@ -347,9 +243,9 @@ SimExecution execute_on_sim(const lower::PimProgram &program, const TensorValues
             ATIM_CHECK(static_cast<int64_t>(found->second.size()) == tensor.buffer->num_elements(),
                        "{} values for input tensor {} of {} elements", found->second.size(),
                        tensor.buffer->name, tensor.buffer->num_elements());
-            host.inputs[tensor.buffer.get()] = &found->second;
+            host[tensor.buffer.get()] = found->second;
         } else {
-            host.owned[tensor.buffer.get()].assign(static_cast<size_t>(tensor.buffer->num_elements()), 0);
+            host[tensor.buffer.get()].assign(static_cast<size_t>(tensor.buffer->num_elements()), 0);
         }
     }
 
@@ -357,65 +253,38 @@ SimExecution execute_on_sim(const lower::PimProgram &program, const TensorValues
     if (program.host_epilogue.defined()) epilogue_work = estimate_host_work(program.host_epilogue);
     execution.epilogue_integer_ops = epilogue_work.integer_ops;
     sim::MachineOptions machine_options;
-    machine_options.mode = effective_mode(options);
+    machine_options.simulate_all_dpus = options.simulate_all_dpus;
     machine_options.threads = options.threads;
-    {
-        sim::Machine machine(options.machine, machine_options);
-        execution.measurement =
-            run_host_program(program, execution.kernel, options, machine, host, epilogue_work);
-        for (int dpu = 0; dpu < machine.dpus(); ++dpu) execution.simulated_dpus += machine.simulated(dpu);
-    }  // frees the simulated DPUs and the pushed bytes before the epilogue
+    sim::Machine machine(options.machine, machine_options);
+    execution.measurement =
+        run_host_program(program, execution.kernel, options, machine, host, epilogue_work);
     run_epilogue(program, host);
-    for (const lower::TensorInfo &tensor : program.tensors) {
-        if (tensor.role != lower::TensorRole::Output) continue;
-        const ir::BufferNode *buffer = tensor.buffer.get();
-        execution.outputs[tensor.buffer->name] = std::move(host.owned.at(buffer));
-        auto known = host.known.find(buffer);
-        execution.known[tensor.buffer->name] =
-            known != host.known.end()
-                ? std::move(known->second)
-                : std::vector<uint8_t>(execution.outputs[tensor.buffer->name].size(), 1);
-    }
+    for (const lower::TensorInfo &tensor : program.tensors)
+        if (tensor.role == lower::TensorRole::Output)
+            execution.outputs[tensor.buffer->name] = host.at(tensor.buffer.get());
     return execution;
 }
 
-namespace {
-
-/// Phase times, statistics and the note of a simulated run, after its outputs were compared.
-void describe(const workloads::Workload &workload, const lower::PimProgram &program,
-              const SimRunOptions &options, uint64_t seed, const SimExecution &execution, RunResult &result) {
-    (void)workload;
+RunResult run_sim(const workloads::Workload &workload, const lower::PimProgram &program,
+                  const SimRunOptions &options) {
+    SeededInputs inputs = seeded_inputs(workload, options.seed);
+    SimExecution execution = execute_on_sim(program, inputs.by_name, options);
+    RunResult result;
+    check_against_reference(workload, inputs, execution.outputs, result);
     const sim::Measurement &m = execution.measurement;
     result.time_ms.h2d = m.h2d_ms;
     result.time_ms.kernel = m.kernel_ms;
     result.time_ms.after = m.after_ms;
     result.time_ms.total = m.total_ms;
     const codegen::DpuKernel &kernel = execution.kernel;
-    const int64_t dpus = program.grid.count();
-    std::string verification =
-        result.verified_elements == result.total_elements
-            ? fmt::format("every output element ({}) compared with the reference", result.total_elements)
-            : fmt::format(
-                  "{} of {} output elements compared with the reference: those computed from the {} "
-                  "simulated DPUs; the other {} DPUs shared their class's timing and their outputs are "
-                  "unknown",
-                  result.verified_elements, result.total_elements, execution.simulated_dpus,
-                  dpus - execution.simulated_dpus);
     result.stats = {
         {"backend", "sim"},
         {"note",
          fmt::format(
              "DPU kernels: cycle-level simulation of the generated DPU assembly ({} instructions); {}; "
-             "host epilogue charged as {} integer operations; verification: {}",
-             kernel.kernel_instructions, m.note, execution.epilogue_integer_ops, verification)},
+             "host epilogue charged as {} integer operations",
+             kernel.kernel_instructions, m.note, execution.epilogue_integer_ops)},
         {"timing", codegen::to_string(options.timing)},
-        {"simulation",
-         {{"mode", sim::to_string(effective_mode(options))},
-          {"dpus", dpus},
-          {"simulated_dpus", execution.simulated_dpus},
-          {"timing_classes", m.counter("timing_classes")},
-          {"verified_elements", result.verified_elements},
-          {"total_elements", result.total_elements}}},
         {"dpu", dpu_stats_json(m.kernel)},
         {"kernel_code",
          {{"instructions", kernel.kernel_instructions},
@@ -424,54 +293,9 @@ void describe(const workloads::Workload &workload, const lower::PimProgram &prog
           {"variables_in_frame", kernel.variables_in_frame}}},
         {"counters", m.counters},
         {"mismatches", result.mismatch_count},
-        {"verified_elements", result.verified_elements},
-        {"total_elements", result.total_elements},
-        {"seed", seed},
+        {"seed", options.seed},
         {"wram_bytes_per_dpu", program.wram_bytes_per_dpu},
     };
-}
-
-}  // namespace
-
-ReferenceData prepare_reference(const workloads::Workload &workload, uint64_t seed) {
-    interp::Memory memory = interp::random_inputs(workload.func.inputs, seed);
-    interp::run(workload.func.body, memory);
-    ReferenceData reference;
-    reference.seed = seed;
-    for (const ir::Buffer &input : workload.func.inputs)
-        reference.inputs[input->name] = std::move(memory.values(input));
-    for (const ir::Buffer &output : workload.func.outputs)
-        reference.expected[output->name] = std::move(memory.values(output));
-    return reference;
-}
-
-RunResult run_sim(const workloads::Workload &workload, const lower::PimProgram &program,
-                  const SimRunOptions &options, const ReferenceData &reference) {
-    SimExecution execution = execute_on_sim(program, reference.inputs, options);
-    RunResult result;
-    compare_outputs(workload, reference.expected, execution.outputs, execution.known, result);
-    describe(workload, program, options, reference.seed, execution, result);
-    return result;
-}
-
-RunResult run_sim(const workloads::Workload &workload, const lower::PimProgram &program,
-                  const SimRunOptions &options) {
-    // The inputs move between the interpreter's memory and the by-name map instead of being copied: the
-    // largest workloads have 2^26 elements.
-    interp::Memory memory = interp::random_inputs(workload.func.inputs, options.seed);
-    TensorValues inputs;
-    for (const ir::Buffer &input : workload.func.inputs)
-        inputs[input->name] = std::move(memory.values(input));
-    SimExecution execution = execute_on_sim(program, inputs, options);
-    for (const ir::Buffer &input : workload.func.inputs)
-        memory.set_values(input, std::move(inputs.at(input->name)));
-    run_reference(workload, memory, execution.known);
-    TensorValues expected;
-    for (const ir::Buffer &output : workload.func.outputs)
-        expected[output->name] = std::move(memory.values(output));
-    RunResult result;
-    compare_outputs(workload, expected, execution.outputs, execution.known, result);
-    describe(workload, program, options, options.seed, execution, result);
     return result;
 }
 

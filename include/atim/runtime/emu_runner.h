@@ -42,10 +42,6 @@ struct RunResult {
     bool verified = false;
     std::vector<Mismatch> mismatches;  ///< the first few
     int64_t mismatch_count = 0;
-    /// Output elements compared with the reference, of all output elements. Equal unless the backend could
-    /// not know some outputs (the simulator's sampled mode does not simulate every DPU).
-    int64_t verified_elements = 0;
-    int64_t total_elements = 0;
     PhaseTimes time_ms;
     nlohmann::json stats = nlohmann::json::object();
     std::string work_dir;  ///< set when RunOptions::keep_dir

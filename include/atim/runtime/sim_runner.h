@@ -4,15 +4,12 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
-#include <vector>
 
 #include "atim/codegen/c_codegen.h"
 #include "atim/codegen/dpu_codegen.h"
 #include "atim/lower/pim_program.h"
 #include "atim/runtime/emu_runner.h"
 #include "atim/sim/measurement.h"
-#include "atim/sim/system.h"
 #include "atim/target/upmem_machine.h"
 #include "atim/workloads/workload.h"
 
@@ -23,10 +20,8 @@ struct SimRunOptions {
     uint64_t seed = 1;             ///< interp::random_inputs seed
     /// Atim: resident inputs are pushed before the timed window; Prim: every push is timed.
     codegen::TimingMode timing = codegen::TimingMode::Atim;
-    /// Which DPUs are simulated instruction by instruction (sim::SimulationMode). Sampled: one or two per
-    /// timing class, and only the outputs that depend on simulated DPUs alone are verified.
-    sim::SimulationMode mode = sim::SimulationMode::Sampled;
-    /// Kept for callers written before `mode`: true means SimulationMode::Full whatever `mode` says.
+    /// Simulate every DPU instruction by instruction; otherwise DPUs that received identical bytes share one
+    /// simulation (the simulator is deterministic).
     bool simulate_all_dpus = false;
     int threads = 0;  ///< simulator worker threads; 0 = all cores
 };
@@ -34,10 +29,6 @@ struct SimRunOptions {
 /// What running the program on the simulator produced.
 struct SimExecution {
     TensorValues outputs;  ///< every Output tensor, after the host epilogue
-    /// Per Output tensor and element: 1 when the value depends only on simulated DPUs (and inputs), so it can
-    /// be compared with the reference; all 1 unless the mode is Sampled.
-    std::map<std::string, std::vector<uint8_t>> known;
-    int simulated_dpus = 0;  ///< DPUs whose state was simulated exactly
     sim::Measurement measurement;
     codegen::DpuKernel kernel;
     int64_t epilogue_integer_ops = 0;  ///< host work charged for the epilogue
@@ -49,25 +40,11 @@ struct SimExecution {
 SimExecution execute_on_sim(const lower::PimProgram &program, const TensorValues &inputs,
                             const SimRunOptions &options);
 
-/// The seeded inputs of a workload and its reference outputs, computed once and shared read-only (also across
-/// threads) by runs of many programs of the same workload and seed (the tuner).
-struct ReferenceData {
-    uint64_t seed = 1;
-    TensorValues inputs;    ///< every Input tensor, interp::random_inputs(seed)
-    TensorValues expected;  ///< every Output tensor, from the interpreter on workload.func.body
-};
-ReferenceData prepare_reference(const workloads::Workload &workload, uint64_t seed);
-
 /// The whole check on the simulator: inputs from interp::random_inputs(seed) over the workload's inputs, the
 /// reference from the interpreter on workload.func.body, the program on the simulator, an exact comparison of
-/// every known output element (RunResult::verified_elements of total_elements), the simulated phase times and
-/// the kernel's DPU statistics. The reference is computed only where it is compared.
+/// every output, the simulated phase times and the kernel's DPU statistics.
 RunResult run_sim(const workloads::Workload &workload, const lower::PimProgram &program,
                   const SimRunOptions &options);
-/// The same check against a prepared reference (its seed is used; options.seed is ignored). Thread-safe for
-/// concurrent calls sharing `reference`.
-RunResult run_sim(const workloads::Workload &workload, const lower::PimProgram &program,
-                  const SimRunOptions &options, const ReferenceData &reference);
 
 /// Host work of an epilogue (the final reduction of partial results): one operation per arithmetic node and
 /// store, times the iterations of the loops around it; bytes read and written likewise.

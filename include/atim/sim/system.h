@@ -8,7 +8,6 @@
 #include <memory>
 #include <span>
 #include <string>
-#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -20,29 +19,10 @@
 
 namespace atim::sim {
 
-/// How many DPUs a launch simulates instruction by instruction.
-enum class SimulationMode {
-    /// Every DPU: exact timing and exact read-back for all of them.
-    Full,
-    /// DPUs the host wrote the same bytes to share one simulation (the simulator is deterministic, so they
-    /// run
-    /// identically): exact, like Full, and faster when DPUs receive equal data.
-    Identical,
-    /// DPUs are grouped into timing classes by what can change their control flow: the bytes written to WRAM
-    /// (or the caller's timing key for them, see push_keyed) and the (symbol, offset, size) of MRAM writes,
-    /// but not the MRAM contents. The first and the last DPU of each class are simulated; the others take
-    /// the first one's timing and their read-back bytes are unknown (see simulated()). Approximation: timing
-    /// that depends on MRAM values (e.g. mul_step ladders) is taken from the representative.
-    Sampled,
-};
-std::string_view to_string(SimulationMode mode);
-/// "full", "identical" or "sampled"; anything else is a UserError.
-SimulationMode parse_simulation_mode(std::string_view text);
-
 struct MachineOptions {
-    /// Identical keeps every DPU's read-back exact, which direct users of the machine expect; the compiler's
-    /// runner (runtime::SimRunOptions) defaults to Sampled.
-    SimulationMode mode = SimulationMode::Identical;
+    /// Simulate every DPU. Otherwise DPUs with the same program and the same bytes written by the host share
+    /// one simulation (the simulator is deterministic, so they would run identically).
+    bool simulate_all_dpus = false;
     int threads = 0;  ///< worker threads for DPU runs; 0 = all cores
     DpuOptions dpu;
 };
@@ -120,14 +100,6 @@ public:
     void allocate(int dpus);
     void load(std::shared_ptr<const Program> program, int tasklets);
     void push(const std::string &symbol, uint32_t offset, const PerDpuBytes &data);
-    /// Like push. The machine keeps `data` instead of copying it (sampled mode replays it into the DPUs it
-    /// simulates at launch).
-    void push(const std::string &symbol, uint32_t offset, PerDpuBytes &&data);
-    /// Like push; in Sampled mode DPU d's timing class uses timing_keys[d] instead of these bytes. The caller
-    /// states that DPUs with equal keys take the same control flow (e.g. grid coordinates that only matter at
-    /// the edges of a tensor). Other modes ignore the keys.
-    void push_keyed(const std::string &symbol, uint32_t offset, PerDpuBytes data,
-                    const std::vector<std::string> &timing_keys);
     void broadcast(const std::string &symbol, uint32_t offset, std::span<const uint8_t> data);
     void copy_to(int dpu, const std::string &symbol, uint32_t offset, std::span<const uint8_t> data);
     void launch();
@@ -138,18 +110,11 @@ public:
     /// What the operations since construction or the last take_measurement() cost; resets it.
     Measurement take_measurement();
 
-    /// Statistics of one DPU in its last launch (for reports and tests); in Sampled mode an unsimulated DPU
-    /// reports its class representative's.
+    /// Statistics of one DPU in its last launch (for reports and tests).
     const DpuStats &last_stats(int dpu) const;
-    /// Whether DPU `dpu`'s state is exactly known: it was simulated (alone or sharing an identical
-    /// simulation) through every launch. Only Sampled mode leaves DPUs unknown; gather and copy_from return
-    /// zeros for them.
-    bool simulated(int dpu) const;
-    /// DPUs allocated, and distinct simulations behind them (equal to dpus() in Full mode; in Sampled mode
-    /// the DPUs simulated in the last launch).
+    /// DPUs allocated, and distinct simulations behind them (equal to dpus() with simulate_all_dpus).
     int dpus() const;
     int distinct_simulations() const;
-    SimulationMode mode() const;
     const target::UpmemMachine &machine() const;
 
 private:

@@ -1,9 +1,6 @@
-// sim::Machine: N simulated DPUs behind a host. In Identical mode DPUs the host wrote the same bytes to share
-// one sim::Dpu ("instance") until the host writes something different to some of them; then those get their
-// own deep copy (Dpu::clone). The simulator is deterministic, so a shared instance runs exactly as each of
-// its DPUs would. In Sampled mode a DPU gets an instance only when it is simulated: until then the machine
-// keeps a log of what the host wrote to it (sharing the host's buffers) and a timing-class key, and at each
-// launch it materializes the first and last DPU of every class by replaying their logs.
+// sim::Machine: N simulated DPUs behind a host. DPUs the host wrote the same bytes to share one sim::Dpu
+// ("instance") until the host writes something different to some of them; then those get their own deep copy
+// (Dpu::clone). The simulator is deterministic, so a shared instance runs exactly as each of its DPUs would.
 #include "atim/sim/system.h"
 
 #include <fmt/format.h>
@@ -24,16 +21,6 @@ namespace {
 struct Instance {
     std::unique_ptr<Dpu> dpu;
     DpuStats last_stats;
-};
-
-/// Sampled mode: one host operation on a DPU that has no instance yet, replayed when it gets one. `owner`
-/// keeps the host's buffer alive; `bytes` points into it. A launch entry has launch = true.
-struct LogEntry {
-    std::string symbol;
-    uint32_t offset = 0;
-    std::shared_ptr<const void> owner;
-    std::span<const uint8_t> bytes;
-    bool launch = false;
 };
 
 void add_stats(DpuStats &sum, const DpuStats &more) {
@@ -65,14 +52,7 @@ struct Machine::State {
     std::shared_ptr<const Program> program;
     int tasklets = 0;
     int allocated = 0;
-    std::vector<std::shared_ptr<Instance>> instance_of;  // per DPU of the set; Sampled: null until simulated
-    std::vector<const Instance *> timing_of;             // per DPU: whose last run it stands for
-    // Sampled mode, per DPU: the timing-class key, the log of a DPU without instance, whether the log holds a
-    // launch (the DPU's state is then unknown until it is materialized).
-    std::vector<std::string> class_key;
-    std::vector<std::vector<LogEntry>> log;
-    std::vector<uint8_t> launched_unsimulated;
-    int timing_classes = 0;  // in the last launch
+    std::vector<std::shared_ptr<Instance>> instance_of;  // per DPU of the set
     Measurement measurement;
     bool launched = false;  // a launch happened in the current measurement: host time now counts as `after`
 
@@ -103,8 +83,6 @@ struct Machine::State {
     void add_host_ms(double ms) { (launched ? measurement.after_ms : measurement.h2d_ms) += ms; }
 
     void count(const char *name, int64_t amount) { measurement.counters[name] += amount; }
-
-    bool sampled() const { return options.mode == SimulationMode::Sampled; }
 
     std::shared_ptr<Instance> fresh_instance() const {
         auto instance = std::make_shared<Instance>();
@@ -148,85 +126,13 @@ struct Machine::State {
         }
     }
 
-    /// Sampled mode: what a write to DPU `dpu` adds to its timing class. WRAM bytes can steer control flow
-    /// (arguments, scalars), so they count (or the caller's key for them); MRAM writes count by place and
-    /// size only.
-    void add_to_key(int dpu, const std::string &symbol, uint32_t offset, std::span<const uint8_t> bytes,
-                    const std::string *timing_key) {
-        std::string &key = class_key[dpu];
-        key += fmt::format("|{}@{}+{}", symbol, offset, bytes.size());
-        if (program->symbol(symbol).space == MemorySpace::Mram) return;
-        key += timing_key ? fmt::format("k{}", *timing_key) : fmt::format("b{}", as_text(bytes));
-    }
-
-    /// Sampled mode: writes to a DPU with an instance go to it; others are logged for a later replay.
-    void write_sampled(int dpu, const std::string &symbol, uint32_t offset, std::span<const uint8_t> bytes,
-                       const std::shared_ptr<const void> &owner, const std::string *timing_key) {
-        add_to_key(dpu, symbol, offset, bytes, timing_key);
-        if (instance_of[dpu]) {
-            instance_of[dpu]->dpu->write_symbol(symbol, offset, bytes);
-        } else {
-            log[dpu].push_back({symbol, offset, owner, bytes, false});
-        }
-    }
-
-    /// Sampled mode: gives DPU `dpu` its own instance by replaying its log (writes and earlier launches).
-    Instance &materialize(int dpu) {
-        if (instance_of[dpu]) return *instance_of[dpu];
-        auto instance = fresh_instance();
-        for (const LogEntry &entry : log[dpu]) {
-            if (entry.launch) {
-                instance->last_stats = run_one(*instance, dpu);
-            } else {
-                instance->dpu->write_symbol(entry.symbol, entry.offset, entry.bytes);
-            }
-        }
-        log[dpu].clear();
-        log[dpu].shrink_to_fit();
-        launched_unsimulated[dpu] = 0;
-        instance_of[dpu] = instance;
-        timing_of[dpu] = instance.get();
-        return *instance;
-    }
-
-    static DpuStats run_one(Instance &instance, int dpu) {
-        try {
-            return instance.dpu->run();
-        } catch (const SimError &e) {
-            throw SimError(fmt::format("DPU {}: {}", dpu, e.what()));
-        }
-    }
-
-    /// Sampled mode: the DPUs to simulate in this launch (the first and last of every timing class, and every
-    /// DPU that already has an instance, whose state must stay exact) and each DPU's class representative.
-    std::vector<int> choose_sampled(std::vector<int> &representative) {
-        std::unordered_map<std::string_view, int> class_of;  // key -> first DPU
-        std::unordered_map<int, int> last_of;                // first DPU -> last DPU of its class
-        representative.assign(allocated, 0);
-        for (int dpu = 0; dpu < allocated; ++dpu) {
-            auto [it, inserted] = class_of.try_emplace(class_key[dpu], dpu);
-            representative[dpu] = it->second;
-            last_of[it->second] = dpu;
-        }
-        timing_classes = static_cast<int>(class_of.size());
-        std::vector<uint8_t> chosen(allocated, 0);
-        for (int dpu = 0; dpu < allocated; ++dpu) {
-            if (instance_of[dpu] || representative[dpu] == dpu) chosen[dpu] = 1;
-            if (representative[dpu] == dpu) chosen[last_of[dpu]] = 1;
-        }
-        std::vector<int> simulate;
-        for (int dpu = 0; dpu < allocated; ++dpu)
-            if (chosen[dpu]) simulate.push_back(dpu);
-        return simulate;
-    }
-
     /// The simulations behind the DPUs, in the order of the first DPU using each (so reports are
     /// reproducible).
     std::vector<Instance *> distinct_instances() const {
         std::vector<Instance *> distinct;
         std::unordered_set<const Instance *> seen;
         for (const auto &instance : instance_of) {
-            if (instance && seen.insert(instance.get()).second) distinct.push_back(instance.get());
+            if (seen.insert(instance.get()).second) distinct.push_back(instance.get());
         }
         return distinct;
     }
@@ -269,24 +175,6 @@ struct Machine::State {
     }
 };
 
-std::string_view to_string(SimulationMode mode) {
-    switch (mode) {
-        case SimulationMode::Full:
-            return "full";
-        case SimulationMode::Identical:
-            return "identical";
-        case SimulationMode::Sampled:
-            return "sampled";
-    }
-    return "?";
-}
-
-SimulationMode parse_simulation_mode(std::string_view text) {
-    for (SimulationMode mode : {SimulationMode::Full, SimulationMode::Identical, SimulationMode::Sampled})
-        if (to_string(mode) == text) return mode;
-    user_error("unknown simulation mode '{}'; use full, identical or sampled", text);
-}
-
 Machine::Machine(const target::UpmemMachine &machine, MachineOptions options)
     : state_(std::make_unique<State>(machine, options)) {}
 Machine::~Machine() = default;
@@ -301,7 +189,6 @@ void Machine::allocate(int dpus) {
     state_->allocated = dpus;
     state_->program.reset();
     state_->instance_of.clear();
-    state_->timing_of.clear();
 }
 
 void Machine::load(std::shared_ptr<const Program> program, int tasklets) {
@@ -311,36 +198,20 @@ void Machine::load(std::shared_ptr<const Program> program, int tasklets) {
     s.program = std::move(program);
     s.tasklets = tasklets;
     s.instance_of.assign(s.allocated, nullptr);
-    s.timing_of.assign(s.allocated, nullptr);
-    s.class_key.assign(s.allocated, std::string());
-    s.log.assign(s.allocated, {});
-    s.launched_unsimulated.assign(s.allocated, 0);
-    if (s.options.mode == SimulationMode::Full) {
+    if (s.options.simulate_all_dpus) {
         for (auto &instance : s.instance_of) instance = s.fresh_instance();
-    } else if (s.options.mode == SimulationMode::Identical) {
+    } else {
         std::shared_ptr<Instance> shared = s.fresh_instance();
         for (auto &instance : s.instance_of) instance = shared;
     }
-    for (int dpu = 0; dpu < s.allocated; ++dpu) s.timing_of[dpu] = s.instance_of[dpu].get();
 }
 
 void Machine::push(const std::string &symbol, uint32_t offset, const PerDpuBytes &data) {
-    push_keyed(symbol, offset, data, {});
-}
-
-void Machine::push(const std::string &symbol, uint32_t offset, PerDpuBytes &&data) {
-    push_keyed(symbol, offset, std::move(data), {});
-}
-
-void Machine::push_keyed(const std::string &symbol, uint32_t offset, PerDpuBytes data,
-                         const std::vector<std::string> &timing_keys) {
     State &s = *state_;
     s.require_loaded("push");
     if (data.size() != static_cast<size_t>(s.allocated)) {
         user_error("push to '{}' has data for {} DPUs but the set has {}", symbol, data.size(), s.allocated);
     }
-    ATIM_CHECK(timing_keys.empty() || timing_keys.size() == data.size(), "{} timing keys for {} DPUs",
-               timing_keys.size(), data.size());
     size_t bytes = data.front().size();
     for (size_t dpu = 0; dpu < data.size(); ++dpu) {
         if (data[dpu].size() != bytes) {
@@ -350,14 +221,7 @@ void Machine::push_keyed(const std::string &symbol, uint32_t offset, PerDpuBytes
         }
     }
     s.check_alignment(symbol, offset, bytes);
-    if (s.sampled()) {
-        auto owner = std::make_shared<const PerDpuBytes>(std::move(data));
-        for (int dpu = 0; dpu < s.allocated; ++dpu)
-            s.write_sampled(dpu, symbol, offset, (*owner)[dpu], owner,
-                            timing_keys.empty() ? nullptr : &timing_keys[dpu]);
-    } else {
-        s.write_each(symbol, offset, {data.begin(), data.end()});
-    }
+    s.write_each(symbol, offset, {data.begin(), data.end()});
     s.add_host_ms(s.host.parallel_ms(HostDirection::ToDpu, s.allocated, static_cast<int64_t>(bytes)));
     s.count("host_transfers", 1);
     s.count("host_to_dpu_bytes", static_cast<int64_t>(bytes) * s.allocated);
@@ -367,13 +231,7 @@ void Machine::broadcast(const std::string &symbol, uint32_t offset, std::span<co
     State &s = *state_;
     s.require_loaded("broadcast");
     s.check_alignment(symbol, offset, data.size());
-    if (s.sampled()) {
-        auto owner = std::make_shared<const std::vector<uint8_t>>(data.begin(), data.end());
-        for (int dpu = 0; dpu < s.allocated; ++dpu)
-            s.write_sampled(dpu, symbol, offset, *owner, owner, nullptr);
-    } else {
-        s.write_each(symbol, offset, std::vector<std::span<const uint8_t>>(s.allocated, data));
-    }
+    s.write_each(symbol, offset, std::vector<std::span<const uint8_t>>(s.allocated, data));
     s.add_host_ms(s.host.broadcast_ms(s.allocated, static_cast<int64_t>(data.size())));
     s.count("host_transfers", 1);
     s.count("host_to_dpu_bytes", static_cast<int64_t>(data.size()) * s.allocated);
@@ -384,12 +242,7 @@ void Machine::copy_to(int dpu, const std::string &symbol, uint32_t offset, std::
     s.require_loaded("copy_to");
     s.check_dpu(dpu);
     s.check_alignment(symbol, offset, data.size());
-    if (s.sampled()) {
-        auto owner = std::make_shared<const std::vector<uint8_t>>(data.begin(), data.end());
-        s.write_sampled(dpu, symbol, offset, *owner, owner, nullptr);
-    } else {
-        s.write_to(s.instance_of[dpu], {dpu}, symbol, offset, data);
-    }
+    s.write_to(s.instance_of[dpu], {dpu}, symbol, offset, data);
     s.add_host_ms(s.host.serial_ms(HostDirection::ToDpu, 1, static_cast<int64_t>(data.size())));
     s.count("host_transfers", 1);
     s.count("host_to_dpu_bytes", static_cast<int64_t>(data.size()));
@@ -398,37 +251,15 @@ void Machine::copy_to(int dpu, const std::string &symbol, uint32_t offset, std::
 void Machine::launch() {
     State &s = *state_;
     s.require_loaded("launch");
-    std::vector<Instance *> instances;
-    if (s.sampled()) {
-        std::vector<int> representative;
-        std::vector<int> simulate = s.choose_sampled(representative);
-        // Materializing replays earlier launches; done serially, it only happens when classes split.
-        for (int dpu : simulate) instances.push_back(&s.materialize(dpu));
-        for (int dpu = 0; dpu < s.allocated; ++dpu) {
-            if (!s.instance_of[dpu]) {
-                s.log[dpu].push_back({"", 0, nullptr, {}, true});
-                s.launched_unsimulated[dpu] = 1;
-                s.class_key[dpu] += "|launch";
-            } else {
-                s.class_key[dpu] += "|launch";
-            }
-        }
-        s.run_instances(instances);
-        for (int dpu = 0; dpu < s.allocated; ++dpu)
-            s.timing_of[dpu] =
-                s.instance_of[dpu] ? s.instance_of[dpu].get() : s.instance_of[representative[dpu]].get();
-        s.count("timing_classes", s.timing_classes);
-    } else {
-        instances = s.distinct_instances();
-        s.run_instances(instances);
-    }
+    std::vector<Instance *> instances = s.distinct_instances();
+    s.run_instances(instances);
     const Instance *slowest = instances.front();
     int64_t simulated_instructions = 0;
     for (const Instance *instance : instances) {
         simulated_instructions += instance->last_stats.instructions;
         if (instance->last_stats.cycles > slowest->last_stats.cycles) slowest = instance;
     }
-    for (const Instance *instance : s.timing_of) {
+    for (const auto &instance : s.instance_of) {
         s.count("total_instructions", instance->last_stats.instructions);
         s.count("dma_bytes", instance->last_stats.dma_read_bytes + instance->last_stats.dma_write_bytes);
     }
@@ -451,12 +282,7 @@ PerDpuBytes Machine::gather(const std::string &symbol, uint32_t offset, uint32_t
     PerDpuBytes out(s.allocated);
     std::unordered_map<const Instance *, int> read_from;  // identical DPUs are read once
     for (int dpu = 0; dpu < s.allocated; ++dpu) {
-        if (s.sampled() && !s.instance_of[dpu] && !s.launched_unsimulated[dpu]) s.materialize(dpu);
         const Instance *instance = s.instance_of[dpu].get();
-        if (!instance) {  // Sampled mode, not simulated: unknown, zeros
-            out[dpu].assign(bytes_per_dpu, 0);
-            continue;
-        }
         if (auto it = read_from.find(instance); it != read_from.end()) {
             out[dpu] = out[it->second];
             continue;
@@ -476,9 +302,8 @@ std::vector<uint8_t> Machine::copy_from(int dpu, const std::string &symbol, uint
     s.require_loaded("copy_from");
     s.check_dpu(dpu);
     s.check_alignment(symbol, offset, bytes);
-    std::vector<uint8_t> out(bytes, 0);
-    if (s.sampled() && !s.instance_of[dpu] && !s.launched_unsimulated[dpu]) s.materialize(dpu);
-    if (s.instance_of[dpu]) s.instance_of[dpu]->dpu->read_symbol(symbol, offset, out);
+    std::vector<uint8_t> out(bytes);
+    s.instance_of[dpu]->dpu->read_symbol(symbol, offset, out);
     s.add_host_ms(s.host.serial_ms(HostDirection::FromDpu, 1, bytes));
     s.count("host_transfers", 1);
     s.count("dpu_to_host_bytes", bytes);
@@ -498,23 +323,9 @@ Measurement Machine::take_measurement() {
     m.total_ms = m.h2d_ms + m.kernel_ms + m.after_ms;
     m.counters["dpus"] = s.allocated;
     int64_t runs = m.counter("dpu_runs"), simulated = m.counter("simulated_dpu_runs");
-    std::string sharing;
-    switch (s.options.mode) {
-        case SimulationMode::Full:
-            sharing = "full mode: every DPU simulated";
-            break;
-        case SimulationMode::Identical:
-            sharing = "identical mode: DPUs given identical bytes by the host share one simulation";
-            break;
-        case SimulationMode::Sampled:
-            sharing = fmt::format(
-                "sampled mode: {} timing classes (DPUs given the same WRAM bytes and MRAM write extents); "
-                "the "
-                "first and last DPU of each class simulated, the others take the first one's timing, so "
-                "timing that depends on MRAM values (e.g. mul_step ladders) is approximated",
-                m.counter("timing_classes"));
-            break;
-    }
+    std::string sharing = s.options.simulate_all_dpus
+                              ? "every DPU simulated"
+                              : "DPUs given identical bytes by the host share one simulation";
     m.note = fmt::format(
         "simulated: {} of {} DPU kernel runs instruction by instruction on {} DPUs ({}); estimated: host "
         "transfers, launch and host work by the host model ({})",
@@ -524,6 +335,7 @@ Measurement Machine::take_measurement() {
     s.launched = false;
     return m;
 }
+
 SystemRun Machine::run(const std::vector<HostOp> &ops) {
     take_measurement();  // the result covers exactly `ops`
     SystemRun result;
@@ -559,19 +371,8 @@ SystemRun Machine::run(const std::vector<HostOp> &ops) {
 
 const DpuStats &Machine::last_stats(int dpu) const {
     state_->check_dpu(dpu);
-    if (state_->timing_of.empty()) user_error("last_stats before loading a program; load one first");
-    static const DpuStats kNotLaunched;
-    const Instance *timing = state_->timing_of[dpu];
-    return timing ? timing->last_stats : kNotLaunched;
+    return state_->instance_of[dpu]->last_stats;
 }
-
-bool Machine::simulated(int dpu) const {
-    state_->check_dpu(dpu);
-    if (state_->launched_unsimulated.empty()) return true;  // nothing loaded, nothing unknown
-    return state_->instance_of[dpu] != nullptr || !state_->launched_unsimulated[dpu];
-}
-
-SimulationMode Machine::mode() const { return state_->options.mode; }
 
 int Machine::dpus() const { return state_->allocated; }
 

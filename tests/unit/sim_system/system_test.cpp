@@ -115,7 +115,7 @@ constexpr int kDpus = 6;
 /// Gives every DPU its own values and count (dpu + 3), the same MRAM values (7 each), and launches once.
 Machine run_distinct(bool simulate_all) {
     MachineOptions options;
-    options.mode = simulate_all ? SimulationMode::Full : SimulationMode::Identical;
+    options.simulate_all_dpus = simulate_all;
     options.threads = 2;
     Machine machine(target::load_machine("upmem-rank"), options);
     machine.allocate(kDpus);
@@ -156,7 +156,7 @@ TEST(SystemMachine, DistinctDpusComputeTheirOwnResults) {
 TEST(SystemMachine, IdenticalDpusShareOneSimulationWithTheSameCycles) {
     auto run = [](bool simulate_all) {
         MachineOptions options;
-        options.mode = simulate_all ? SimulationMode::Full : SimulationMode::Identical;
+        options.simulate_all_dpus = simulate_all;
         Machine machine(target::load_machine("upmem-rank"), options);
         SystemRun result = machine.run(
             {op::Allocate{8}, op::Load{sum_program(), 4}, op::Broadcast{"values", 0, words(values_of(1))},
