@@ -3,11 +3,11 @@
 
 #include <utility>
 
-#include "tune/runner/candidate_measurement.h"
 #include "atim/lower/lower.h"
 #include "atim/schedule/schedule.h"
 #include "atim/support/error.h"
 #include "atim/tune/features.h"
+#include "tune/runner/candidate_measurement.h"
 
 namespace atim::tune::detail {
 namespace {

@@ -126,8 +126,8 @@ void row_reduction(Schedule &sch, const Context &c, bool split_k) {
     const char *axes[] = {"dpu.x", "dpu.y", "dpu.z"};
     for (size_t i = 0; i < dpu_loops.size(); ++i) sch.bind(dpu_loops[i], axes[i]);
     sch.bind(s[0], "tasklet");
-    // ATiM's cache levels: reads at K0 or K1 (we also allow S2); the write-back at S2 (ATiM's other level, S3,
-    // sits inside the K0 reduction loop, which our attach verifier refuses).
+    // ATiM's cache levels: reads at K0 or K1 (we also allow S2); the write-back at S2 (ATiM's other level,
+    // S3, sits inside the K0 reduction loop, which our attach verifier refuses).
     sch.decompose_reduction(block, r[0]);
     add_read_caches(sch, c, block, {s[1], r[0], r[1]}, s[0]);
     add_write_cache(sch, block, {s[1]});
