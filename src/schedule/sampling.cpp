@@ -104,6 +104,13 @@ std::vector<ExprRV> Schedule::sample_perfect_tile_impl(const LoopRV &loop, int n
         std::uniform_int_distribution<size_t> pick(0, candidates.size() - 1);
         chosen = candidates[pick(rng_)];
     }
+    return record_tile_sample("sample_perfect_tile", loop, n, max_innermost_factor, min_outer, max_outer,
+                              chosen);
+}
+
+std::vector<ExprRV> Schedule::record_tile_sample(const char *kind, const LoopRV &loop, int n,
+                                                 int64_t max_innermost_factor, int64_t min_outer,
+                                                 int64_t max_outer, const std::vector<int64_t> &chosen) {
     std::vector<ExprRV> result;
     std::vector<std::string> outputs;
     for (int64_t f : chosen) {
@@ -111,7 +118,7 @@ std::vector<ExprRV> Schedule::sample_perfect_tile_impl(const LoopRV &loop, int n
         state_.values.push_back(f);
         outputs.push_back(handle_name(result.back()));
     }
-    record(trace_, "sample_perfect_tile", nlohmann::json::array({handle_name(loop)}),
+    record(trace_, kind, nlohmann::json::array({handle_name(loop)}),
            nlohmann::json{{"n", n},
                           {"max_innermost_factor", max_innermost_factor},
                           {"min_outer", min_outer},

@@ -152,20 +152,7 @@ std::vector<ExprRV> Schedule::sample_tile_impl(const LoopRV &loop, int n, int64_
                 "outer in [{}, {}]; widen the bounds",
                 l.name, l.extent, n, max_innermost_factor, min_outer, max_outer);
     }
-    std::vector<ExprRV> result;
-    std::vector<std::string> outputs;
-    for (int64_t f : chosen) {
-        result.push_back(ExprRV{static_cast<int>(state_.values.size())});
-        state_.values.push_back(f);
-        outputs.push_back(handle_name(result.back()));
-    }
-    record(trace_, "sample_tile", nlohmann::json::array({handle_name(loop)}),
-           nlohmann::json{{"n", n},
-                          {"max_innermost_factor", max_innermost_factor},
-                          {"min_outer", min_outer},
-                          {"max_outer", max_outer}},
-           outputs, chosen);
-    return result;
+    return record_tile_sample("sample_tile", loop, n, max_innermost_factor, min_outer, max_outer, chosen);
 }
 
 LoopRV Schedule::sample_compute_location(const std::vector<LoopRV> &candidates) {

@@ -170,6 +170,11 @@ private:
     LoopRV sample_compute_location_impl(const std::vector<LoopRV> &candidates,
                                         const std::vector<int64_t> *decision);
 
+    /// Makes one sampled value per factor of a tile decision and records the sampling instruction `kind`.
+    std::vector<ExprRV> record_tile_sample(const char *kind, const LoopRV &loop, int n,
+                                           int64_t max_innermost_factor, int64_t min_outer, int64_t max_outer,
+                                           const std::vector<int64_t> &chosen);
+
     te::PrimFunc func_;
     ScheduleState state_;
     Trace trace_;

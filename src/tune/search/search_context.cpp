@@ -43,24 +43,25 @@ SketchFamily SearchContext::family_of(const Candidate &candidate) const {
 }
 
 void SearchContext::evaluate(const std::vector<HashedCandidate> &candidates) {
-    std::vector<const HashedCandidate *> todo;
+    std::vector<const HashedCandidate *> unlowered;
     std::unordered_set<uint64_t> queued;
     for (const HashedCandidate &c : candidates)
-        if (!cache_.contains(c.hash) && queued.insert(c.hash).second) todo.push_back(&c);
-    std::vector<CandidateInfo> infos(todo.size());
+        if (!cache_.contains(c.hash) && queued.insert(c.hash).second) unlowered.push_back(&c);
+    std::vector<CandidateInfo> infos(unlowered.size());
     RunnerOptions lower_options;
     lower_options.machine = machine;
     lower_options.opt_level = options.space.opt_level;
-    for_each_parallel(todo.size(), 0, [&](size_t i) {
+    for_each_parallel(unlowered.size(), 0, [&](size_t i) {
         try {
-            lower::PimProgram program = lower_candidate(workload, todo[i]->candidate.trace, lower_options);
+            lower::PimProgram program =
+                lower_candidate(workload, unlowered[i]->candidate.trace, lower_options);
             infos[i].features = extract_features(program, machine);
             infos[i].lowers = true;
         } catch (const UserError &) {
             infos[i].lowers = false;  // replay or lowering refused it: never measured
         }
     });
-    for (size_t i = 0; i < todo.size(); ++i) cache_[todo[i]->hash] = std::move(infos[i]);
+    for (size_t i = 0; i < unlowered.size(); ++i) cache_[unlowered[i]->hash] = std::move(infos[i]);
 }
 
 const CandidateInfo &SearchContext::info(uint64_t hash) const {

@@ -13,45 +13,16 @@
 #include <sstream>
 #include <string>
 
+#include "integration/cli/cli_fixture.h"
+
 namespace {
+
+using atim::testing::Outcome;
+using atim::testing::slurp;
 
 namespace fs = std::filesystem;
 
-struct Outcome {
-    int exit_code = -1;
-    std::string out, err;
-};
-
-std::string slurp(const fs::path &path) {
-    std::ifstream file(path);
-    std::stringstream text;
-    text << file.rdbuf();
-    return text.str();
-}
-
-class Cli : public ::testing::Test {
-protected:
-    void SetUp() override {
-        dir_ = fs::temp_directory_path() /
-               fmt::format("atim-cli-{}-{}", ::testing::UnitTest::GetInstance()->current_test_info()->name(),
-                           ::getpid());
-        fs::create_directories(dir_);
-    }
-    void TearDown() override { fs::remove_all(dir_); }
-
-    Outcome atim(const std::string &arguments) {
-        std::string command = fmt::format("{}/tools/atim/atim {} >{} 2>{}", ATIM_BINARY_DIR, arguments,
-                                          (dir_ / "out").string(), (dir_ / "err").string());
-        int status = std::system(command.c_str());
-        Outcome o;
-        o.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-        o.out = slurp(dir_ / "out");
-        o.err = slurp(dir_ / "err");
-        return o;
-    }
-
-    fs::path dir_;
-};
+using Cli = atim::testing::CliTest;
 
 TEST_F(Cli, BadInputIsOneLineAndExitCodeTwo) {
     std::ofstream(dir_ / "corrupt.json") << "{\"version\": 1, \"instructions\": [ {\"kind\": ";

@@ -15,49 +15,20 @@
 #include "atim/target/upmem_machine.h"
 #include "atim/tune/database.h"
 
+#include "integration/cli/cli_fixture.h"
+
 namespace {
+
+using atim::testing::Outcome;
+using atim::testing::slurp;
 
 namespace fs = std::filesystem;
 using atim::tune::Database;
 using atim::tune::MeasureStatus;
 using atim::tune::TuningRecord;
 
-struct Outcome {
-    int exit_code = -1;
-    std::string out, err;
-};
-
-std::string slurp(const fs::path &path) {
-    std::ifstream file(path, std::ios::binary);
-    std::stringstream text;
-    text << file.rdbuf();
-    return text.str();
-}
-
-class DbCli : public ::testing::Test {
+class DbCli : public atim::testing::CliTest {
 protected:
-    void SetUp() override {
-        dir_ = fs::temp_directory_path() /
-               fmt::format("atim-db-cli-{}-{}",
-                           ::testing::UnitTest::GetInstance()->current_test_info()->name(), ::getpid());
-        fs::remove_all(dir_);
-        fs::create_directories(dir_);
-    }
-    void TearDown() override { fs::remove_all(dir_); }
-
-    Outcome atim(const std::string &arguments) {
-        std::string command = fmt::format("{}/tools/atim/atim {} >{} 2>{}", ATIM_BINARY_DIR, arguments,
-                                          (dir_ / "out").string(), (dir_ / "err").string());
-        int status = std::system(command.c_str());
-        Outcome o;
-        o.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-        o.out = slurp(dir_ / "out");
-        o.err = slurp(dir_ / "err");
-        return o;
-    }
-
-    std::string path(const std::string &name) const { return (dir_ / name).string(); }
-
     /// A trace that `atim compile` itself saved for mtv 64x64 (so the database holds a replayable schedule).
     std::string saved_trace(int tasklets) {
         std::string file = path(fmt::format("saved{}.json", tasklets));
@@ -104,8 +75,6 @@ protected:
         db.add(record("mtv/64x64/int32", rank, 3, 1.0, trace4));
         db.add(record("red/1000/int64", big, 4, 0.25, trace4));
     }
-
-    fs::path dir_;
 };
 
 TEST_F(DbCli, MissingOrForeignDatabaseIsOneLineExitTwoAndNeverWritten) {
