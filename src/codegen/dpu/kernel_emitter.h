@@ -7,7 +7,9 @@
 #include <string>
 #include <unordered_map>
 
+#include "atim/arith/range.h"
 #include "atim/ir/stmt.h"
+#include "atim/ir/utils.h"
 #include "atim/lower/pim_program.h"
 #include "atim/target/upmem_machine.h"
 #include "codegen/dpu/asm_writer.h"
@@ -79,6 +81,8 @@ private:
     void let_stmt(const ir::LetStmt &let);
     void store(const ir::Store &store);
     void store_mram(const ir::Store &store);
+    /// True when the store's 8-byte MRAM word can be written by another tasklet at the same time.
+    bool store_needs_word_lock(const ir::Store &store) const;
     bool is_accumulation(const ir::Store &store) const;
     void accumulate(const ir::Store &store);
     void dma(const ir::Dma &dma);
@@ -159,6 +163,11 @@ private:
     TempRegisters temps_;
     std::unordered_map<const ir::VarNode *, Location> variables_;
     std::unordered_map<const ir::BufferNode *, Location> pointers_;
+    /// What the MRAM store analysis knows in scope: loop ranges and let values expanded down to loop
+    /// variables, grid coordinates and `tasklet_` (tasklet_id()).
+    arith::RangeMap loop_ranges_;
+    ir::VarMap let_values_;
+    ir::Var tasklet_{"tasklet"};
     bool uses_floor_divmod_ = false;
     /// Set just before evaluating the last operand of an operation that makes no call: a product may then
     /// be left in r0/d0 where __mulsi3 put it (nothing runs in between that could overwrite it).

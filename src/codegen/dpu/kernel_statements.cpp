@@ -10,6 +10,7 @@
 #include "atim/ir/utils.h"
 #include "atim/support/error.h"
 #include "codegen/dpu/kernel_emitter.h"
+#include "codegen/dpu/mram_word_ownership.h"
 
 namespace atim::codegen::dpu {
 
@@ -182,6 +183,11 @@ void KernelEmitter::for_loop(const ir::For &loop) {
     std::optional<Location> outer;
     if (shadowed != variables_.end()) outer = shadowed->second;
     variables_[loop.var.get()] = var_location;
+    auto shadowed_range = loop_ranges_.find(loop.var.get());
+    std::optional<arith::Range> outer_range;
+    if (shadowed_range != loop_ranges_.end()) outer_range = shadowed_range->second;
+    loop_ranges_[loop.var.get()] =
+        arith::loop_range(ir::substitute(loop.min, let_values_), ir::substitute(loop.extent, let_values_));
 
     std::string top = out_.new_label("loop");
     std::string exit = out_.new_label("loop_exit");
@@ -200,6 +206,11 @@ void KernelEmitter::for_loop(const ir::For &loop) {
         variables_[loop.var.get()] = *outer;
     } else {
         variables_.erase(loop.var.get());
+    }
+    if (outer_range) {
+        loop_ranges_[loop.var.get()] = *outer_range;
+    } else {
+        loop_ranges_.erase(loop.var.get());
     }
     variables_.erase(end_var.get());
     if (!constant_trip) unbind(end_location);
@@ -237,11 +248,20 @@ void KernelEmitter::let_stmt(const ir::LetStmt &let) {
     std::optional<Location> outer;
     if (shadowed != variables_.end()) outer = shadowed->second;
     variables_[let.var.get()] = location;
+    auto shadowed_value = let_values_.find(let.var.get());
+    std::optional<ir::Expr> outer_value;
+    if (shadowed_value != let_values_.end()) outer_value = shadowed_value->second;
+    let_values_[let.var.get()] = names_id ? ir::Expr(tasklet_) : ir::substitute(let.value, let_values_);
     stmt(let.body);
     if (outer) {
         variables_[let.var.get()] = *outer;
     } else {
         variables_.erase(let.var.get());
+    }
+    if (outer_value) {
+        let_values_[let.var.get()] = *outer_value;
+    } else {
+        let_values_.erase(let.var.get());
     }
     if (!names_id) unbind(location);
 }
@@ -313,9 +333,20 @@ void KernelEmitter::accumulate(const ir::Store &st) {
     drop(sum);
 }
 
+// A sub-word store rewrites its whole 8-byte word: it needs a lock when another tasklet may write the word's
+// other half at the same time. UPMEM's clang emits no lock (the C program's tasklets own whole words when
+// rows are split as [tasklets, ., 8 / sizeof(element)]); we drop it where that ownership is proven.
+bool KernelEmitter::store_needs_word_lock(const ir::Store &st) const {
+    if (st.buffer->dtype == ir::DType::Int64 || program_.tasklets <= 1) return false;
+    StoreScope scope{loop_ranges_, let_values_, tasklet_.get(), {}, program_.tasklets};
+    for (const ir::Var *grid : {&program_.grid_vars.x, &program_.grid_vars.y, &program_.grid_vars.z})
+        if (grid->defined()) scope.uniform_vars.push_back(grid->get());
+    return !tasklets_store_disjoint_words(ir::flatten_index(st.buffer, st.indices),
+                                          ir::bytes_of(st.buffer->dtype), scope);
+}
+
 // Element stores to MRAM (opt level 0) go through an 8-byte WRAM slot: an int64 element fills the slot, an
-// int32 element is a read-modify-write of its 8-byte word, under a lock because another tasklet may write the
-// word's other half at the same time.
+// int32 element is a read-modify-write of its 8-byte word (under a lock unless the word is this tasklet's).
 void KernelEmitter::store_mram(const ir::Store &st) {
     const ir::Buffer &buffer = st.buffer;
     const bool pair = buffer->dtype == ir::DType::Int64;
@@ -323,7 +354,7 @@ void KernelEmitter::store_mram(const ir::Store &st) {
     ATIM_CHECK(value.pair == pair, "store of a value of another width into {}", buffer->name);
     Value offset = mram_byte_offset(buffer, ir::flatten_index(buffer, st.indices));
     std::string value_reg = pair ? pair_name(reg(value)) : register_name(reg(value));
-    const bool lock = !pair && program_.tasklets > 1;
+    const bool lock = store_needs_word_lock(st);
     if (lock) out_.ins("acquire zero, {}, nz, .", kMramWordLock);
     mram_scratch_addresses(buffer, offset);
     if (pair) {

@@ -107,6 +107,8 @@ TEST(DpuCodegen, ElementAccessToMram) {
     for (int64_t k = 0; k < kLength; ++k)
         EXPECT_EQ(result.slices[2][k], in_a[k] * 3 + in_b[k]) << "C[" << k << "]";
     EXPECT_EQ(result.stats.dma_transfers, 4 * kLength);  // two reads, and a read + write per store
+    // Tasklet t writes elements t, t + 6, ...: the lock is what keeps the neighbours' halves.
+    EXPECT_NE(result.kernel.assembly.find("acquire"), std::string::npos);
 }
 
 // Runtime multiplies of WRAM elements load their operands straight into r0/r1 (d0/d2) unless evaluating the
