@@ -9,8 +9,10 @@
 #include <chrono>
 #include <cmath>
 #include <istream>
+#include <optional>
 #include <ostream>
 #include <unordered_map>
+#include <utility>
 
 #include "atim/support/error.h"
 #include "atim/support/version.h"
@@ -40,6 +42,14 @@ std::string utc_now() {
                        millis);
 }
 
+// A row whose text columns do not parse was damaged on disk (atim writes only values it can read back).
+[[noreturn]] void corrupt_record(const std::string &path, int64_t id, const std::string &column) {
+    user_error(
+        "records database '{}' is corrupt (record {} has an unreadable {}); restore it from a backup or "
+        "pass another --db path",
+        path, id, column);
+}
+
 TuningRecord read_record(const sqlite::Statement &row, const std::string &path) {
     TuningRecord record;
     record.id = row.column_int(0);
@@ -51,7 +61,11 @@ TuningRecord read_record(const sqlite::Statement &row, const std::string &path) 
     record.trace_hash = static_cast<uint64_t>(row.column_int(6));
     record.trace_json = row.column_text(7);
     MeasureResult &result = record.result;
-    result.status = measure_status_from_string(row.column_text(8));
+    try {
+        result.status = measure_status_from_string(row.column_text(8));
+    } catch (const UserError &) {
+        corrupt_record(path, record.id, "status");
+    }
     result.error = row.column_text(9);
     result.h2d_ms = row.column_double(10);
     result.kernel_ms = row.column_double(11);
@@ -61,10 +75,8 @@ TuningRecord read_record(const sqlite::Statement &row, const std::string &path) 
     result.tasklets = static_cast<int>(row.column_int(15));
     try {
         result.stats = nlohmann::json::parse(row.column_text(16));
-    } catch (const nlohmann::json::parse_error &e) {
-        user_error(
-            "records database '{}' is corrupt (record {} has unreadable stats: {}); pass another --db path",
-            path, record.id, e.what());
+    } catch (const nlohmann::json::parse_error &) {
+        corrupt_record(path, record.id, "stats");
     }
     record.atim_version = row.column_text(17);
     record.seed = static_cast<uint64_t>(row.column_int(18));
@@ -102,6 +114,14 @@ struct Database::Impl {
         return *cached;
     }
 
+    /// The first column of the query's first row (nullopt when it returns no row); resets the query.
+    static std::optional<int64_t> first_int(sqlite::Statement &query) {
+        std::optional<int64_t> value;
+        if (query.step()) value = query.column_int(0);
+        query.reset();
+        return value;
+    }
+
     std::vector<TuningRecord> read_all(sqlite::Statement &query) {
         std::vector<TuningRecord> records;
         while (query.step()) records.push_back(read_record(query, connection->path()));
@@ -117,11 +137,10 @@ struct Database::Impl {
             .bind(3, shape)
             .bind(4, dtype)
             .run();
-        sqlite::Statement &select = statement("SELECT id FROM workloads WHERE key = ?1").bind(1, key);
-        if (!select.step()) internal_error(__FILE__, __LINE__, "workload row vanished: " + key);
-        int64_t id = select.column_int(0);
-        select.reset();
-        return id;
+        std::optional<int64_t> id =
+            first_int(statement("SELECT id FROM workloads WHERE key = ?1").bind(1, key));
+        if (!id) internal_error(__FILE__, __LINE__, "workload row vanished: " + key);
+        return *id;
     }
 
     /// Inserts inside the caller's transaction; returns the new row id.
@@ -153,14 +172,13 @@ struct Database::Impl {
     }
 
     bool contains(const TuningRecord &record) {
-        sqlite::Statement &query =
-            statement("SELECT 1 FROM records WHERE run = ?1 AND trial = ?2 AND trace_hash = ?3 LIMIT 1")
-                .bind(1, record.run)
-                .bind(2, record.trial)
-                .bind(3, static_cast<int64_t>(record.trace_hash));
-        bool found = query.step();
-        query.reset();
-        return found;
+        return first_int(
+                   statement(
+                       "SELECT 1 FROM records WHERE run = ?1 AND trial = ?2 AND trace_hash = ?3 LIMIT 1")
+                       .bind(1, record.run)
+                       .bind(2, record.trial)
+                       .bind(3, static_cast<int64_t>(record.trace_hash)))
+            .has_value();
     }
 };
 
@@ -241,11 +259,7 @@ std::vector<std::string> Database::workloads() const {
 }
 
 int64_t Database::size() const {
-    sqlite::Statement &query = impl_->statement("SELECT count(*) FROM records");
-    query.step();
-    int64_t count = query.column_int(0);
-    query.reset();
-    return count;
+    return impl_->first_int(impl_->statement("SELECT count(*) FROM records")).value_or(0);
 }
 
 int64_t Database::export_jsonl(std::ostream &out) const {
@@ -267,17 +281,12 @@ int64_t Database::import_jsonl(std::istream &in) {
     for (int64_t line_number = 1; std::getline(in, line); ++line_number) {
         if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
         try {
-            nlohmann::json json = nlohmann::json::parse(line);
-            rows.push_back(TuningRecord::from_json(json));
+            TuningRecord record = TuningRecord::from_json(nlohmann::json::parse(line));
+            check_times_finite(record);
+            if (record.created.empty()) record.created = utc_now();
+            rows.push_back(std::move(record));
         } catch (const nlohmann::json::exception &e) {
             user_error("line {}: not JSON ({}); nothing was imported", line_number, e.what());
-        } catch (const UserError &e) {
-            user_error("line {}: {}; nothing was imported", line_number, e.what());
-        }
-        TuningRecord &record = rows.back();
-        if (record.created.empty()) record.created = utc_now();
-        try {
-            check_times_finite(record);
         } catch (const UserError &e) {
             user_error("line {}: {}; nothing was imported", line_number, e.what());
         }
