@@ -171,14 +171,14 @@ struct Database::Impl {
         return sqlite3_last_insert_rowid(connection->handle());
     }
 
-    bool contains(const TuningRecord &record) {
-        return first_int(
-                   statement(
-                       "SELECT 1 FROM records WHERE run = ?1 AND trial = ?2 AND trace_hash = ?3 LIMIT 1")
-                       .bind(1, record.run)
-                       .bind(2, record.trial)
-                       .bind(3, static_cast<int64_t>(record.trace_hash)))
-            .has_value();
+    /// The trace hash recorded for the record's (run, trial), if any: a run has one record per trial.
+    std::optional<uint64_t> recorded_hash(const TuningRecord &record) {
+        std::optional<int64_t> hash =
+            first_int(statement("SELECT trace_hash FROM records WHERE run = ?1 AND trial = ?2 LIMIT 1")
+                          .bind(1, record.run)
+                          .bind(2, record.trial));
+        if (!hash) return std::nullopt;
+        return static_cast<uint64_t>(*hash);
     }
 };
 
@@ -203,6 +203,15 @@ int64_t Database::add(TuningRecord record) {
     record.created = utc_now();
     if (record.atim_version.empty()) record.atim_version = atim_version();
     sqlite::Transaction transaction(*impl_->connection);
+    // Checked inside the write transaction, so of two processes writing the same run (two identical `atim
+    // tune` commands on one database) the second stops at its first trial instead of recording every trial
+    // twice.
+    if (impl_->recorded_hash(record))
+        user_error(
+            "records database '{}' already holds trial {} of run '{}': another `atim tune` with the same "
+            "options is "
+            "writing this run; let it finish and rerun with --resume, or pass another --db",
+            impl_->connection->path(), record.trial, record.run);
     int64_t id = impl_->insert(record);
     transaction.commit();
     return id;
@@ -277,6 +286,7 @@ int64_t Database::export_jsonl(std::ostream &out) const {
 int64_t Database::import_jsonl(std::istream &in) {
     // Parse every line before writing anything, so a bad line leaves the database as it was.
     std::vector<TuningRecord> rows;
+    std::vector<int64_t> line_of_row;
     std::string line;
     for (int64_t line_number = 1; std::getline(in, line); ++line_number) {
         if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
@@ -285,6 +295,7 @@ int64_t Database::import_jsonl(std::istream &in) {
             check_times_finite(record);
             if (record.created.empty()) record.created = utc_now();
             rows.push_back(std::move(record));
+            line_of_row.push_back(line_number);
         } catch (const nlohmann::json::exception &e) {
             user_error("line {}: not JSON ({}); nothing was imported", line_number, e.what());
         } catch (const UserError &e) {
@@ -293,8 +304,14 @@ int64_t Database::import_jsonl(std::istream &in) {
     }
     sqlite::Transaction transaction(*impl_->connection);
     int64_t added = 0;
-    for (const TuningRecord &record : rows) {
-        if (impl_->contains(record)) continue;
+    for (size_t i = 0; i < rows.size(); ++i) {
+        const TuningRecord &record = rows[i];
+        if (std::optional<uint64_t> recorded = impl_->recorded_hash(record)) {
+            if (*recorded == record.trace_hash) continue;  // the same measurement imported before
+            user_error(
+                "line {}: trial {} of run '{}' is already recorded with another trace; nothing was imported",
+                line_of_row[i], record.trial, record.run);
+        }
         impl_->insert(record);
         ++added;
     }
