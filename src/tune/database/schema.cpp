@@ -150,6 +150,8 @@ std::unique_ptr<sqlite::Connection> open_records_file(const std::string &path, b
     std::error_code ec;
     bool exists = fs::exists(path, ec);
     if (exists && fs::is_directory(path, ec)) user_error("--db {} is a directory; pass a file path", path);
+    if (exists && !fs::is_regular_file(path, ec))
+        user_error("--db {} is not a regular file (a device, pipe or socket); pass a file path", path);
     if (!exists && must_exist)
         user_error("records database '{}' does not exist; pass the --db file `atim tune` wrote", path);
     uintmax_t file_bytes = exists ? fs::file_size(path, ec) : 0;

@@ -92,6 +92,8 @@ TEST_F(DbCli, MissingOrForeignDatabaseIsOneLineExitTwoAndNeverWritten) {
         {"db import --db " + path("notes.db") + " " + path("notes.db"), "not an atim records database"},
         {"db import --db " + path("new.db") + " " + path("absent.jsonl"), "absent.jsonl"},
         {"db best", "--db"},
+        {"db best --db /dev/null", "not a regular file"},
+        {"db import --db " + path("new.db") + " " + dir_.string(), dir_.string()},
         {"db frobnicate --db x", "subcommand"},
     };
     for (const Case &c : cases) {
@@ -184,6 +186,11 @@ TEST_F(DbCli, ExportImportRoundTripsAndABadFileImportsNothing) {
     Outcome to_file = atim(fmt::format("db export --db {} -o {}", path("records.db"), path("records.jsonl")));
     ASSERT_EQ(to_file.exit_code, 0) << to_file.err;
     EXPECT_EQ(slurp(path("records.jsonl")), to_stdout.out);
+    fs::create_directories(path("folder"));
+    Outcome to_folder = atim(fmt::format("db export --db {} -o {}", path("records.db"), path("folder")));
+    EXPECT_EQ(to_folder.exit_code, 2);
+    EXPECT_NE(to_folder.err.find("is a directory"), std::string::npos) << to_folder.err;
+    EXPECT_FALSE(fs::exists(path("folder.tmp")));
 
     Outcome imported = atim(fmt::format("db import --db {} {}", path("copy.db"), path("records.jsonl")));
     ASSERT_EQ(imported.exit_code, 0) << imported.err;
