@@ -113,6 +113,8 @@ void run_export(const std::string &db_path, const std::string &output) {
         std::cout.flush();
         return;
     }
+    if (std::filesystem::is_directory(output))
+        user_error("-o {} is a directory; pass the path of the JSON-lines file to write", output);
     // Write next to the target and rename, so a failed export never leaves half a file.
     std::string temp = output + ".tmp";
     int64_t count = 0;
@@ -124,13 +126,18 @@ void run_export(const std::string &db_path, const std::string &output) {
     }
     std::error_code ec;
     std::filesystem::rename(temp, output, ec);
-    if (ec) user_error("cannot write '{}': {}", output, ec.message());
+    if (ec) {
+        std::error_code ignored;
+        std::filesystem::remove(temp, ignored);
+        user_error("cannot write '{}': {}", output, ec.message());
+    }
     fmt::print(stderr, "exported {} records to {}\n", count, output);
 }
 
 void run_import(const std::string &db_path, const std::string &input) {
     std::ifstream in(input);
-    if (!in) user_error("cannot read '{}'; pass a JSON-lines file written by `atim db export`", input);
+    if (!in || std::filesystem::is_directory(input))
+        user_error("cannot read '{}'; pass a JSON-lines file written by `atim db export`", input);
     tune::Database db = tune::Database::open(db_path);
     int64_t before = db.size();
     int64_t added = 0;

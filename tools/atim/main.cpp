@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "atim/support/error.h"
+#include "atim/support/version.h"
 #include "commands.h"
 
 namespace atim::cli {
@@ -30,7 +31,7 @@ CommandRegistration::CommandRegistration(int order, AddCommand add) {
 int main(int argc, char **argv) {
     CLI::App app{"atim: search-based optimizing tensor compiler for UPMEM processing-in-DRAM"};
     app.require_subcommand(1);
-    app.set_version_flag("--version", "atim 0.1.0");
+    app.set_version_flag("--version", fmt::format("atim {}", atim::atim_version()));
     auto commands = atim::cli::registry();
     std::stable_sort(commands.begin(), commands.end(),
                      [](const auto &a, const auto &b) { return a.first < b.first; });

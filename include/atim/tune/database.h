@@ -55,7 +55,9 @@ public:
     Database &operator=(Database &&) noexcept;
 
     /// Appends a record (id and created are filled in, and atim_version when empty) in one transaction;
-    /// returns its id. Durable once it returns: a process killed later loses nothing of it.
+    /// returns its id. Durable once it returns: a process killed later loses nothing of it. A run holds one
+    /// record per trial: UserError when its (run, trial) is already recorded (another process writing the
+    /// run).
     int64_t add(TuningRecord record);
     /// Records of a workload on a machine (all runs), ordered by id.
     std::vector<TuningRecord> records(const std::string &workload, const std::string &machine) const;
@@ -74,7 +76,8 @@ public:
     /// Writes every record as JSON lines; returns the count.
     int64_t export_jsonl(std::ostream &out) const;
     /// Adds the records of a JSON-lines stream in one transaction (skipping exact duplicates: same run,
-    /// trial and trace hash); all or nothing: a bad line throws UserError naming its line number.
+    /// trial and trace hash); all or nothing: a bad line, or a (run, trial) already recorded with another
+    /// trace, throws UserError naming its line number.
     int64_t import_jsonl(std::istream &in);
 
 private:

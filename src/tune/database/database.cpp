@@ -9,8 +9,10 @@
 #include <chrono>
 #include <cmath>
 #include <istream>
+#include <optional>
 #include <ostream>
 #include <unordered_map>
+#include <utility>
 
 #include "atim/support/error.h"
 #include "atim/support/version.h"
@@ -40,6 +42,14 @@ std::string utc_now() {
                        millis);
 }
 
+// A row whose text columns do not parse was damaged on disk (atim writes only values it can read back).
+[[noreturn]] void corrupt_record(const std::string &path, int64_t id, const std::string &column) {
+    user_error(
+        "records database '{}' is corrupt (record {} has an unreadable {}); restore it from a backup or "
+        "pass another --db path",
+        path, id, column);
+}
+
 TuningRecord read_record(const sqlite::Statement &row, const std::string &path) {
     TuningRecord record;
     record.id = row.column_int(0);
@@ -51,7 +61,11 @@ TuningRecord read_record(const sqlite::Statement &row, const std::string &path) 
     record.trace_hash = static_cast<uint64_t>(row.column_int(6));
     record.trace_json = row.column_text(7);
     MeasureResult &result = record.result;
-    result.status = measure_status_from_string(row.column_text(8));
+    try {
+        result.status = measure_status_from_string(row.column_text(8));
+    } catch (const UserError &) {
+        corrupt_record(path, record.id, "status");
+    }
     result.error = row.column_text(9);
     result.h2d_ms = row.column_double(10);
     result.kernel_ms = row.column_double(11);
@@ -61,10 +75,8 @@ TuningRecord read_record(const sqlite::Statement &row, const std::string &path) 
     result.tasklets = static_cast<int>(row.column_int(15));
     try {
         result.stats = nlohmann::json::parse(row.column_text(16));
-    } catch (const nlohmann::json::parse_error &e) {
-        user_error(
-            "records database '{}' is corrupt (record {} has unreadable stats: {}); pass another --db path",
-            path, record.id, e.what());
+    } catch (const nlohmann::json::parse_error &) {
+        corrupt_record(path, record.id, "stats");
     }
     record.atim_version = row.column_text(17);
     record.seed = static_cast<uint64_t>(row.column_int(18));
@@ -102,6 +114,14 @@ struct Database::Impl {
         return *cached;
     }
 
+    /// The first column of the query's first row (nullopt when it returns no row); resets the query.
+    static std::optional<int64_t> first_int(sqlite::Statement &query) {
+        std::optional<int64_t> value;
+        if (query.step()) value = query.column_int(0);
+        query.reset();
+        return value;
+    }
+
     std::vector<TuningRecord> read_all(sqlite::Statement &query) {
         std::vector<TuningRecord> records;
         while (query.step()) records.push_back(read_record(query, connection->path()));
@@ -117,11 +137,10 @@ struct Database::Impl {
             .bind(3, shape)
             .bind(4, dtype)
             .run();
-        sqlite::Statement &select = statement("SELECT id FROM workloads WHERE key = ?1").bind(1, key);
-        if (!select.step()) internal_error(__FILE__, __LINE__, "workload row vanished: " + key);
-        int64_t id = select.column_int(0);
-        select.reset();
-        return id;
+        std::optional<int64_t> id =
+            first_int(statement("SELECT id FROM workloads WHERE key = ?1").bind(1, key));
+        if (!id) internal_error(__FILE__, __LINE__, "workload row vanished: " + key);
+        return *id;
     }
 
     /// Inserts inside the caller's transaction; returns the new row id.
@@ -152,15 +171,14 @@ struct Database::Impl {
         return sqlite3_last_insert_rowid(connection->handle());
     }
 
-    bool contains(const TuningRecord &record) {
-        sqlite::Statement &query =
-            statement("SELECT 1 FROM records WHERE run = ?1 AND trial = ?2 AND trace_hash = ?3 LIMIT 1")
-                .bind(1, record.run)
-                .bind(2, record.trial)
-                .bind(3, static_cast<int64_t>(record.trace_hash));
-        bool found = query.step();
-        query.reset();
-        return found;
+    /// The trace hash recorded for the record's (run, trial), if any: a run has one record per trial.
+    std::optional<uint64_t> recorded_hash(const TuningRecord &record) {
+        std::optional<int64_t> hash =
+            first_int(statement("SELECT trace_hash FROM records WHERE run = ?1 AND trial = ?2 LIMIT 1")
+                          .bind(1, record.run)
+                          .bind(2, record.trial));
+        if (!hash) return std::nullopt;
+        return static_cast<uint64_t>(*hash);
     }
 };
 
@@ -185,6 +203,15 @@ int64_t Database::add(TuningRecord record) {
     record.created = utc_now();
     if (record.atim_version.empty()) record.atim_version = atim_version();
     sqlite::Transaction transaction(*impl_->connection);
+    // Checked inside the write transaction, so of two processes writing the same run (two identical `atim
+    // tune` commands on one database) the second stops at its first trial instead of recording every trial
+    // twice.
+    if (impl_->recorded_hash(record))
+        user_error(
+            "records database '{}' already holds trial {} of run '{}': another `atim tune` with the same "
+            "options is "
+            "writing this run; let it finish and rerun with --resume, or pass another --db",
+            impl_->connection->path(), record.trial, record.run);
     int64_t id = impl_->insert(record);
     transaction.commit();
     return id;
@@ -241,11 +268,7 @@ std::vector<std::string> Database::workloads() const {
 }
 
 int64_t Database::size() const {
-    sqlite::Statement &query = impl_->statement("SELECT count(*) FROM records");
-    query.step();
-    int64_t count = query.column_int(0);
-    query.reset();
-    return count;
+    return impl_->first_int(impl_->statement("SELECT count(*) FROM records")).value_or(0);
 }
 
 int64_t Database::export_jsonl(std::ostream &out) const {
@@ -263,29 +286,32 @@ int64_t Database::export_jsonl(std::ostream &out) const {
 int64_t Database::import_jsonl(std::istream &in) {
     // Parse every line before writing anything, so a bad line leaves the database as it was.
     std::vector<TuningRecord> rows;
+    std::vector<int64_t> line_of_row;
     std::string line;
     for (int64_t line_number = 1; std::getline(in, line); ++line_number) {
         if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
         try {
-            nlohmann::json json = nlohmann::json::parse(line);
-            rows.push_back(TuningRecord::from_json(json));
+            TuningRecord record = TuningRecord::from_json(nlohmann::json::parse(line));
+            check_times_finite(record);
+            if (record.created.empty()) record.created = utc_now();
+            rows.push_back(std::move(record));
+            line_of_row.push_back(line_number);
         } catch (const nlohmann::json::exception &e) {
             user_error("line {}: not JSON ({}); nothing was imported", line_number, e.what());
-        } catch (const UserError &e) {
-            user_error("line {}: {}; nothing was imported", line_number, e.what());
-        }
-        TuningRecord &record = rows.back();
-        if (record.created.empty()) record.created = utc_now();
-        try {
-            check_times_finite(record);
         } catch (const UserError &e) {
             user_error("line {}: {}; nothing was imported", line_number, e.what());
         }
     }
     sqlite::Transaction transaction(*impl_->connection);
     int64_t added = 0;
-    for (const TuningRecord &record : rows) {
-        if (impl_->contains(record)) continue;
+    for (size_t i = 0; i < rows.size(); ++i) {
+        const TuningRecord &record = rows[i];
+        if (std::optional<uint64_t> recorded = impl_->recorded_hash(record)) {
+            if (*recorded == record.trace_hash) continue;  // the same measurement imported before
+            user_error(
+                "line {}: trial {} of run '{}' is already recorded with another trace; nothing was imported",
+                line_of_row[i], record.trial, record.run);
+        }
         impl_->insert(record);
         ++added;
     }

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <filesystem>
@@ -125,12 +126,32 @@ void create_or_validate(sqlite::Connection &connection) {
     transaction.commit();
 }
 
+// A damaged page inside an otherwise well-formed file (the header checks cannot see it) must stop a writer
+// before it appends to the file: SQLite's structural check reads every page once (fast next to a tuning
+// run), without writing.
+void check_integrity(sqlite::Connection &connection) {
+    sqlite::Statement check = connection.prepare("PRAGMA quick_check(1)");
+    std::string verdict = check.step() ? check.column_text(0) : "no answer";
+    if (verdict == "ok") return;
+    // SQLite's report spans lines ("*** in database main ***\nPage 2: ..."); errors are one line.
+    const std::string banner = "*** in database main ***";
+    if (verdict.starts_with(banner)) verdict.erase(0, banner.size());
+    std::replace(verdict.begin(), verdict.end(), '\n', ' ');
+    verdict.erase(0, verdict.find_first_not_of(' '));
+    user_error(
+        "records database '{}' is corrupt (integrity check: {}); restore it from a backup or pass "
+        "another --db path",
+        connection.path(), verdict);
+}
+
 }  // namespace
 
 std::unique_ptr<sqlite::Connection> open_records_file(const std::string &path, bool must_exist) {
     std::error_code ec;
     bool exists = fs::exists(path, ec);
     if (exists && fs::is_directory(path, ec)) user_error("--db {} is a directory; pass a file path", path);
+    if (exists && !fs::is_regular_file(path, ec))
+        user_error("--db {} is not a regular file (a device, pipe or socket); pass a file path", path);
     if (!exists && must_exist)
         user_error("records database '{}' does not exist; pass the --db file `atim tune` wrote", path);
     uintmax_t file_bytes = exists ? fs::file_size(path, ec) : 0;
@@ -143,7 +164,10 @@ std::unique_ptr<sqlite::Connection> open_records_file(const std::string &path, b
     // carries the application_id at once (a WAL would keep it in the log until a checkpoint).
     if (fresh) create_or_validate(*connection);
     connection->execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
-    if (!fresh) create_or_validate(*connection);
+    if (!fresh) {
+        create_or_validate(*connection);
+        check_integrity(*connection);
+    }
     return connection;
 }
 

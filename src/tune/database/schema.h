@@ -18,7 +18,8 @@ constexpr int32_t kSchemaVersion = 1;
 
 /// Opens `path` for reading and writing: creates the file with the schema when absent or empty (unless
 /// `must_exist`), otherwise checks that it is an atim records file of a known schema version. Throws
-/// UserError, leaving the file untouched, when it is not. The connection is in WAL mode with a busy timeout.
+/// UserError, leaving the file untouched, when it is not or when a page of it is damaged. The connection is
+/// in WAL mode with a busy timeout.
 std::unique_ptr<sqlite::Connection> open_records_file(const std::string &path, bool must_exist);
 
 }  // namespace atim::tune::database_schema

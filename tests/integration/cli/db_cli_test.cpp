@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -91,6 +92,8 @@ TEST_F(DbCli, MissingOrForeignDatabaseIsOneLineExitTwoAndNeverWritten) {
         {"db import --db " + path("notes.db") + " " + path("notes.db"), "not an atim records database"},
         {"db import --db " + path("new.db") + " " + path("absent.jsonl"), "absent.jsonl"},
         {"db best", "--db"},
+        {"db best --db /dev/null", "not a regular file"},
+        {"db import --db " + path("new.db") + " " + dir_.string(), dir_.string()},
         {"db frobnicate --db x", "subcommand"},
     };
     for (const Case &c : cases) {
@@ -183,6 +186,11 @@ TEST_F(DbCli, ExportImportRoundTripsAndABadFileImportsNothing) {
     Outcome to_file = atim(fmt::format("db export --db {} -o {}", path("records.db"), path("records.jsonl")));
     ASSERT_EQ(to_file.exit_code, 0) << to_file.err;
     EXPECT_EQ(slurp(path("records.jsonl")), to_stdout.out);
+    fs::create_directories(path("folder"));
+    Outcome to_folder = atim(fmt::format("db export --db {} -o {}", path("records.db"), path("folder")));
+    EXPECT_EQ(to_folder.exit_code, 2);
+    EXPECT_NE(to_folder.err.find("is a directory"), std::string::npos) << to_folder.err;
+    EXPECT_FALSE(fs::exists(path("folder.tmp")));
 
     Outcome imported = atim(fmt::format("db import --db {} {}", path("copy.db"), path("records.jsonl")));
     ASSERT_EQ(imported.exit_code, 0) << imported.err;
@@ -202,6 +210,78 @@ TEST_F(DbCli, ExportImportRoundTripsAndABadFileImportsNothing) {
     EXPECT_NE(bad.err.find("line 2"), std::string::npos) << bad.err;
     Outcome unchanged = atim("db export --db " + path("copy.db"));
     EXPECT_EQ(unchanged.out, to_stdout.out);
+}
+
+// Every command that takes --db refuses a file that is not a sound atim records file: one line, exit 2, the
+// file byte for byte as it was, and no write-ahead log, shared-memory or journal file left next to it.
+TEST_F(DbCli, DamagedTruncatedForeignAndNewerFilesAreRefusedByEveryCommandAndLeftAlone) {
+    const std::string machine = atim::tune::machine_fingerprint(atim::target::load_machine("upmem-2048"));
+    {
+        Database db = Database::open(path("good.db"));
+        for (int64_t trial = 0; trial < 200; ++trial)
+            db.add(record("va/256/int32", machine, trial, 1.0 + static_cast<double>(trial), "{}"));
+    }
+    ASSERT_EQ(atim(fmt::format("db export --db {} -o {}", path("good.db"), path("good.jsonl"))).exit_code, 0);
+    const std::string good = slurp(path("good.db"));
+    ASSERT_GT(good.size(), 8 * 4096u);
+    auto sql = [](const std::string &file, const std::string &statements) {
+        sqlite3 *db = nullptr;
+        ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
+        ASSERT_EQ(sqlite3_exec(db, statements.c_str(), nullptr, nullptr, nullptr), SQLITE_OK)
+            << sqlite3_errmsg(db);
+        sqlite3_close(db);
+    };
+    std::ofstream(path("truncated.db"), std::ios::binary) << good.substr(0, good.size() / 2);
+    std::string damaged = good;
+    for (size_t i = 5 * 4096; i < 6 * 4096; ++i) damaged[i] = static_cast<char>((i * 37) & 0xff);
+    std::ofstream(path("damaged.db"), std::ios::binary) << damaged;
+    std::ofstream(path("newer.db"), std::ios::binary) << good;
+    sql(path("newer.db"), "PRAGMA journal_mode = DELETE; PRAGMA user_version = 2;");
+    sql(path("foreign.db"), "PRAGMA journal_mode = DELETE; CREATE TABLE people(name TEXT);");
+    std::ofstream(path("noise.db"), std::ios::binary) << std::string(5000, '\x5a');
+
+    struct Case {
+        std::string file, message_part;
+    };
+    const Case files[] = {{"truncated.db", "truncated"},
+                          {"damaged.db", "corrupt"},
+                          {"newer.db", "newer atim"},
+                          {"foreign.db", "not an atim records database"},
+                          {"noise.db", "not a SQLite file"}};
+    const std::string commands[] = {"db best --db {}", "db export --db {}", "db import --db {} good.jsonl",
+                                    "tune va --shape 256 --trials 2 --batch 2 --population 2 --db {}"};
+    for (const Case &c : files) {
+        const std::string before = slurp(path(c.file));
+        for (const std::string &command : commands) {
+            const std::string arguments = fmt::format(fmt::runtime(command), c.file);
+            Outcome o = atim(arguments);
+            EXPECT_EQ(o.exit_code, 2) << arguments << "\n" << o.err;
+            EXPECT_EQ(std::count(o.err.begin(), o.err.end(), '\n'), 1) << arguments << "\n" << o.err;
+            EXPECT_NE(o.err.find(c.file), std::string::npos) << arguments << "\n" << o.err;
+            EXPECT_NE(o.err.find(c.message_part), std::string::npos) << arguments << "\n" << o.err;
+            EXPECT_EQ(slurp(path(c.file)), before) << arguments << " changed the file";
+            for (const char *suffix : {"-wal", "-shm", "-journal"})
+                EXPECT_FALSE(fs::exists(path(c.file + suffix))) << arguments << " left " << suffix;
+        }
+    }
+}
+
+// The version stamped on every record is the one `atim --version` prints.
+TEST_F(DbCli, RecordsCarryTheVersionAtimReports) {
+    Outcome version = atim("--version");
+    ASSERT_EQ(version.exit_code, 0) << version.err;
+    ASSERT_EQ(version.out.rfind("atim ", 0), 0u) << version.out;
+    const std::string number = version.out.substr(5, version.out.find('\n') - 5);
+    EXPECT_FALSE(number.empty());
+    Outcome tuned = atim("tune va --shape 256 --trials 2 --batch 2 --population 2 --db records.db");
+    ASSERT_EQ(tuned.exit_code, 0) << tuned.err;
+    Outcome exported = atim("db export --db records.db");
+    ASSERT_EQ(exported.exit_code, 0) << exported.err;
+    std::istringstream lines(exported.out);
+    int count = 0;
+    for (std::string line; std::getline(lines, line); ++count)
+        EXPECT_EQ(nlohmann::json::parse(line)["atim_version"], number) << line;
+    EXPECT_EQ(count, 2);
 }
 
 }  // namespace

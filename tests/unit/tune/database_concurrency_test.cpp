@@ -59,5 +59,32 @@ TEST_F(DatabaseConcurrency, TwoWritingProcessesLoseAndRepeatNothing) {
     EXPECT_EQ(static_cast<int64_t>(ids.size()), 2 * kRecordsPerProcess);
 }
 
+// Two processes writing the same run (two identical `atim tune` commands started together on one database):
+// never two records of one trial; the process that finds its trial already recorded stops with a UserError.
+TEST_F(DatabaseConcurrency, TwoWritersOfOneRunNeverRecordATrialTwice) {
+    const std::string file = path("shared.db");
+    std::vector<pid_t> children;
+    for (int child = 0; child < 2; ++child) {
+        pid_t pid = ::fork();
+        ASSERT_GE(pid, 0);
+        if (pid == 0) write_run(file, "same-run");
+        children.push_back(pid);
+    }
+    int succeeded = 0;
+    for (pid_t pid : children) {
+        int status = 0;
+        ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+        ASSERT_TRUE(WIFEXITED(status)) << "writer " << pid << " crashed";
+        if (WEXITSTATUS(status) == 0) ++succeeded;
+    }
+    EXPECT_LE(succeeded, 1);
+    Database db = Database::open(file);
+    std::vector<TuningRecord> records = db.run_records("same-run");
+    std::set<int64_t> trials;
+    for (const TuningRecord &record : records)
+        EXPECT_TRUE(trials.insert(record.trial).second) << "trial " << record.trial << " recorded twice";
+    EXPECT_EQ(static_cast<int64_t>(records.size()), kRecordsPerProcess);
+}
+
 }  // namespace
 }  // namespace atim::tune

@@ -124,6 +124,53 @@ TEST_F(DatabaseRecords, RecordsAreDurableBeforeTheConnectionCloses) {
     EXPECT_EQ(writer.all().back().trial, 2);
 }
 
+TEST_F(DatabaseRecords, ARunHoldsOneRecordPerTrial) {
+    Database db = Database::open(path("records.db"));
+    db.add(sample_record(0, 1.0));
+    TuningRecord again = sample_record(0, 2.0);
+    again.trace_hash = 7;
+    try {
+        db.add(again);
+        ADD_FAILURE() << "a second record of trial 0 was accepted";
+    } catch (const UserError &e) {
+        EXPECT_NE(std::string(e.what()).find("already holds trial 0 of run 'run-a'"), std::string::npos)
+            << e.what();
+    }
+    again.run = "run-b";
+    db.add(again);
+    EXPECT_EQ(db.size(), 2);
+    EXPECT_EQ(db.run_records("run-a").front().result.total_ms, 1.0);
+}
+
+TEST_F(DatabaseRecords, ImportSkipsTheSameMeasurementButRefusesAnotherTraceForARecordedTrial) {
+    Database source = Database::open(path("source.db"));
+    source.add(sample_record(0, 1.0));
+    source.add(sample_record(1, 2.0));
+    std::stringstream jsonl;
+    source.export_jsonl(jsonl);
+    Database target = Database::open(path("target.db"));
+    target.add(sample_record(0, 1.0));
+    std::stringstream same(jsonl.str());
+    EXPECT_EQ(target.import_jsonl(same), 1);  // trial 0 is the same measurement; trial 1 is new
+    EXPECT_EQ(target.size(), 2);
+
+    Database other = Database::open(path("other.db"));
+    TuningRecord conflicting = sample_record(1, 5.0);
+    conflicting.trace_hash = 7;
+    other.add(conflicting);
+    std::stringstream in(jsonl.str());
+    try {
+        other.import_jsonl(in);
+        ADD_FAILURE() << "a conflicting trial was imported";
+    } catch (const UserError &e) {
+        EXPECT_NE(std::string(e.what()).find(
+                      "line 2: trial 1 of run 'run-a' is already recorded with another trace"),
+                  std::string::npos)
+            << e.what();
+    }
+    EXPECT_EQ(other.size(), 1);
+}
+
 TEST_F(DatabaseRecords, NonFiniteTimeIsRefused) {
     Database db = Database::open(path("records.db"));
     TuningRecord record = sample_record(0, std::numeric_limits<double>::quiet_NaN());
