@@ -246,11 +246,9 @@ RunResult run_sim(const workloads::Workload &workload, const lower::PimProgram &
                   const SimRunOptions &options) {
     // The inputs move between the interpreter's memory and the by-name map instead of being copied: the
     // largest workloads have 2^26 elements.
-    interp::Memory memory = interp::random_inputs(workload.func.inputs, options.seed);
-    TensorValues inputs;
-    for (const ir::Buffer &input : workload.func.inputs)
-        inputs[input->name] = std::move(memory.values(input));
+    TensorValues inputs = seeded_input_values(workload, options.seed);
     SimExecution execution = execute_on_sim(program, inputs, options);
+    interp::Memory memory;
     for (const ir::Buffer &input : workload.func.inputs)
         memory.set_values(input, std::move(inputs.at(input->name)));
     run_reference(workload, memory, execution.known);

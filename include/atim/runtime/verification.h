@@ -20,6 +20,9 @@ struct SeededInputs {
     TensorValues by_name;
 };
 SeededInputs seeded_inputs(const workloads::Workload &workload, uint64_t seed);
+/// The same inputs as interp::random_inputs(workload.func.inputs, seed), by tensor name, without the
+/// interpreter's zero fill first (what the largest workloads' runs spend much of their time on).
+TensorValues seeded_input_values(const workloads::Workload &workload, uint64_t seed);
 
 /// Runs the reference on `inputs.memory` and records in `result` whether every output in `outputs` equals it
 /// (verified, mismatch_count and the first few mismatches).
