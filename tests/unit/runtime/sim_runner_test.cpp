@@ -4,7 +4,9 @@
 
 #include "atim/ir/ir.h"
 #include "atim/runtime/sim_runner.h"
+#include "atim/runtime/verification.h"
 #include "atim/support/error.h"
+#include "atim/workloads/workload.h"
 
 namespace atim::runtime {
 namespace {
@@ -112,6 +114,17 @@ TEST(SimRunner, HostWorkCountsOperationsTimesIterations) {
     EXPECT_EQ(work.integer_ops, 12 * 4);        // add, two loads, the store
     EXPECT_EQ(work.bytes_touched, 12 * 3 * 4);  // two loads and a store of 4 bytes
     EXPECT_EQ(estimate_host_work(Stmt()).integer_ops, 0);
+}
+
+TEST(SeededInputValues, EqualTheInterpretersRandomInputs) {
+    for (const char *name : {"mtv", "geva"}) {
+        workloads::Workload workload = workloads::make_workload(
+            name, workloads::parse_shape(name, name == std::string("mtv") ? "37x45" : "1001"));
+        TensorValues values = seeded_input_values(workload, 7);
+        interp::Memory memory = interp::random_inputs(workload.func.inputs, 7);
+        for (const ir::Buffer &input : workload.func.inputs)
+            EXPECT_EQ(values.at(input->name), memory.values(input)) << name;
+    }
 }
 
 }  // namespace
