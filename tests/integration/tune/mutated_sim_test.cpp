@@ -37,7 +37,7 @@ bool runs_bit_exactly(const Candidate &c, const workloads::Workload &w, const ta
     runtime::SimRunOptions options;
     options.machine = m;
     options.threads = 1;
-    options.simulate_all_dpus = true;
+    options.mode = sim::SimulationMode::Full;
     return runtime::run_sim(w, lower::lower(sch, m), options).verified;
 }
 
