@@ -24,6 +24,7 @@ using atim::sim::Machine;
 using atim::sim::MachineOptions;
 using atim::sim::Measurement;
 using atim::sim::PerDpuBytes;
+using atim::sim::SimulationMode;
 
 constexpr int kDpus = 128;
 constexpr int kTasklets = 16;
@@ -63,7 +64,7 @@ struct Scenario {
 
 void run(const Scenario &scenario) {
     MachineOptions options;
-    options.simulate_all_dpus = scenario.simulate_all;
+    options.mode = scenario.simulate_all ? SimulationMode::Full : SimulationMode::Identical;
     Machine machine(atim::target::load_machine("upmem-2048"), options);
     machine.allocate(kDpus);
     machine.load(int32_add_program(), kTasklets);

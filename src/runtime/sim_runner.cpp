@@ -8,6 +8,7 @@
 #include <array>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <unordered_map>
 
 #include "atim/arith/simplify.h"
@@ -17,123 +18,26 @@
 #include "atim/sim/assembler.h"
 #include "atim/sim/system.h"
 #include "atim/support/error.h"
+#include "dpu_boxes.h"
+#include "sim_sampling.h"
 
 namespace atim::runtime {
 namespace {
 
 constexpr size_t kArgsBytes = 16;  // int32 dpu_x, dpu_y, dpu_z, unused (codegen::DpuKernel::args_symbol)
 
-using HostTensors = std::unordered_map<const ir::BufferNode *, std::vector<int64_t>>;
+using detail::HostTensors;
+using detail::UnknownElements;
 
-/// DPU number d's grid coordinates (pim_program.h: x fastest).
-std::array<int64_t, 3> coordinates_of(const lower::DpuGrid &grid, int64_t dpu) {
-    return {dpu % grid.x, (dpu / grid.x) % grid.y, dpu / (grid.x * grid.y)};
-}
-
-/// The first element of the host tensor's box that DPU `dpu` holds, per dimension.
-std::vector<int64_t> box_min_of(const lower::PimProgram &program, const lower::MramSlice &slice,
-                                int64_t dpu) {
-    const auto coords = coordinates_of(program.grid, dpu);
-    ir::VarMap values{{program.grid_vars.x.get(), ir::make_const(program.grid_vars.x.dtype(), coords[0])},
-                      {program.grid_vars.y.get(), ir::make_const(program.grid_vars.y.dtype(), coords[1])},
-                      {program.grid_vars.z.get(), ir::make_const(program.grid_vars.z.dtype(), coords[2])}};
-    std::vector<int64_t> box_min;
-    for (const ir::Expr &e : slice.box_min) {
-        ir::Expr value = arith::simplify(ir::substitute(e, values));
-        const int64_t *constant = ir::as_const_int(value);
-        ATIM_CHECK(constant, "box_min {} of {} is not affine in the grid coordinates", ir::to_string(e),
-                   slice.local->name);
-        box_min.push_back(*constant);
+/// The grid-coordinate arguments of DPU `dpu`.
+std::vector<uint8_t> grid_arguments(const lower::PimProgram &program, int dpu) {
+    auto coords = detail::coordinates_of(program.grid, dpu);
+    std::vector<uint8_t> bytes(kArgsBytes, 0);
+    for (int axis = 0; axis < 3; ++axis) {
+        auto value = static_cast<int32_t>(coords[axis]);
+        std::memcpy(&bytes[4 * axis], &value, 4);
     }
-    return box_min;
-}
-
-/// Calls f(host_flat, local_flat, count) for every run of `count` consecutive elements of the box (along its
-/// last dimension) that lies inside the host tensor: one call per box row instead of one per element.
-template <typename F>
-void for_each_box_run(const lower::MramSlice &slice, const std::vector<int64_t> &box_min, F f) {
-    const auto &host_shape = slice.host->shape;
-    const auto &box_shape = slice.local->shape;
-    const size_t rank = host_shape.size();
-    ATIM_CHECK(rank >= 1 && box_shape.size() == rank && box_min.size() == rank,
-               "slice {} of rank {} for a tensor of rank {}", slice.local->name, box_shape.size(), rank);
-    const size_t last = rank - 1;
-    // The part of a box row inside the tensor: [first, end) of the box's last dimension.
-    const int64_t first = std::max<int64_t>(0, -box_min[last]);
-    const int64_t end = std::min(box_shape[last], host_shape[last] - box_min[last]);
-    if (end <= first) return;
-    std::vector<int64_t> position(rank, 0);
-    const int64_t rows = slice.local->num_elements() / box_shape[last];
-    for (int64_t row = 0; row < rows; ++row) {
-        int64_t host_flat = 0, local_flat = 0;
-        bool inside = true;
-        for (size_t d = 0; d < last; ++d) {
-            int64_t g = box_min[d] + position[d];
-            inside = inside && g >= 0 && g < host_shape[d];
-            host_flat = host_flat * host_shape[d] + g;
-            local_flat = local_flat * box_shape[d] + position[d];
-        }
-        if (inside)
-            f(host_flat * host_shape[last] + box_min[last] + first, local_flat * box_shape[last] + first,
-              end - first);
-        for (size_t d = last; d-- > 0;) {
-            if (++position[d] < box_shape[d]) break;
-            position[d] = 0;
-        }
-    }
-}
-
-/// The bytes of DPU `dpu`'s box of a host tensor: little-endian elements, zero outside the tensor.
-std::vector<uint8_t> pack_box(const lower::PimProgram &program, const lower::MramSlice &slice, int64_t dpu,
-                              const std::vector<int64_t> &host, int64_t bytes) {
-    std::vector<uint8_t> out(static_cast<size_t>(bytes), 0);
-    const int width = ir::bytes_of(slice.local->dtype);
-    for_each_box_run(slice, box_min_of(program, slice, dpu),
-                     [&](int64_t host_flat, int64_t local_flat, int64_t count) {
-                         count = std::min(count, bytes / width - local_flat);
-                         for (int64_t i = 0; i < count; ++i) {
-                             int64_t value = host[host_flat + i];
-                             std::memcpy(&out[(local_flat + i) * width], &value,
-                                         width);  // little-endian: the low bytes first
-                         }
-                     });
-    return out;
-}
-
-/// Copies the elements of DPU `dpu`'s box that lie inside the host tensor from gathered bytes.
-void unpack_box(const lower::PimProgram &program, const lower::MramSlice &slice, int64_t dpu,
-                const std::vector<uint8_t> &bytes, std::vector<int64_t> &host) {
-    const int width = ir::bytes_of(slice.local->dtype);
-    for_each_box_run(slice, box_min_of(program, slice, dpu),
-                     [&](int64_t host_flat, int64_t local_flat, int64_t count) {
-                         count = std::min(count, static_cast<int64_t>(bytes.size()) / width - local_flat);
-                         for (int64_t i = 0; i < count; ++i) {
-                             const uint8_t *element = &bytes[(local_flat + i) * width];
-                             if (width == 8) {
-                                 int64_t value;
-                                 std::memcpy(&value, element, 8);
-                                 host[host_flat + i] = value;
-                             } else {
-                                 int32_t value;
-                                 std::memcpy(&value, element, 4);
-                                 host[host_flat + i] = value;
-                             }
-                         }
-                     });
-}
-
-sim::PerDpuBytes grid_arguments(const lower::PimProgram &program) {
-    sim::PerDpuBytes arguments;
-    for (int64_t dpu = 0; dpu < program.grid.count(); ++dpu) {
-        auto coords = coordinates_of(program.grid, dpu);
-        std::vector<uint8_t> bytes(kArgsBytes, 0);
-        for (int axis = 0; axis < 3; ++axis) {
-            auto value = static_cast<int32_t>(coords[axis]);
-            std::memcpy(&bytes[4 * axis], &value, 4);
-        }
-        arguments.push_back(std::move(bytes));
-    }
-    return arguments;
+    return bytes;
 }
 
 std::shared_ptr<const sim::Program> assemble_kernel(const lower::PimProgram &program,
@@ -148,25 +52,26 @@ std::shared_ptr<const sim::Program> assemble_kernel(const lower::PimProgram &pro
     return std::make_shared<const sim::Program>(sim::assemble(kernel.assembly, program.name + ".S", options));
 }
 
-/// Runs the host program's operations on `machine` and fills `host` with what the DPUs produced.
+/// Runs the host program's operations on `machine`, fills `host` with what the DPUs produced and returns
+/// which gathered elements come from DPUs that were not simulated (sampled mode).
 sim::Measurement run_host_program(const lower::PimProgram &program, const codegen::DpuKernel &kernel,
-                                  const SimRunOptions &options, sim::Machine &machine, HostTensors &host,
-                                  const HostWorkEstimate &epilogue_work) {
+                                  const SimRunOptions &options, const detail::Sample *sample,
+                                  sim::Machine &machine, HostTensors &host,
+                                  const HostWorkEstimate &epilogue_work, UnknownElements &unknown) {
     const int64_t dpus = program.grid.count();
     auto push = [&](const lower::Transfer &transfer) {
         const lower::MramSlice &slice = program.slices.at(transfer.slice);
         const std::string &symbol = kernel.slice_symbols.at(transfer.slice);
         ATIM_CHECK(transfer.bytes_per_dpu <= slice.bytes_per_dpu, "transfer of {} B into a slice of {} B",
                    transfer.bytes_per_dpu, slice.bytes_per_dpu);
-        const std::vector<int64_t> &values = host.at(slice.host.get());
+        const std::vector<int64_t> &values = host.values(slice.host.get());
         if (transfer.kind == lower::TransferKind::Broadcast) {
-            machine.broadcast(symbol, 0, pack_box(program, slice, 0, values, transfer.bytes_per_dpu));
+            machine.broadcast(symbol, 0, detail::pack_box(program, slice, 0, values, transfer.bytes_per_dpu));
             return;
         }
-        sim::PerDpuBytes data;
-        for (int64_t dpu = 0; dpu < dpus; ++dpu)
-            data.push_back(pack_box(program, slice, dpu, values, transfer.bytes_per_dpu));
-        machine.push(symbol, 0, data);
+        machine.push(symbol, 0, static_cast<uint32_t>(transfer.bytes_per_dpu), [&](int dpu) {
+            return detail::pack_box(program, slice, dpu, values, transfer.bytes_per_dpu);
+        });
     };
     auto pushed_before_timing = [&](const lower::Transfer &transfer) {
         return transfer.resident && options.timing == codegen::TimingMode::Atim;
@@ -175,38 +80,30 @@ sim::Measurement run_host_program(const lower::PimProgram &program, const codege
     // Not timed: allocation, loading and (under ATiM's accounting) the resident operands.
     machine.allocate(static_cast<int>(dpus));
     machine.load(assemble_kernel(program, kernel, options.machine), program.tasklets);
+    if (sample) machine.sample(sample->stand_in);
     for (const lower::Transfer &transfer : program.to_dpu)
         if (pushed_before_timing(transfer)) push(transfer);
     machine.take_measurement();
 
     for (const lower::Transfer &transfer : program.to_dpu)
         if (!pushed_before_timing(transfer)) push(transfer);
-    machine.push(kernel.args_symbol, 0, grid_arguments(program));
+    machine.push(kernel.args_symbol, 0, kArgsBytes, [&](int dpu) { return grid_arguments(program, dpu); });
     machine.launch();
+    std::vector<uint8_t> left_out(dpus, 0);
+    for (int64_t dpu = 0; dpu < dpus; ++dpu) left_out[dpu] = machine.simulated(static_cast<int>(dpu)) ? 0 : 1;
     for (const lower::Transfer &transfer : program.from_dpu) {
         const lower::MramSlice &slice = program.slices.at(transfer.slice);
         sim::PerDpuBytes gathered = machine.gather(kernel.slice_symbols.at(transfer.slice), 0,
                                                    static_cast<uint32_t>(transfer.bytes_per_dpu));
-        std::vector<int64_t> &values = host[slice.host.get()];
+        std::vector<int64_t> &values = host.owned[slice.host.get()];
         values.resize(static_cast<size_t>(slice.host->num_elements()), 0);
-        for (int64_t dpu = 0; dpu < dpus; ++dpu) unpack_box(program, slice, dpu, gathered[dpu], values);
+        for (int64_t dpu = 0; dpu < dpus; ++dpu)
+            if (!left_out[dpu]) detail::unpack_box(program, slice, dpu, gathered[dpu], values);
     }
+    if (sample) unknown = detail::gathered_by(program, left_out);
     if (program.host_epilogue.defined())
         machine.host_work(epilogue_work.integer_ops, epilogue_work.bytes_touched);
     return machine.take_measurement();
-}
-
-/// Runs the host epilogue (final reduction of partial results) with the interpreter.
-void run_epilogue(const lower::PimProgram &program, HostTensors &host) {
-    if (!program.host_epilogue.defined()) return;
-    interp::Memory memory;
-    for (const lower::TensorInfo &tensor : program.tensors) {
-        auto found = host.find(tensor.buffer.get());
-        if (found != host.end()) memory.set_values(tensor.buffer, found->second);
-    }
-    interp::run(program.host_epilogue, memory);
-    for (const lower::TensorInfo &tensor : program.tensors)
-        if (memory.contains(tensor.buffer)) host[tensor.buffer.get()] = memory.values(tensor.buffer);
 }
 
 nlohmann::json dpu_stats_json(const sim::DpuStats &stats) {
@@ -243,48 +140,93 @@ SimExecution execute_on_sim(const lower::PimProgram &program, const TensorValues
             ATIM_CHECK(static_cast<int64_t>(found->second.size()) == tensor.buffer->num_elements(),
                        "{} values for input tensor {} of {} elements", found->second.size(),
                        tensor.buffer->name, tensor.buffer->num_elements());
-            host[tensor.buffer.get()] = found->second;
+            host.inputs[tensor.buffer.get()] = &found->second;
         } else {
-            host[tensor.buffer.get()].assign(static_cast<size_t>(tensor.buffer->num_elements()), 0);
+            host.owned[tensor.buffer.get()].assign(static_cast<size_t>(tensor.buffer->num_elements()), 0);
         }
     }
 
     HostWorkEstimate epilogue_work;
     if (program.host_epilogue.defined()) epilogue_work = estimate_host_work(program.host_epilogue);
     execution.epilogue_integer_ops = epilogue_work.integer_ops;
-    sim::MachineOptions machine_options;
-    machine_options.simulate_all_dpus = options.simulate_all_dpus;
-    machine_options.threads = options.threads;
-    sim::Machine machine(options.machine, machine_options);
-    execution.measurement =
-        run_host_program(program, execution.kernel, options, machine, host, epilogue_work);
-    run_epilogue(program, host);
-    for (const lower::TensorInfo &tensor : program.tensors)
-        if (tensor.role == lower::TensorRole::Output)
-            execution.outputs[tensor.buffer->name] = host.at(tensor.buffer.get());
+    std::optional<detail::Sample> sample;
+    if (options.mode == sim::SimulationMode::Sampled) sample = detail::choose_sample(program, host);
+    UnknownElements unknown;
+    {
+        sim::MachineOptions machine_options;
+        machine_options.mode = options.mode;
+        machine_options.threads = options.threads;
+        sim::Machine machine(options.machine, machine_options);
+        execution.measurement =
+            run_host_program(program, execution.kernel, options, sample ? &*sample : nullptr, machine, host,
+                             epilogue_work, unknown);
+        execution.simulated_dpus = static_cast<int>(dpus);
+        if (sample) {
+            execution.simulated_dpus = sample->simulated_dpus;
+            execution.timing_classes = sample->timing_classes;
+        }
+    }  // frees the simulated DPUs before the epilogue
+    UnknownElements unknown_outputs = detail::run_epilogue(program, host, unknown);
+    for (const lower::TensorInfo &tensor : program.tensors) {
+        if (tensor.role != lower::TensorRole::Output) continue;
+        const ir::BufferNode *buffer = tensor.buffer.get();
+        execution.outputs[tensor.buffer->name] = std::move(host.owned.at(buffer));
+        if (!sample) continue;
+        std::vector<uint8_t> &known = execution.known[tensor.buffer->name];
+        known.assign(execution.outputs[tensor.buffer->name].size(), 1);
+        if (auto found = unknown_outputs.find(buffer); found != unknown_outputs.end())
+            for (size_t i = 0; i < known.size(); ++i) known[i] = found->second[i] ? 0 : 1;
+    }
     return execution;
 }
 
-RunResult run_sim(const workloads::Workload &workload, const lower::PimProgram &program,
-                  const SimRunOptions &options) {
-    SeededInputs inputs = seeded_inputs(workload, options.seed);
-    SimExecution execution = execute_on_sim(program, inputs.by_name, options);
-    RunResult result;
-    check_against_reference(workload, inputs, execution.outputs, result);
+namespace {
+
+/// What a run verified, in words: everything, or which part and why not the rest.
+std::string verification_note(const RunResult &result, const SimExecution &execution, int64_t dpus) {
+    if (result.verified_elements == result.total_elements)
+        return fmt::format("every output element ({}) compared with the reference", result.total_elements);
+    return fmt::format(
+        "{} of {} output elements compared with the reference: those computed only by the {} simulated "
+        "DPUs; the outputs of the other {} DPUs are not computed (--sim full verifies every element)",
+        result.verified_elements, result.total_elements, execution.simulated_dpus,
+        dpus - execution.simulated_dpus);
+}
+
+/// Phase times, statistics and notes of a simulated run whose outputs were compared.
+void describe(const lower::PimProgram &program, const SimRunOptions &options, uint64_t seed,
+              const SimExecution &execution, RunResult &result) {
     const sim::Measurement &m = execution.measurement;
     result.time_ms.h2d = m.h2d_ms;
     result.time_ms.kernel = m.kernel_ms;
     result.time_ms.after = m.after_ms;
     result.time_ms.total = m.total_ms;
     const codegen::DpuKernel &kernel = execution.kernel;
+    const int64_t dpus = program.grid.count();
+    std::string classes;
+    if (options.mode == sim::SimulationMode::Sampled)
+        classes = fmt::format(
+            "; sampled mode: {} timing classes (DPUs whose slices have the same extents inside the tensors), "
+            "{} DPUs simulated (the first and last of each class, and the DPUs whose results the host "
+            "combines "
+            "with DPU 0's), the kernel time of the others is their class's (an estimate)",
+            execution.timing_classes, execution.simulated_dpus);
     result.stats = {
         {"backend", "sim"},
         {"note",
-         fmt::format(
-             "DPU kernels: cycle-level simulation of the generated DPU assembly ({} instructions); {}; "
-             "host epilogue charged as {} integer operations",
-             kernel.kernel_instructions, m.note, execution.epilogue_integer_ops)},
+         fmt::format("DPU kernels: cycle-level simulation of the generated DPU assembly ({} instructions); "
+                     "{}{}; host epilogue charged as {} integer operations; verification: {}",
+                     kernel.kernel_instructions, m.note, classes, execution.epilogue_integer_ops,
+                     verification_note(result, execution, dpus))},
         {"timing", codegen::to_string(options.timing)},
+        {"simulation",
+         {{"mode", sim::to_string(options.mode)},
+          {"dpus", dpus},
+          {"simulated_dpus", execution.simulated_dpus},
+          {"timing_classes", execution.timing_classes},
+          {"kernel_time", execution.simulated_dpus == dpus ? "simulated" : "estimated"},
+          {"verified_elements", result.verified_elements},
+          {"total_elements", result.total_elements}}},
         {"dpu", dpu_stats_json(m.kernel)},
         {"kernel_code",
          {{"instructions", kernel.kernel_instructions},
@@ -293,9 +235,40 @@ RunResult run_sim(const workloads::Workload &workload, const lower::PimProgram &
           {"variables_in_frame", kernel.variables_in_frame}}},
         {"counters", m.counters},
         {"mismatches", result.mismatch_count},
-        {"seed", options.seed},
+        {"seed", seed},
         {"wram_bytes_per_dpu", program.wram_bytes_per_dpu},
     };
+}
+
+}  // namespace
+
+RunResult run_sim(const workloads::Workload &workload, const lower::PimProgram &program,
+                  const SimRunOptions &options) {
+    // The inputs move between the interpreter's memory and the by-name map instead of being copied: the
+    // largest workloads have 2^26 elements.
+    interp::Memory memory = interp::random_inputs(workload.func.inputs, options.seed);
+    TensorValues inputs;
+    for (const ir::Buffer &input : workload.func.inputs)
+        inputs[input->name] = std::move(memory.values(input));
+    SimExecution execution = execute_on_sim(program, inputs, options);
+    for (const ir::Buffer &input : workload.func.inputs)
+        memory.set_values(input, std::move(inputs.at(input->name)));
+    run_reference(workload, memory, execution.known);
+    TensorValues expected;
+    for (const ir::Buffer &output : workload.func.outputs)
+        expected[output->name] = std::move(memory.values(output));
+    RunResult result;
+    compare_outputs(workload, expected, execution.outputs, execution.known, result);
+    describe(program, options, options.seed, execution, result);
+    return result;
+}
+
+RunResult run_sim(const workloads::Workload &workload, const lower::PimProgram &program,
+                  const SimRunOptions &options, const ReferenceData &reference) {
+    SimExecution execution = execute_on_sim(program, reference.inputs, options);
+    RunResult result;
+    compare_outputs(workload, reference.expected, execution.outputs, execution.known, result);
+    describe(program, options, reference.seed, execution, result);
     return result;
 }
 

@@ -2,6 +2,10 @@
 // runners.
 #include "atim/runtime/verification.h"
 
+#include <algorithm>
+#include <set>
+
+#include "atim/ir/functor.h"
 #include "atim/support/error.h"
 
 namespace atim::runtime {
@@ -9,6 +13,49 @@ namespace {
 
 // Enough to see the pattern of a wrong result without flooding a report.
 constexpr size_t kMismatchesReported = 5;
+
+/// Whether every store in `body` writes an output at first index `var` or a buffer allocated inside: then the
+/// iterations of a loop over `var` write disjoint rows of the outputs and can run alone.
+class RowIndependence : public ir::Visitor {
+public:
+    using ir::Visitor::visit;
+    RowIndependence(const ir::VarNode *var, const std::vector<ir::Buffer> &outputs) : var_(var) {
+        for (const ir::Buffer &output : outputs) outputs_.insert(output.get());
+    }
+    bool independent = true;
+
+protected:
+    void visit(const ir::Store *op) override {
+        if (outputs_.contains(op->buffer.get())) {
+            const ir::VarNode *first = op->indices.empty() ? nullptr : op->indices.front().as<ir::VarNode>();
+            independent = independent && first == var_;
+        } else if (!local_.contains(op->buffer.get())) {
+            independent = false;
+        }
+        ir::Visitor::visit(op);
+    }
+    void visit(const ir::Allocate *op) override {
+        local_.insert(op->buffer.get());
+        ir::Visitor::visit(op);
+    }
+
+private:
+    const ir::VarNode *var_;
+    std::set<const ir::BufferNode *> outputs_, local_;
+};
+
+/// Indices of the first output dimension that hold a known element, or nothing when every row is needed.
+std::vector<int64_t> needed_rows(const workloads::Workload &workload, const KnownElements &known) {
+    std::set<int64_t> rows;
+    for (const ir::Buffer &output : workload.func.outputs) {
+        auto found = known.find(output->name);
+        if (found == known.end() || output->shape.empty()) return {};
+        const int64_t row_size = output->num_elements() / output->shape.front();
+        for (size_t i = 0; i < found->second.size(); ++i)
+            if (found->second[i]) rows.insert(static_cast<int64_t>(i) / row_size);
+    }
+    return {rows.begin(), rows.end()};
+}
 
 }  // namespace
 
@@ -19,25 +66,79 @@ SeededInputs seeded_inputs(const workloads::Workload &workload, uint64_t seed) {
     return inputs;
 }
 
-void check_against_reference(const workloads::Workload &workload, SeededInputs &inputs,
-                             const TensorValues &outputs, RunResult &result) {
-    interp::run(workload.func.body, inputs.memory);
+void run_reference(const workloads::Workload &workload, interp::Memory &memory, const KnownElements &known) {
+    const ir::Stmt &body = workload.func.body;
+    const auto *loop = body.as<ir::For>();
+    const int64_t *min = loop ? ir::as_const_int(loop->min) : nullptr;
+    const int64_t *extent = loop ? ir::as_const_int(loop->extent) : nullptr;
+    std::vector<int64_t> rows = needed_rows(workload, known);
+    bool partial = min && *min == 0 && extent && !rows.empty() &&
+                   static_cast<int64_t>(rows.size()) < *extent && rows.back() < *extent;
+    if (partial) {
+        RowIndependence check(loop->var.get(), workload.func.outputs);
+        check.visit(loop->body);
+        partial = check.independent;
+    }
+    if (!partial) {
+        interp::run(body, memory);
+        return;
+    }
+    // One loop per run of consecutive needed rows.
+    for (size_t begin = 0; begin < rows.size();) {
+        size_t end = begin + 1;
+        while (end < rows.size() && rows[end] == rows[end - 1] + 1) ++end;
+        const ir::DType type = loop->var.dtype();
+        interp::run(ir::For::make(loop->var, ir::make_const(type, rows[begin]),
+                                  ir::make_const(type, static_cast<int64_t>(end - begin)), loop->for_kind,
+                                  loop->body),
+                    memory);
+        begin = end;
+    }
+}
+
+void compare_outputs(const workloads::Workload &workload, const TensorValues &expected,
+                     const TensorValues &outputs, const KnownElements &known, RunResult &result) {
     for (const ir::Buffer &output : workload.func.outputs) {
         auto got = outputs.find(output->name);
         ATIM_CHECK(got != outputs.end(), "the program does not produce output {} of {}", output->name,
                    workload.name);
-        const std::vector<int64_t> &expected = inputs.memory.values(output);
-        ATIM_CHECK(got->second.size() == expected.size(), "output {} has {} elements instead of {}",
-                   output->name, got->second.size(), expected.size());
-        for (size_t i = 0; i < expected.size(); ++i) {
-            if (got->second[i] == expected[i]) continue;
+        const std::vector<int64_t> &want = expected.at(output->name);
+        ATIM_CHECK(got->second.size() == want.size(), "output {} has {} elements instead of {}", output->name,
+                   got->second.size(), want.size());
+        auto mask = known.find(output->name);
+        const std::vector<uint8_t> *checked = mask == known.end() ? nullptr : &mask->second;
+        result.total_elements += static_cast<int64_t>(want.size());
+        for (size_t i = 0; i < want.size(); ++i) {
+            if (checked && !(*checked)[i]) continue;
+            ++result.verified_elements;
+            if (got->second[i] == want[i]) continue;
             if (result.mismatches.size() < kMismatchesReported)
-                result.mismatches.push_back(
-                    {output->name, static_cast<int64_t>(i), expected[i], got->second[i]});
+                result.mismatches.push_back({output->name, static_cast<int64_t>(i), want[i], got->second[i]});
             ++result.mismatch_count;
         }
     }
-    result.verified = result.mismatch_count == 0;
+    result.verified = result.mismatch_count == 0 && result.verified_elements > 0;
+}
+
+ReferenceData prepare_reference(const workloads::Workload &workload, uint64_t seed) {
+    interp::Memory memory = interp::random_inputs(workload.func.inputs, seed);
+    interp::run(workload.func.body, memory);
+    ReferenceData reference;
+    reference.seed = seed;
+    for (const ir::Buffer &input : workload.func.inputs)
+        reference.inputs[input->name] = std::move(memory.values(input));
+    for (const ir::Buffer &output : workload.func.outputs)
+        reference.expected[output->name] = std::move(memory.values(output));
+    return reference;
+}
+
+void check_against_reference(const workloads::Workload &workload, SeededInputs &inputs,
+                             const TensorValues &outputs, RunResult &result) {
+    interp::run(workload.func.body, inputs.memory);
+    TensorValues expected;
+    for (const ir::Buffer &output : workload.func.outputs)
+        expected[output->name] = inputs.memory.values(output);
+    compare_outputs(workload, expected, outputs, {}, result);
 }
 
 }  // namespace atim::runtime

@@ -107,7 +107,7 @@ void run_sim(const SimArguments &args) {
         std::make_shared<const sim::Program>(sim::assemble(read_source(args.file), args.file, options));
 
     sim::MachineOptions machine_options;
-    machine_options.simulate_all_dpus = args.all_dpus;
+    machine_options.mode = args.all_dpus ? sim::SimulationMode::Full : sim::SimulationMode::Identical;
     sim::Machine system(machine, machine_options);
     auto start = std::chrono::steady_clock::now();
     sim::Measurement m =

@@ -42,6 +42,10 @@ struct RunResult {
     bool verified = false;
     std::vector<Mismatch> mismatches;  ///< the first few
     int64_t mismatch_count = 0;
+    /// Output elements compared with the reference, of all output elements: equal unless the backend did not
+    /// compute some outputs exactly (the simulator's sampled mode simulates only some DPUs).
+    int64_t verified_elements = 0;
+    int64_t total_elements = 0;
     PhaseTimes time_ms;
     nlohmann::json stats = nlohmann::json::object();
     std::string work_dir;  ///< set when RunOptions::keep_dir
@@ -49,6 +53,8 @@ struct RunResult {
 
 /// Tensor contents by tensor name, row-major, one int64 per element whatever the dtype.
 using TensorValues = std::map<std::string, std::vector<int64_t>>;
+/// Per tensor name, 1 for every element whose value is known (to be compared); a tensor absent: all known.
+using KnownElements = std::map<std::string, std::vector<uint8_t>>;
 
 /// What the generated host program measured and produced.
 struct EmuExecution {

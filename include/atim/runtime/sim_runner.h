@@ -4,12 +4,17 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
 
 #include "atim/codegen/c_codegen.h"
 #include "atim/codegen/dpu_codegen.h"
 #include "atim/lower/pim_program.h"
 #include "atim/runtime/emu_runner.h"
+#include "atim/runtime/verification.h"
 #include "atim/sim/measurement.h"
+#include "atim/sim/system.h"
 #include "atim/target/upmem_machine.h"
 #include "atim/workloads/workload.h"
 
@@ -20,15 +25,21 @@ struct SimRunOptions {
     uint64_t seed = 1;             ///< interp::random_inputs seed
     /// Atim: resident inputs are pushed before the timed window; Prim: every push is timed.
     codegen::TimingMode timing = codegen::TimingMode::Atim;
-    /// Simulate every DPU instruction by instruction; otherwise DPUs that received identical bytes share one
-    /// simulation (the simulator is deterministic).
-    bool simulate_all_dpus = false;
+    /// Full: every DPU simulated. Identical: DPUs given identical bytes share one simulation (exact).
+    /// Sampled: a few DPUs per timing class are simulated (runtime/sim_sampling.h), the others take their
+    /// class's timing and their outputs are unknown: only outputs computed from simulated DPUs are verified.
+    sim::SimulationMode mode = sim::SimulationMode::Identical;
     int threads = 0;  ///< simulator worker threads; 0 = all cores
 };
 
 /// What running the program on the simulator produced.
 struct SimExecution {
     TensorValues outputs;  ///< every Output tensor, after the host epilogue
+    /// Per Output tensor, 1 for every element computed only from simulated DPUs (and inputs), the elements to
+    /// compare with the reference; empty when every element is known (every mode but Sampled).
+    KnownElements known;
+    int simulated_dpus = 0;  ///< DPUs simulated instruction by instruction (or sharing such a simulation)
+    int timing_classes = 0;  ///< Sampled: classes of DPUs assumed to share control flow
     sim::Measurement measurement;
     codegen::DpuKernel kernel;
     int64_t epilogue_integer_ops = 0;  ///< host work charged for the epilogue
@@ -41,10 +52,16 @@ SimExecution execute_on_sim(const lower::PimProgram &program, const TensorValues
                             const SimRunOptions &options);
 
 /// The whole check on the simulator: inputs from interp::random_inputs(seed) over the workload's inputs, the
-/// reference from the interpreter on workload.func.body, the program on the simulator, an exact comparison of
-/// every output, the simulated phase times and the kernel's DPU statistics.
+/// reference from the interpreter on workload.func.body (only the rows compared, in Sampled mode), the
+/// program on the simulator, an exact comparison of every known output element (RunResult::verified_elements
+/// of total_elements), the simulated phase times and the kernel's DPU statistics.
 RunResult run_sim(const workloads::Workload &workload, const lower::PimProgram &program,
                   const SimRunOptions &options);
+
+/// The same check against a reference prepared once (runtime/verification.h) for many programs of one
+/// workload: reference.seed is used, options.seed ignored. Safe to call from several threads at once.
+RunResult run_sim(const workloads::Workload &workload, const lower::PimProgram &program,
+                  const SimRunOptions &options, const ReferenceData &reference);
 
 /// Host work of an epilogue (the final reduction of partial results): one operation per arithmetic node and
 /// store, times the iterations of the loops around it; bytes read and written likewise.

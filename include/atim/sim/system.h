@@ -5,9 +5,11 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -19,16 +21,29 @@
 
 namespace atim::sim {
 
+/// Which DPUs a launch simulates instruction by instruction.
+enum class SimulationMode {
+    Full,       ///< every DPU, each on its own simulation
+    Identical,  ///< DPUs the host gave identical bytes share one simulation (deterministic: exact, like Full)
+    /// Like Identical, but after Machine::sample() only the DPUs the caller chose are simulated; the others
+    /// take the timing of a simulated DPU of their class (an estimate) and their contents are unknown.
+    Sampled,
+};
+/// "full", "identical", "sampled".
+std::string_view to_string(SimulationMode mode);
+/// The inverse of to_string; anything else is a UserError.
+SimulationMode parse_simulation_mode(std::string_view text);
+
 struct MachineOptions {
-    /// Simulate every DPU. Otherwise DPUs with the same program and the same bytes written by the host share
-    /// one simulation (the simulator is deterministic, so they would run identically).
-    bool simulate_all_dpus = false;
+    SimulationMode mode = SimulationMode::Identical;
     int threads = 0;  ///< worker threads for DPU runs; 0 = all cores
     DpuOptions dpu;
 };
 
 /// Bytes for each DPU of the set, in DPU order.
 using PerDpuBytes = std::vector<std::vector<uint8_t>>;
+/// The bytes DPU `dpu` receives in a push, produced only for DPUs whose contents the machine keeps.
+using BytesOfDpu = std::function<std::vector<uint8_t>(int dpu)>;
 
 /// Host operations, as the UPMEM SDK offers them [upmem-api.md]. `symbol` names a WRAM or MRAM object of the
 /// loaded program (host-visible, e.g. `__sys_used_mram_end` for the MRAM heap), `offset` is in bytes.
@@ -100,6 +115,9 @@ public:
     void allocate(int dpus);
     void load(std::shared_ptr<const Program> program, int tasklets);
     void push(const std::string &symbol, uint32_t offset, const PerDpuBytes &data);
+    /// A push of `bytes_per_dpu` bytes to every DPU; bytes_of(d) is called (during this call) only for the
+    /// DPUs that are simulated, so a sampled run never builds the bytes of the others.
+    void push(const std::string &symbol, uint32_t offset, uint32_t bytes_per_dpu, const BytesOfDpu &bytes_of);
     void broadcast(const std::string &symbol, uint32_t offset, std::span<const uint8_t> data);
     void copy_to(int dpu, const std::string &symbol, uint32_t offset, std::span<const uint8_t> data);
     void launch();
@@ -110,11 +128,22 @@ public:
     /// What the operations since construction or the last take_measurement() cost; resets it.
     Measurement take_measurement();
 
-    /// Statistics of one DPU in its last launch (for reports and tests).
+    /// Sampled mode, after load and before the first write: DPU d is simulated when stand_in[d] == d;
+    /// otherwise the host's writes to it are dropped, its reads return zeros (simulated(d) is false) and each
+    /// launch charges it the statistics of DPU stand_in[d], which must be simulated. The caller states that
+    /// stand_in[d] takes the same control flow as d (same arguments up to what cannot change it); timing
+    /// that depends on MRAM values (e.g. mul_step ladders) is then estimated, not simulated.
+    void sample(const std::vector<int> &stand_in);
+    /// Whether DPU `dpu`'s contents are simulated (false only for DPUs left out by sample()).
+    bool simulated(int dpu) const;
+
+    /// Statistics of one DPU in its last launch (for reports and tests); a DPU left out by sample() reports
+    /// its stand-in's.
     const DpuStats &last_stats(int dpu) const;
-    /// DPUs allocated, and distinct simulations behind them (equal to dpus() with simulate_all_dpus).
+    /// DPUs allocated, and distinct simulations behind them (equal to dpus() in Full mode).
     int dpus() const;
     int distinct_simulations() const;
+    SimulationMode mode() const;
     const target::UpmemMachine &machine() const;
 
 private:

@@ -34,7 +34,8 @@ public:
     virtual MeasureResult run_full(const workloads::Workload &workload, const schedule::Trace &trace) = 0;
 };
 
-/// The cycle-level simulator (default): candidates in parallel on all cores, identical DPUs sharing timing.
+/// The cycle-level simulator (default): candidates in parallel on all cores, each in the sampled simulation
+/// mode against inputs and reference outputs computed once per workload; run_full simulates every DPU.
 std::unique_ptr<Runner> make_sim_runner(const RunnerOptions &options);
 /// The native SDK emulation (verifies outputs; times are host wall-clock, not DPU times).
 std::unique_ptr<Runner> make_emu_runner(const RunnerOptions &options);

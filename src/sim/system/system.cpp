@@ -1,6 +1,8 @@
 // sim::Machine: N simulated DPUs behind a host. DPUs the host wrote the same bytes to share one sim::Dpu
 // ("instance") until the host writes something different to some of them; then those get their own deep copy
 // (Dpu::clone). The simulator is deterministic, so a shared instance runs exactly as each of its DPUs would.
+// In Sampled mode the caller may leave DPUs out (sample()): they have no instance at all, writes to them are
+// dropped and each launch charges them the statistics of their stand-in.
 #include "atim/sim/system.h"
 
 #include <fmt/format.h>
@@ -45,6 +47,24 @@ std::string_view as_text(std::span<const uint8_t> bytes) {
 
 }  // namespace
 
+std::string_view to_string(SimulationMode mode) {
+    switch (mode) {
+        case SimulationMode::Full:
+            return "full";
+        case SimulationMode::Identical:
+            return "identical";
+        case SimulationMode::Sampled:
+            return "sampled";
+    }
+    return "unknown";
+}
+
+SimulationMode parse_simulation_mode(std::string_view text) {
+    for (SimulationMode mode : {SimulationMode::Full, SimulationMode::Identical, SimulationMode::Sampled})
+        if (to_string(mode) == text) return mode;
+    user_error("unknown simulation mode '{}'; use full, identical or sampled", text);
+}
+
 struct Machine::State {
     target::UpmemMachine machine;
     MachineOptions options;
@@ -52,7 +72,9 @@ struct Machine::State {
     std::shared_ptr<const Program> program;
     int tasklets = 0;
     int allocated = 0;
-    std::vector<std::shared_ptr<Instance>> instance_of;  // per DPU of the set
+    std::vector<std::shared_ptr<Instance>> instance_of;  // per DPU of the set; null when left out by sample()
+    std::vector<int> stand_in;                           // per DPU after sample(): whose statistics it takes
+    bool written_since_load = false;
     Measurement measurement;
     bool launched = false;  // a launch happened in the current measurement: host time now counts as `after`
 
@@ -109,13 +131,16 @@ struct Machine::State {
         target->dpu->write_symbol(symbol, offset, bytes);
     }
 
-    /// Writes data[i] to DPU i; DPUs that share an instance and receive equal bytes keep sharing it.
+    /// Writes data[i] to DPU i; DPUs that share an instance and receive equal bytes keep sharing it. DPUs
+    /// left out by sample() are skipped (their data may be empty).
     void write_each(const std::string &symbol, uint32_t offset,
                     const std::vector<std::span<const uint8_t>> &data) {
+        written_since_load = true;
         std::unordered_map<Instance *, std::unordered_map<std::string_view, std::vector<int>>> groups;
         std::vector<Instance *> order;  // deterministic processing order
         for (int dpu = 0; dpu < allocated; ++dpu) {
             Instance *instance = instance_of[dpu].get();
+            if (!instance) continue;
             if (!groups.contains(instance)) order.push_back(instance);
             groups[instance][as_text(data[dpu])].push_back(dpu);
         }
@@ -132,7 +157,7 @@ struct Machine::State {
         std::vector<Instance *> distinct;
         std::unordered_set<const Instance *> seen;
         for (const auto &instance : instance_of) {
-            if (seen.insert(instance.get()).second) distinct.push_back(instance.get());
+            if (instance && seen.insert(instance.get()).second) distinct.push_back(instance.get());
         }
         return distinct;
     }
@@ -168,6 +193,18 @@ struct Machine::State {
         }
     }
 
+    /// The statistics DPU `dpu` stands for in the last launch: its own, or its stand-in's.
+    const DpuStats &stats_of(int dpu) const {
+        const Instance *instance =
+            instance_of[dpu] ? instance_of[dpu].get() : instance_of[stand_in[dpu]].get();
+        return instance->last_stats;
+    }
+
+    int left_out() const {
+        return static_cast<int>(std::count_if(instance_of.begin(), instance_of.end(),
+                                              [](const auto &instance) { return instance == nullptr; }));
+    }
+
     int first_dpu_using(const Instance *instance) const {
         for (int dpu = 0; dpu < allocated; ++dpu)
             if (instance_of[dpu].get() == instance) return dpu;
@@ -189,6 +226,7 @@ void Machine::allocate(int dpus) {
     state_->allocated = dpus;
     state_->program.reset();
     state_->instance_of.clear();
+    state_->stand_in.clear();
 }
 
 void Machine::load(std::shared_ptr<const Program> program, int tasklets) {
@@ -198,7 +236,9 @@ void Machine::load(std::shared_ptr<const Program> program, int tasklets) {
     s.program = std::move(program);
     s.tasklets = tasklets;
     s.instance_of.assign(s.allocated, nullptr);
-    if (s.options.simulate_all_dpus) {
+    s.stand_in.clear();
+    s.written_since_load = false;
+    if (s.options.mode == SimulationMode::Full) {
         for (auto &instance : s.instance_of) instance = s.fresh_instance();
     } else {
         std::shared_ptr<Instance> shared = s.fresh_instance();
@@ -227,6 +267,27 @@ void Machine::push(const std::string &symbol, uint32_t offset, const PerDpuBytes
     s.count("host_to_dpu_bytes", static_cast<int64_t>(bytes) * s.allocated);
 }
 
+void Machine::push(const std::string &symbol, uint32_t offset, uint32_t bytes_per_dpu,
+                   const BytesOfDpu &bytes_of) {
+    State &s = *state_;
+    s.require_loaded("push");
+    s.check_alignment(symbol, offset, bytes_per_dpu);
+    PerDpuBytes data(s.allocated);
+    std::vector<std::span<const uint8_t>> spans(s.allocated);
+    for (int dpu = 0; dpu < s.allocated; ++dpu) {
+        if (!s.instance_of[dpu]) continue;
+        data[dpu] = bytes_of(dpu);
+        ATIM_CHECK(data[dpu].size() == bytes_per_dpu,
+                   "push to '{}' produced {} bytes for DPU {} instead of {}", symbol, data[dpu].size(), dpu,
+                   bytes_per_dpu);
+        spans[dpu] = data[dpu];
+    }
+    s.write_each(symbol, offset, spans);
+    s.add_host_ms(s.host.parallel_ms(HostDirection::ToDpu, s.allocated, bytes_per_dpu));
+    s.count("host_transfers", 1);
+    s.count("host_to_dpu_bytes", static_cast<int64_t>(bytes_per_dpu) * s.allocated);
+}
+
 void Machine::broadcast(const std::string &symbol, uint32_t offset, std::span<const uint8_t> data) {
     State &s = *state_;
     s.require_loaded("broadcast");
@@ -242,7 +303,8 @@ void Machine::copy_to(int dpu, const std::string &symbol, uint32_t offset, std::
     s.require_loaded("copy_to");
     s.check_dpu(dpu);
     s.check_alignment(symbol, offset, data.size());
-    s.write_to(s.instance_of[dpu], {dpu}, symbol, offset, data);
+    s.written_since_load = true;
+    if (s.instance_of[dpu]) s.write_to(s.instance_of[dpu], {dpu}, symbol, offset, data);
     s.add_host_ms(s.host.serial_ms(HostDirection::ToDpu, 1, static_cast<int64_t>(data.size())));
     s.count("host_transfers", 1);
     s.count("host_to_dpu_bytes", static_cast<int64_t>(data.size()));
@@ -259,9 +321,10 @@ void Machine::launch() {
         simulated_instructions += instance->last_stats.instructions;
         if (instance->last_stats.cycles > slowest->last_stats.cycles) slowest = instance;
     }
-    for (const auto &instance : s.instance_of) {
-        s.count("total_instructions", instance->last_stats.instructions);
-        s.count("dma_bytes", instance->last_stats.dma_read_bytes + instance->last_stats.dma_write_bytes);
+    for (int dpu = 0; dpu < s.allocated; ++dpu) {
+        const DpuStats &stats = s.stats_of(dpu);
+        s.count("total_instructions", stats.instructions);
+        s.count("dma_bytes", stats.dma_read_bytes + stats.dma_write_bytes);
     }
     // Kernel time: the host waits for the slowest DPU, plus the launch and completion poll.
     double cycles_per_ms = s.machine.dpu_mhz * 1e3;
@@ -273,6 +336,7 @@ void Machine::launch() {
     s.count("dpu_runs", s.allocated);
     s.count("simulated_dpu_runs", static_cast<int64_t>(instances.size()));
     s.count("simulated_instructions", simulated_instructions);
+    s.count("estimated_dpu_runs", s.left_out());
 }
 
 PerDpuBytes Machine::gather(const std::string &symbol, uint32_t offset, uint32_t bytes_per_dpu) {
@@ -283,6 +347,10 @@ PerDpuBytes Machine::gather(const std::string &symbol, uint32_t offset, uint32_t
     std::unordered_map<const Instance *, int> read_from;  // identical DPUs are read once
     for (int dpu = 0; dpu < s.allocated; ++dpu) {
         const Instance *instance = s.instance_of[dpu].get();
+        if (!instance) {  // left out by sample(): its contents are unknown
+            out[dpu].assign(bytes_per_dpu, 0);
+            continue;
+        }
         if (auto it = read_from.find(instance); it != read_from.end()) {
             out[dpu] = out[it->second];
             continue;
@@ -302,8 +370,8 @@ std::vector<uint8_t> Machine::copy_from(int dpu, const std::string &symbol, uint
     s.require_loaded("copy_from");
     s.check_dpu(dpu);
     s.check_alignment(symbol, offset, bytes);
-    std::vector<uint8_t> out(bytes);
-    s.instance_of[dpu]->dpu->read_symbol(symbol, offset, out);
+    std::vector<uint8_t> out(bytes, 0);
+    if (s.instance_of[dpu]) s.instance_of[dpu]->dpu->read_symbol(symbol, offset, out);
     s.add_host_ms(s.host.serial_ms(HostDirection::FromDpu, 1, bytes));
     s.count("host_transfers", 1);
     s.count("dpu_to_host_bytes", bytes);
@@ -323,9 +391,16 @@ Measurement Machine::take_measurement() {
     m.total_ms = m.h2d_ms + m.kernel_ms + m.after_ms;
     m.counters["dpus"] = s.allocated;
     int64_t runs = m.counter("dpu_runs"), simulated = m.counter("simulated_dpu_runs");
-    std::string sharing = s.options.simulate_all_dpus
+    std::string sharing = s.options.mode == SimulationMode::Full
                               ? "every DPU simulated"
                               : "DPUs given identical bytes by the host share one simulation";
+    if (int64_t estimated = m.counter("estimated_dpu_runs"); estimated > 0) {
+        sharing += fmt::format(
+            "; sampled: {} DPU runs not simulated, each charged the statistics of a simulated DPU of its "
+            "class (same control flow), so timing that depends on MRAM values (e.g. mul_step ladders) is "
+            "estimated for them",
+            estimated);
+    }
     m.note = fmt::format(
         "simulated: {} of {} DPU kernel runs instruction by instruction on {} DPUs ({}); estimated: host "
         "transfers, launch and host work by the host model ({})",
@@ -369,12 +444,40 @@ SystemRun Machine::run(const std::vector<HostOp> &ops) {
     return result;
 }
 
+void Machine::sample(const std::vector<int> &stand_in) {
+    State &s = *state_;
+    s.require_loaded("sample");
+    if (s.options.mode != SimulationMode::Sampled)
+        user_error("sample() needs SimulationMode::Sampled; this machine is in {} mode",
+                   to_string(s.options.mode));
+    if (s.written_since_load)
+        user_error("sample() after the host wrote to the DPUs; call it right after load");
+    if (stand_in.size() != static_cast<size_t>(s.allocated))
+        user_error("sample() got stand-ins for {} DPUs but the set has {}", stand_in.size(), s.allocated);
+    for (int dpu = 0; dpu < s.allocated; ++dpu) {
+        int by = stand_in[dpu];
+        if (by < 0 || by >= s.allocated || stand_in[by] != by)
+            user_error("sample(): DPU {} stands in for DPU {} but is not simulated itself", by, dpu);
+    }
+    s.stand_in = stand_in;
+    for (int dpu = 0; dpu < s.allocated; ++dpu)
+        if (stand_in[dpu] != dpu) s.instance_of[dpu].reset();
+}
+
+bool Machine::simulated(int dpu) const {
+    state_->check_dpu(dpu);
+    return state_->instance_of.empty() || state_->instance_of[dpu] != nullptr;
+}
+
 const DpuStats &Machine::last_stats(int dpu) const {
     state_->check_dpu(dpu);
-    return state_->instance_of[dpu]->last_stats;
+    if (!state_->program) user_error("last_stats before loading a program; load one first");
+    return state_->stats_of(dpu);
 }
 
 int Machine::dpus() const { return state_->allocated; }
+
+SimulationMode Machine::mode() const { return state_->options.mode; }
 
 int Machine::distinct_simulations() const { return static_cast<int>(state_->distinct_instances().size()); }
 

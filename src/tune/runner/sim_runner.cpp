@@ -1,7 +1,12 @@
-// The simulator runner: candidates of a batch in parallel, each simulated on one thread (DPUs that receive
-// identical bytes share one simulation); the final check simulates every DPU. It uses runtime::run_sim's
-// original API, so every candidate recomputes the seeded inputs and the reference (a shared prepared
-// reference is a planned speed-up once the runtime offers it).
+// The simulator runner: candidates of a batch in parallel, each simulated on one thread in the sampled mode
+// (a few DPUs per timing class simulated, the others' kernel time estimated, the outputs of the simulated
+// DPUs verified); the final check simulates and verifies every DPU. The seeded inputs and the reference
+// outputs are computed once per workload and shared by every candidate.
+#include <fmt/format.h>
+
+#include <memory>
+#include <mutex>
+#include <string>
 #include <vector>
 
 #include "atim/runtime/sim_runner.h"
@@ -18,34 +23,54 @@ public:
 
     std::vector<MeasureResult> run(const workloads::Workload &workload,
                                    const std::vector<schedule::Trace> &batch) override {
+        const runtime::ReferenceData &reference = reference_for(workload);
         std::vector<MeasureResult> results(batch.size());
         // Parallelism is across candidates; a single candidate's simulation stays on one thread.
         detail::for_each_parallel(batch.size(), options_.threads, [&](size_t i) {
-            results[i] = measure(workload, batch[i], /*every_dpu=*/false, /*sim_threads=*/1);
+            results[i] =
+                measure(workload, reference, batch[i], sim::SimulationMode::Sampled, /*sim_threads=*/1);
         });
         return results;
     }
 
     MeasureResult run_full(const workloads::Workload &workload, const schedule::Trace &trace) override {
-        return measure(workload, trace, /*every_dpu=*/true, options_.threads);
+        return measure(workload, reference_for(workload), trace, sim::SimulationMode::Full, options_.threads);
     }
 
 private:
-    MeasureResult measure(const workloads::Workload &workload, const schedule::Trace &trace, bool every_dpu,
-                          int sim_threads) const {
+    /// The inputs and reference outputs of `workload`, computed on the first call for it.
+    const runtime::ReferenceData &reference_for(const workloads::Workload &workload) {
+        std::lock_guard<std::mutex> lock(reference_mutex_);
+        std::string key =
+            fmt::format("{} {} {}", workload.name, workload.shape_string(), ir::to_string(workload.dtype));
+        if (!reference_ || key != reference_key_) {
+            reference_.reset();  // frees the previous workload's tensors first
+            reference_ =
+                std::make_unique<runtime::ReferenceData>(runtime::prepare_reference(workload, options_.seed));
+            reference_key_ = key;
+        }
+        return *reference_;
+    }
+
+    MeasureResult measure(const workloads::Workload &workload, const runtime::ReferenceData &reference,
+                          const schedule::Trace &trace, sim::SimulationMode mode, int sim_threads) const {
         return detail::measure_guarded(options_.timeout_seconds, [&] {
             lower::PimProgram program = detail::lower_candidate(workload, trace, options_);
             runtime::SimRunOptions sim_options;
             sim_options.machine = options_.machine;
             sim_options.seed = options_.seed;
             sim_options.timing = options_.prim_timing ? codegen::TimingMode::Prim : codegen::TimingMode::Atim;
-            sim_options.simulate_all_dpus = every_dpu;
+            sim_options.mode = mode;
             sim_options.threads = sim_threads;
-            return detail::result_from_run(runtime::run_sim(workload, program, sim_options), program);
+            return detail::result_from_run(runtime::run_sim(workload, program, sim_options, reference),
+                                           program);
         });
     }
 
     RunnerOptions options_;
+    std::mutex reference_mutex_;
+    std::unique_ptr<runtime::ReferenceData> reference_;
+    std::string reference_key_;
 };
 
 }  // namespace

@@ -115,7 +115,7 @@ constexpr int kDpus = 6;
 /// Gives every DPU its own values and count (dpu + 3), the same MRAM values (7 each), and launches once.
 Machine run_distinct(bool simulate_all) {
     MachineOptions options;
-    options.simulate_all_dpus = simulate_all;
+    options.mode = simulate_all ? SimulationMode::Full : SimulationMode::Identical;
     options.threads = 2;
     Machine machine(target::load_machine("upmem-rank"), options);
     machine.allocate(kDpus);
@@ -156,7 +156,7 @@ TEST(SystemMachine, DistinctDpusComputeTheirOwnResults) {
 TEST(SystemMachine, IdenticalDpusShareOneSimulationWithTheSameCycles) {
     auto run = [](bool simulate_all) {
         MachineOptions options;
-        options.simulate_all_dpus = simulate_all;
+        options.mode = simulate_all ? SimulationMode::Full : SimulationMode::Identical;
         Machine machine(target::load_machine("upmem-rank"), options);
         SystemRun result = machine.run(
             {op::Allocate{8}, op::Load{sum_program(), 4}, op::Broadcast{"values", 0, words(values_of(1))},
@@ -195,6 +195,62 @@ TEST(SystemMachine, WritingToOneSharedDpuSplitsItAndKeepsItsHistory) {
     for (int dpu : {0, 1, 3}) EXPECT_EQ(word(totals[dpu]), first + expected_sum(2, 4, 0)) << dpu;
     EXPECT_EQ(word(totals[2]), first + expected_sum(2, 16, 0));
     EXPECT_GT(machine.last_stats(2).cycles, machine.last_stats(0).cycles);
+}
+
+TEST(SystemMachine, SampledModeSimulatesOnlyTheChosenDpusAndChargesTheOthersTheirStandIns) {
+    MachineOptions options;
+    options.mode = SimulationMode::Sampled;
+    Machine machine(target::load_machine("upmem-rank"), options);
+    machine.allocate(kDpus);
+    machine.load(sum_program(), 4);
+    // DPUs 0 and 5 are simulated; 1..4 take DPU 0's timing, whatever their own count would cost.
+    machine.sample({0, 0, 0, 0, 0, 5});
+    std::vector<int> produced;
+    machine.push("values", 0, 64, [&](int dpu) {
+        produced.push_back(dpu);
+        return words(values_of(dpu));
+    });
+    PerDpuBytes counts;
+    for (int dpu = 0; dpu < kDpus; ++dpu) counts.push_back(words({static_cast<uint32_t>(dpu + 3)}));
+    machine.push("count", 0, counts);
+    machine.broadcast("mram_values", 0, words(std::vector<uint32_t>(16, 7)));
+    machine.launch();
+    EXPECT_EQ(produced, (std::vector<int>{0, 5}));  // the bytes of left-out DPUs are never built
+    EXPECT_EQ(machine.distinct_simulations(), 2);
+    PerDpuBytes totals = machine.gather("total", 0, 4);
+    EXPECT_EQ(word(totals[0]), expected_sum(0, 3, 7));
+    EXPECT_EQ(word(totals[5]), expected_sum(5, 8, 7));
+    for (int dpu = 1; dpu < 5; ++dpu) {
+        EXPECT_FALSE(machine.simulated(dpu));
+        EXPECT_EQ(word(totals[dpu]), 0u) << dpu;
+        EXPECT_EQ(machine.last_stats(dpu).cycles, machine.last_stats(0).cycles) << dpu;
+    }
+    EXPECT_TRUE(machine.simulated(5));
+    EXPECT_LT(machine.last_stats(0).cycles, machine.last_stats(5).cycles);
+    Measurement m = machine.take_measurement();
+    EXPECT_EQ(m.kernel.cycles, machine.last_stats(5).cycles);
+    EXPECT_EQ(m.counter("simulated_dpu_runs"), 2);
+    EXPECT_EQ(m.counter("estimated_dpu_runs"), 4);
+    EXPECT_EQ(m.counter("dpu_runs"), kDpus);
+    EXPECT_THAT(m.note, HasSubstr("4 DPU runs not simulated"));
+}
+
+TEST(SystemMachine, SampleIsRefusedAfterWritesAndForUnsimulatedStandIns) {
+    MachineOptions options;
+    options.mode = SimulationMode::Sampled;
+    Machine machine(target::load_machine("upmem-rank"), options);
+    machine.allocate(3);
+    machine.load(sum_program(), 4);
+    EXPECT_THROW(machine.sample({1, 0, 2}), UserError);  // DPU 0 stands in for 1 but is left out itself
+    EXPECT_THROW(machine.sample({0, 0}), UserError);
+    machine.broadcast("count", 0, words({1}));
+    EXPECT_THROW(machine.sample({0, 0, 2}), UserError);
+    Machine identical(target::load_machine("upmem-rank"));
+    identical.allocate(2);
+    identical.load(sum_program(), 4);
+    EXPECT_THROW(identical.sample({0, 0}), UserError);
+    EXPECT_EQ(parse_simulation_mode("sampled"), SimulationMode::Sampled);
+    EXPECT_THROW(parse_simulation_mode("some"), UserError);
 }
 
 TEST(SystemMachine, PhasesAndKernelTime) {
