@@ -303,10 +303,9 @@ void print_table(const std::vector<tune::EntryResult> &results, const Summary &s
     fmt::print(
         "note: all times are simulated by atim's cycle-level UPMEM model (DPU kernels run instruction by "
         "instruction; host transfers and the host epilogue come from the calibrated transfer and host-work "
-        "models). Sweeps and the tuner measured candidates with DPUs that received identical bytes sharing "
-        "one "
-        "simulation; each best program shown was measured again with every DPU simulated and verified "
-        "bit-exactly. \"tuned x\" = baseline total / tuned total.\n");
+        "models). Sweeps and the tuner measured candidates in the sim runner's fast mode; each best program "
+        "shown was measured again with every DPU simulated and verified bit-exactly (its runner note below). "
+        "\"tuned x\" = baseline total / tuned total.\n");
     print_simulation_notes(results);
 }
 
