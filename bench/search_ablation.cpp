@@ -4,7 +4,7 @@
 // ATiM). Times are the search's own measurements in the sim runner's fast mode (its note is printed);
 // nothing is re-measured at the end.
 //
-// usage: bench_search_ablation [trials=32] [batch=8] [shape=8192x8192] [seed=1] [population=64]
+// usage: bench_search_ablation [trials=16] [batch=8] [shape=8192x8192] [seed=1] [population=64]
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -43,7 +43,7 @@ const std::vector<Variant> &variants() {
 }
 
 struct Budget {
-    int trials = 32;
+    int trials = 16;
     int batch = 8;
     std::string shape = "8192x8192";
     uint64_t seed = 1;
