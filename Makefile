@@ -39,8 +39,17 @@ test: check-format build build-asan
 test-fast: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L 'unit|integration'
 
+# Every bench/ executable (bench_search_ablation: best time versus trials on mtv 8192x8192 for random search,
+# evolutionary without balanced sampling, without adaptive epsilon, and full; 16 trials each, 16 minutes on
+# 2 shared cores; budget printed, argv overrides),
+# then ATiM's evaluation: `atim bench --suite atim` on the 4 MB column (prim, PrIM+Search's 72-point grid and a
+# 32-trial tuner per entry; 11 minutes on 2 shared cores, measured before the sampled simulation mode), table on
+# stdout, CSV in $(BUILD)/bench-suite-atim.csv.
+# `$(ATIM) bench --suite atim` alone runs the 4 MB and 64 MB columns and GPT-J 6B's layers; --full every column.
 bench: build
 	@for b in $(BUILD)/bench/bench_*; do echo "== $$b"; $$b || exit 1; done
+	@echo "== atim bench --suite atim"
+	$(ATIM) bench --suite atim --only 4MB --trials 32 --csv $(BUILD)/bench-suite-atim.csv
 
 format:
 	@git ls-files '*.h' '*.cpp' '*.c' | xargs -r clang-format -i

@@ -1,0 +1,109 @@
+// The evaluation of ATiM's paper (atim-method.md §8) on atim: the benchmark suite (tensor operations at the
+// sizes of the figure panels, GPT-J 6B's fully-connected layers), the `prim` and PrIM+Search baselines as
+// sweeps of the named `prim` schedule, and the tuned program, all measured through one tune::Runner.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "atim/target/upmem_machine.h"
+#include "atim/tune/database.h"
+#include "atim/tune/measure.h"
+#include "atim/tune/runner.h"
+#include "atim/tune/search.h"
+#include "atim/workloads/workload.h"
+
+namespace atim::tune {
+
+/// One benchmark: a workload at a shape.
+struct SuiteEntry {
+    std::string name;      ///< unique in its suite: "mtv-4096x4096", "gptj6b-qkv"
+    std::string group;     ///< the figure panel or model: "4MB", "64MB", "256MB", "512MB", "gptj6b"
+    std::string workload;  ///< "mtv"
+    std::vector<int64_t> shape;
+    std::string shape_string() const;  ///< "4096x4096"
+};
+
+/// The tensor-operation suite of atim-method.md §8.3 (VA, RED (int64), MTV, GEMV, TTV, MMTV, GEVA) in the
+/// 4 MB and 64 MB columns, with `full` also 256 MB and 512 MB, followed by GPT-J 6B's fully-connected layers
+/// (MTV, batch 1).
+std::vector<SuiteEntry> atim_suite(bool full);
+
+/// The entries named in `names` by entry name, group or workload, in suite order (all when `names` is
+/// empty). Throws UserError naming a name that selects nothing.
+std::vector<SuiteEntry> select_entries(const std::vector<SuiteEntry> &suite,
+                                       const std::vector<std::string> &names);
+
+/// Parses "WORKLOAD:SHAPE" ("mtv:64x64") into an entry of group "custom"; throws UserError on bad input.
+SuiteEntry parse_custom_entry(const std::string &text);
+
+/// The points the baselines sweep (atim-method.md §8.2). DPU counts are totals; for mmtv they become DPUs
+/// per batch (the `prim` schedule's `dpus`), count / batches, at least 1.
+struct BaselineGrid {
+    std::vector<int64_t> dpus = {256, 512, 1024, 2048};
+    std::vector<int64_t> tasklets = {8, 16, 24};
+    std::vector<int64_t> blocks = {8, 16, 32, 64, 128, 256};  ///< WRAM block in elements
+};
+
+/// Parameters of the named `prim` schedule (`atim schedules mtv`): dpus, tasklets, block.
+using PrimParams = std::map<std::string, std::string>;
+
+/// PrIM: only the DPU count varies (PrIM's own 16 tasklets and 1 KB block), one point per grid DPU count.
+std::vector<PrimParams> prim_points(const workloads::Workload &workload, const BaselineGrid &grid);
+/// PrIM+Search: every DPU count x tasklets x block of the grid (duplicates after the mmtv mapping dropped).
+std::vector<PrimParams> prim_search_points(const workloads::Workload &workload, const BaselineGrid &grid);
+
+/// What sweeping a baseline over its points found.
+struct SweepResult {
+    /// The fastest point re-measured with every DPU simulated (nullopt when no point ran and verified).
+    std::optional<MeasureResult> best;
+    PrimParams best_params;  ///< every parameter of the best point, defaults included
+    int points = 0;          ///< points of the sweep
+    int illegal = 0;         ///< rejected before running: the schedule refused the parameters or lowering did
+    int failed = 0;          ///< built but did not run and verify (wrong output, fault, timeout)
+    std::string note;        ///< what the runner simulated and estimated for the best (its stats "note")
+};
+
+/// Measures every point with `runner` (one batch, so a parallel runner measures them in parallel), then
+/// re-measures the fastest with every DPU simulated.
+SweepResult sweep_prim(const workloads::Workload &workload, const target::UpmemMachine &machine,
+                       Runner &runner, const std::vector<PrimParams> &points);
+
+/// One row of the evaluation.
+struct EntryResult {
+    SuiteEntry entry;
+    std::string dtype;
+    SweepResult prim, prim_search;
+    TuneResult tuned;  ///< best_full: the tuned program measured with every DPU simulated
+    std::string tuned_note;
+
+    /// baseline total / tuned total; nullopt when either is missing.
+    std::optional<double> speedup_vs_prim() const;
+    std::optional<double> speedup_vs_prim_search() const;
+};
+
+struct EvaluationOptions {
+    BaselineGrid grid;
+    SearchOptions search;  ///< the tuner's budget and seed (verify_top >= 1 so that best_full is set)
+};
+
+/// Which phase of which entry is running (for a progress line).
+struct EvaluationProgress {
+    std::string entry;  ///< entry name
+    std::string phase;  ///< "prim", "PrIM+Search", "tune"
+    std::optional<TuneProgress> tune;
+};
+
+/// Measures one entry: prim, PrIM+Search and the tuner (records in `db`).
+EntryResult evaluate_entry(const SuiteEntry &entry, const target::UpmemMachine &machine, Runner &runner,
+                           Database &db, const EvaluationOptions &options,
+                           const std::function<void(const EvaluationProgress &)> &on_progress = {});
+
+/// Geometric mean of the values present (nullopt when none is).
+std::optional<double> geometric_mean(const std::vector<std::optional<double>> &values);
+
+}  // namespace atim::tune

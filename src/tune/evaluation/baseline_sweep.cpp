@@ -1,0 +1,119 @@
+// The PrIM baselines of ATiM's evaluation (atim-method.md §8.2) as sweeps of the named `prim` schedule:
+// PrIM picks only its DPU count, PrIM+Search also tasklets and the WRAM block; the fastest point is measured
+// again with every DPU simulated.
+#include <algorithm>
+#include <set>
+
+#include "atim/baselines/named_schedules.h"
+#include "atim/support/error.h"
+#include "atim/tune/evaluation.h"
+
+namespace atim::tune {
+namespace {
+
+// The sweep varies PrIM's total DPU count. mmtv's `prim` schedule (PrIM(E) rgemv) takes DPUs per batch, so
+// a total count becomes count / batches, at least one DPU per batch.
+int64_t prim_dpus_param(const workloads::Workload &workload, int64_t total_dpus) {
+    if (workload.name != "mmtv") return total_dpus;
+    return std::max<int64_t>(1, total_dpus / workload.shape[0]);
+}
+
+// Points in grid order without repeats (the mmtv mapping can map two counts to one).
+void append_unique(std::vector<PrimParams> &points, std::set<PrimParams> &seen, PrimParams point) {
+    if (seen.insert(point).second) points.push_back(std::move(point));
+}
+
+struct BuiltPoint {
+    size_t point;
+    schedule::Trace trace;
+};
+
+// The `prim` schedule of each point; a point the schedule refuses (tasklets or DPUs beyond the machine, a
+// WRAM block that cannot fit, a misaligned DMA size) is counted as illegal and not measured.
+std::vector<BuiltPoint> build_points(const workloads::Workload &workload, const target::UpmemMachine &machine,
+                                     const std::vector<PrimParams> &points, SweepResult &sweep) {
+    std::vector<BuiltPoint> built;
+    for (size_t i = 0; i < points.size(); ++i) {
+        try {
+            schedule::Schedule sch = baselines::apply_named_schedule("prim", workload, points[i], machine);
+            built.push_back({i, sch.trace()});
+        } catch (const UserError &) {
+            ++sweep.illegal;
+        }
+    }
+    return built;
+}
+
+// Every parameter of the point, the schedule's defaults included (PrIM's tasklets and block).
+PrimParams resolved_params(const workloads::Workload &workload, const target::UpmemMachine &machine,
+                           const PrimParams &point) {
+    PrimParams resolved;
+    for (const auto &[name, value] :
+         baselines::resolve_named_schedule_params("prim", workload, point, machine))
+        resolved[name] = std::to_string(value);
+    return resolved;
+}
+
+// How many of the fastest points are tried with every DPU simulated before giving up: the search measured
+// them with identical DPUs sharing one simulation, so the full check can still reject one.
+constexpr size_t kFullChecks = 3;
+
+}  // namespace
+
+std::vector<PrimParams> prim_points(const workloads::Workload &workload, const BaselineGrid &grid) {
+    std::vector<PrimParams> points;
+    std::set<PrimParams> seen;
+    // tasklets and block stay at the schedule's defaults: PrIM's 16 tasklets and 1 KB block.
+    for (int64_t dpus : grid.dpus)
+        append_unique(points, seen, {{"dpus", std::to_string(prim_dpus_param(workload, dpus))}});
+    return points;
+}
+
+std::vector<PrimParams> prim_search_points(const workloads::Workload &workload, const BaselineGrid &grid) {
+    std::vector<PrimParams> points;
+    std::set<PrimParams> seen;
+    for (int64_t dpus : grid.dpus)
+        for (int64_t tasklets : grid.tasklets)
+            for (int64_t block : grid.blocks)
+                append_unique(points, seen,
+                              {{"dpus", std::to_string(prim_dpus_param(workload, dpus))},
+                               {"tasklets", std::to_string(tasklets)},
+                               {"block", std::to_string(block)}});
+    return points;
+}
+
+SweepResult sweep_prim(const workloads::Workload &workload, const target::UpmemMachine &machine,
+                       Runner &runner, const std::vector<PrimParams> &points) {
+    SweepResult sweep;
+    sweep.points = static_cast<int>(points.size());
+    std::vector<BuiltPoint> built = build_points(workload, machine, points, sweep);
+    std::vector<schedule::Trace> traces;
+    for (const BuiltPoint &b : built) traces.push_back(b.trace);
+    std::vector<MeasureResult> results = runner.run(workload, traces);
+    ATIM_CHECK(results.size() == traces.size(), "runner {} returned {} results for {} points", runner.name(),
+               results.size(), traces.size());
+
+    std::vector<size_t> ok;  // indices into `built`
+    for (size_t i = 0; i < results.size(); ++i) {
+        if (results[i].ok())
+            ok.push_back(i);
+        else if (results[i].status == MeasureStatus::Invalid)
+            ++sweep.illegal;
+        else
+            ++sweep.failed;
+    }
+    std::stable_sort(ok.begin(), ok.end(),
+                     [&](size_t a, size_t b) { return results[a].total_ms < results[b].total_ms; });
+    for (size_t k = 0; k < std::min(ok.size(), kFullChecks); ++k) {
+        MeasureResult full = runner.run_full(workload, built[ok[k]].trace);
+        if (!full.ok()) continue;
+        sweep.best_params = resolved_params(workload, machine, points[built[ok[k]].point]);
+        if (full.stats.contains("note") && full.stats["note"].is_string())
+            sweep.note = full.stats["note"].get<std::string>();
+        sweep.best = std::move(full);
+        break;
+    }
+    return sweep;
+}
+
+}  // namespace atim::tune

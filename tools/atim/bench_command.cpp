@@ -1,0 +1,446 @@
+// `atim bench --suite atim`: ATiM's evaluation (atim-method.md §8) on atim's simulator. For each suite entry
+// it measures PrIM (best DPU count), PrIM+Search (grid over DPUs x tasklets x block) and the tuner, and
+// prints the time split, the speedups and their geometric means; optionally as CSV and JSON.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "atim/support/error.h"
+#include "atim/tune/evaluation.h"
+#include "commands.h"
+
+namespace atim::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct BenchArguments {
+    std::string suite = "atim";
+    bool full = false;
+    std::vector<std::string> only;
+    std::vector<std::string> custom_entries;
+    std::string machine = "upmem-2048";
+    int trials = 64;
+    int batch = 16;
+    int population = 64;
+    uint64_t seed = 1;
+    std::string csv;
+    std::string db;
+    bool json = false;
+    int threads = 0;
+    std::vector<int64_t> grid_dpus = tune::BaselineGrid{}.dpus;
+    std::vector<int64_t> grid_tasklets = tune::BaselineGrid{}.tasklets;
+    std::vector<int64_t> grid_blocks = tune::BaselineGrid{}.blocks;
+};
+
+void check_arguments(const BenchArguments &args) {
+    if (args.trials <= 0) user_error("--trials must be positive (got {})", args.trials);
+    if (args.batch <= 0) user_error("--batch must be positive (got {})", args.batch);
+    if (args.population <= 0) user_error("--population must be positive (got {})", args.population);
+    for (const auto &[option, values] : std::vector<std::pair<const char *, const std::vector<int64_t> *>>{
+             {"--dpus", &args.grid_dpus},
+             {"--tasklets", &args.grid_tasklets},
+             {"--blocks", &args.grid_blocks}}) {
+        if (values->empty()) user_error("{} needs at least one value", option);
+        for (int64_t v : *values)
+            if (v <= 0) user_error("{} values must be positive (got {})", option, v);
+    }
+}
+
+std::vector<tune::SuiteEntry> entries_of(const BenchArguments &args) {
+    if (!args.custom_entries.empty()) {
+        std::vector<tune::SuiteEntry> custom;
+        for (const std::string &text : args.custom_entries) custom.push_back(tune::parse_custom_entry(text));
+        return tune::select_entries(custom, args.only);
+    }
+    return tune::select_entries(tune::atim_suite(args.full), args.only);
+}
+
+/// One progress line per phase on stderr; the tuner's progress rewrites the line in place on a terminal and
+/// is printed at most every 30 seconds on a pipe.
+class ProgressLine {
+public:
+    explicit ProgressLine(int entries) : entries_(entries) {}
+    void start_entry(int index) { index_ = index; }
+    void operator()(const tune::EvaluationProgress &p) {
+        const double now = seconds();
+        std::string line = fmt::format("bench: [{}/{}] {}: {}", index_ + 1, entries_, p.entry, p.phase);
+        if (p.tune) {
+            if (!tty_ && now - last_print_ < 30 && p.tune->trials_done < p.tune->trials_total) return;
+            line +=
+                fmt::format(" {}/{} trials, best {}", p.tune->trials_done, p.tune->trials_total,
+                            p.tune->best_total_ms ? fmt::format("{:.4f} ms", *p.tune->best_total_ms) : "-");
+        }
+        line += fmt::format(", elapsed {:.0f} s", now);
+        last_print_ = now;
+        if (tty_)
+            fmt::print(stderr, "\r{:<100}", line);
+        else
+            fmt::print(stderr, "{}\n", line);
+        std::fflush(stderr);
+    }
+    void finish() const {
+        if (tty_) fmt::print(stderr, "\n");
+    }
+    double seconds() const {
+        return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    }
+
+private:
+    int entries_;
+    int index_ = 0;
+    bool tty_ = ::isatty(STDERR_FILENO) != 0;
+    double last_print_ = -1e9;
+    std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+};
+
+// ---- Report -------------------------------------------------------------------------------------------
+
+std::string param_or_dash(const tune::PrimParams &params, const std::string &key) {
+    auto found = params.find(key);
+    return found == params.end() ? "-" : found->second;
+}
+
+std::string format_ms(double ms) { return fmt::format("{:.4f}", ms); }
+std::string format_ratio(const std::optional<double> &r) { return r ? fmt::format("{:.2f}x", *r) : "-"; }
+
+nlohmann::ordered_json measurement_json(const std::optional<tune::MeasureResult> &r) {
+    if (!r) return nullptr;
+    return {{"dpus", r->dpus},
+            {"tasklets", r->tasklets},
+            {"time_ms",
+             {{"h2d", r->h2d_ms}, {"kernel", r->kernel_ms}, {"after", r->after_ms}, {"total", r->total_ms}}}};
+}
+
+nlohmann::ordered_json sweep_json(const tune::SweepResult &sweep) {
+    nlohmann::ordered_json json = measurement_json(sweep.best);
+    if (json.is_null()) json = nlohmann::ordered_json::object();
+    json["params"] = sweep.best_params;
+    json["points"] = sweep.points;
+    json["illegal"] = sweep.illegal;
+    json["failed"] = sweep.failed;
+    json["note"] = sweep.note;
+    return json;
+}
+
+nlohmann::ordered_json entry_json(const tune::EntryResult &r) {
+    nlohmann::ordered_json tuned = measurement_json(r.tuned.best_full);
+    if (tuned.is_null()) tuned = nlohmann::ordered_json::object();
+    tuned["sketch"] = r.tuned.best ? nlohmann::ordered_json(r.tuned.best->sketch) : nlohmann::ordered_json();
+    tuned["trials"] = r.tuned.trials;
+    tuned["valid"] = r.tuned.valid;
+    tuned["failed"] = r.tuned.failed;
+    tuned["run"] = r.tuned.run;
+    tuned["note"] = r.tuned_note;
+    auto ratio = [](const std::optional<double> &v) {
+        return v ? nlohmann::ordered_json(*v) : nlohmann::ordered_json();
+    };
+    return {{"entry", r.entry.name},
+            {"group", r.entry.group},
+            {"workload", r.entry.workload},
+            {"shape", r.entry.shape_string()},
+            {"dtype", r.dtype},
+            {"prim", sweep_json(r.prim)},
+            {"prim_search", sweep_json(r.prim_search)},
+            {"tuned", tuned},
+            {"speedup_tuned_vs_prim", ratio(r.speedup_vs_prim())},
+            {"speedup_tuned_vs_prim_search", ratio(r.speedup_vs_prim_search())}};
+}
+
+struct Summary {
+    std::optional<double> geomean_vs_prim, geomean_vs_prim_search;
+    std::vector<std::string> tuned_slower_than_prim_search;
+};
+
+Summary summarize(const std::vector<tune::EntryResult> &results) {
+    Summary s;
+    std::vector<std::optional<double>> vs_prim, vs_search;
+    for (const tune::EntryResult &r : results) {
+        vs_prim.push_back(r.speedup_vs_prim());
+        vs_search.push_back(r.speedup_vs_prim_search());
+        if (r.speedup_vs_prim_search() && *r.speedup_vs_prim_search() < 1.0)
+            s.tuned_slower_than_prim_search.push_back(r.entry.name);
+    }
+    s.geomean_vs_prim = tune::geometric_mean(vs_prim);
+    s.geomean_vs_prim_search = tune::geometric_mean(vs_search);
+    return s;
+}
+
+std::string csv_header() {
+    std::string header = "entry,group,workload,shape,dtype";
+    for (const char *method : {"prim", "prim_search"})
+        header += fmt::format(
+            ",{0}_dpus,{0}_tasklets,{0}_block,{0}_h2d_ms,{0}_kernel_ms,{0}_after_ms,{0}_total_ms,"
+            "{0}_points,{0}_illegal,{0}_failed",
+            method);
+    header +=
+        ",tuned_dpus,tuned_tasklets,tuned_sketch,tuned_h2d_ms,tuned_kernel_ms,tuned_after_ms,tuned_total_ms,"
+        "tuned_trials,tuned_valid,tuned_failed,speedup_tuned_vs_prim,speedup_tuned_vs_prim_search";
+    return header;
+}
+
+std::string csv_times(const std::optional<tune::MeasureResult> &r) {
+    if (!r) return ",,,";
+    return fmt::format("{:.6f},{:.6f},{:.6f},{:.6f}", r->h2d_ms, r->kernel_ms, r->after_ms, r->total_ms);
+}
+
+std::string csv_sweep(const tune::SweepResult &s) {
+    return fmt::format("{},{},{},{},{},{},{}", s.best ? std::to_string(s.best->dpus) : "",
+                       s.best ? std::to_string(s.best->tasklets) : "",
+                       s.best ? param_or_dash(s.best_params, "block") : "", csv_times(s.best), s.points,
+                       s.illegal, s.failed);
+}
+
+std::string csv_ratio(const std::optional<double> &r) { return r ? fmt::format("{:.4f}", *r) : ""; }
+
+std::string csv_text(const std::vector<tune::EntryResult> &results, const Summary &summary) {
+    std::string text = csv_header() + "\n";
+    for (const tune::EntryResult &r : results) {
+        const std::optional<tune::MeasureResult> &t = r.tuned.best_full;
+        text += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", r.entry.name, r.entry.group,
+                            r.entry.workload, r.entry.shape_string(), r.dtype, csv_sweep(r.prim),
+                            csv_sweep(r.prim_search), t ? std::to_string(t->dpus) : "",
+                            t ? std::to_string(t->tasklets) : "", r.tuned.best ? r.tuned.best->sketch : "",
+                            csv_times(t), r.tuned.trials, r.tuned.valid, r.tuned.failed,
+                            csv_ratio(r.speedup_vs_prim()), csv_ratio(r.speedup_vs_prim_search()));
+    }
+    // The geometric means as a last row: every per-entry column empty.
+    const size_t empty_columns =
+        static_cast<size_t>(std::count(text.begin(), text.begin() + text.find('\n'), ',')) - 2;
+    text += "geomean" + std::string(empty_columns, ',') + "," + csv_ratio(summary.geomean_vs_prim) + "," +
+            csv_ratio(summary.geomean_vs_prim_search) + "\n";
+    return text;
+}
+
+void write_text_file(const std::string &path, const std::string &text) {
+    fs::path partial = path + ".partial";
+    {
+        std::ofstream file(partial, std::ios::binary);
+        file << text;
+        if (!file) user_error("cannot write --csv {}; check that its directory exists and is writable", path);
+    }
+    fs::rename(partial, path);
+}
+
+void print_row(const std::string &entry, const std::string &method,
+               const std::optional<tune::MeasureResult> &r, const std::string &config,
+               const std::string &speedup, const std::string &remark) {
+    if (!r) {
+        fmt::print("{:<20} {:<12} {:>5} {:>8} {:>6} {:>10} {:>10} {:>10} {:>10} {:>8}  {}\n", entry, method,
+                   "-", "-", "-", "-", "-", "-", "-", "-", remark);
+        return;
+    }
+    fmt::print("{:<20} {:<12} {:>5} {:>8} {:>6} {:>10} {:>10} {:>10} {:>10} {:>8}  {}\n", entry, method,
+               r->dpus, r->tasklets, config, format_ms(r->h2d_ms), format_ms(r->kernel_ms),
+               format_ms(r->after_ms), format_ms(r->total_ms), speedup, remark);
+}
+
+std::string sweep_remark(const tune::SweepResult &s) {
+    return fmt::format("{} points, {} illegal, {} failed{}", s.points, s.illegal, s.failed,
+                       s.best ? "" : "; none ran and verified");
+}
+
+/// The runner's note of each best program, condensed: what was simulated per program, and what was estimated
+/// once (it is the same host model for every program). A note of another form is printed whole.
+void print_simulation_notes(const std::vector<tune::EntryResult> &results) {
+    std::set<std::string> estimated;
+    fmt::print("simulated, per best program:\n");
+    for (const tune::EntryResult &r : results) {
+        for (const auto &[method, note] : std::vector<std::pair<const char *, std::string>>{
+                 {"prim", r.prim.note}, {"PrIM+Search", r.prim_search.note}, {"tuned", r.tuned_note}}) {
+            if (note.empty()) continue;
+            std::string simulated;
+            for (size_t begin = 0; begin < note.size();) {
+                const size_t end = std::min(note.find("; ", begin), note.size());
+                const std::string clause = note.substr(begin, end - begin);
+                if (clause.rfind("simulated: ", 0) == 0) simulated = clause.substr(11);
+                if (clause.rfind("estimated: ", 0) == 0) estimated.insert(clause.substr(11));
+                begin = end + 2;
+            }
+            fmt::print("  {} {}: {}\n", r.entry.name, method, simulated.empty() ? note : simulated);
+        }
+    }
+    for (const std::string &clause : estimated) fmt::print("estimated: {}\n", clause);
+}
+
+void print_table(const std::vector<tune::EntryResult> &results, const Summary &summary,
+                 const BenchArguments &args, const std::string &machine, double seconds) {
+    fmt::print(
+        "atim bench --suite {}: {} entries on {} (sim runner, atim timing), tuner {} trials, seed {}\n",
+        args.suite, results.size(), machine, args.trials, args.seed);
+    fmt::print("{:<20} {:<12} {:>5} {:>8} {:>6} {:>10} {:>10} {:>10} {:>10} {:>8}  {}\n", "entry", "method",
+               "DPUs", "tasklets", "block", "h2d ms", "kernel ms", "after ms", "total ms", "tuned x",
+               "remark");
+    for (const tune::EntryResult &r : results) {
+        print_row(r.entry.name, "prim", r.prim.best, param_or_dash(r.prim.best_params, "block"),
+                  format_ratio(r.speedup_vs_prim()), sweep_remark(r.prim));
+        print_row("", "PrIM+Search", r.prim_search.best, param_or_dash(r.prim_search.best_params, "block"),
+                  format_ratio(r.speedup_vs_prim_search()), sweep_remark(r.prim_search));
+        print_row(
+            "", "tuned", r.tuned.best_full, "-", "",
+            fmt::format("{} trials, {} valid{}", r.tuned.trials, r.tuned.valid,
+                        r.tuned.best ? ", sketch " + r.tuned.best->sketch : "; nothing ran and verified"));
+    }
+    fmt::print("geometric mean speedup of tuned: {} over prim, {} over PrIM+Search\n",
+               format_ratio(summary.geomean_vs_prim), format_ratio(summary.geomean_vs_prim_search));
+    if (summary.tuned_slower_than_prim_search.empty())
+        fmt::print("tuned was not slower than PrIM+Search on any entry\n");
+    else
+        fmt::print("tuned was SLOWER than PrIM+Search on: {}\n",
+                   fmt::join(summary.tuned_slower_than_prim_search, ", "));
+    fmt::print("elapsed {:.0f} s\n", seconds);
+    fmt::print(
+        "note: all times are simulated by atim's cycle-level UPMEM model (DPU kernels run instruction by "
+        "instruction; host transfers and the host epilogue come from the calibrated transfer and host-work "
+        "models). Sweeps and the tuner measured candidates in the sim runner's fast mode; each best program "
+        "shown was measured again with every DPU simulated and verified bit-exactly (its runner note below). "
+        "\"tuned x\" = baseline total / tuned total.\n");
+    print_simulation_notes(results);
+}
+
+// ---- Run ----------------------------------------------------------------------------------------------
+
+/// The records database: the given file, or a temporary one removed at the end.
+class RecordsFile {
+public:
+    explicit RecordsFile(const std::string &given) {
+        if (!given.empty()) {
+            path_ = given;
+            return;
+        }
+        path_ = (fs::temp_directory_path() / fmt::format("atim-bench-{}.db", ::getpid())).string();
+        temporary_ = true;
+    }
+    ~RecordsFile() {
+        if (!temporary_) return;
+        std::error_code ec;
+        for (const char *suffix : {"", "-wal", "-shm"}) fs::remove(path_ + suffix, ec);
+    }
+    RecordsFile(const RecordsFile &) = delete;
+    RecordsFile &operator=(const RecordsFile &) = delete;
+    const std::string &path() const { return path_; }
+
+private:
+    std::string path_;
+    bool temporary_ = false;
+};
+
+void run_bench(const BenchArguments &args) {
+    // Everything the user typed is checked before anything is measured or written.
+    check_arguments(args);
+    const std::vector<tune::SuiteEntry> entries = entries_of(args);
+    const target::UpmemMachine machine = target::load_machine(args.machine);
+
+    tune::RunnerOptions runner_options;
+    runner_options.machine = machine;
+    runner_options.seed = args.seed;
+    runner_options.threads = args.threads;
+    std::unique_ptr<tune::Runner> runner = tune::make_sim_runner(runner_options);
+
+    tune::EvaluationOptions options;
+    options.grid = {args.grid_dpus, args.grid_tasklets, args.grid_blocks};
+    options.search.trials = args.trials;
+    options.search.batch = args.batch;
+    options.search.population = args.population;
+    options.search.seed = args.seed;
+    options.search.measurement = "sim/atim";
+
+    RecordsFile records(args.db);
+    tune::Database db = tune::Database::open(records.path());
+    ProgressLine progress(static_cast<int>(entries.size()));
+    // The same workload and shape twice (GPT-J's attention output is the 64 MB MTV) is measured once.
+    std::map<std::string, tune::EntryResult> measured;
+    std::vector<tune::EntryResult> results;
+    for (size_t i = 0; i < entries.size(); ++i) {
+        progress.start_entry(static_cast<int>(i));
+        const std::string key = entries[i].workload + "/" + entries[i].shape_string();
+        auto found = measured.find(key);
+        if (found == measured.end()) {
+            tune::EntryResult r =
+                tune::evaluate_entry(entries[i], machine, *runner, db, options,
+                                     [&](const tune::EvaluationProgress &p) { progress(p); });
+            found = measured.emplace(key, std::move(r)).first;
+        }
+        tune::EntryResult r = found->second;
+        r.entry = entries[i];
+        results.push_back(std::move(r));
+    }
+    progress.finish();
+
+    const Summary summary = summarize(results);
+    if (!args.csv.empty()) write_text_file(args.csv, csv_text(results, summary));
+    if (args.json) {
+        nlohmann::ordered_json json = {{"suite", args.suite},
+                                       {"machine", machine.name},
+                                       {"runner", "sim"},
+                                       {"timing", "atim"},
+                                       {"trials", args.trials},
+                                       {"seed", args.seed},
+                                       {"entries", nlohmann::ordered_json::array()}};
+        for (const tune::EntryResult &r : results) json["entries"].push_back(entry_json(r));
+        json["geomean_speedup_tuned_vs_prim"] = summary.geomean_vs_prim
+                                                    ? nlohmann::ordered_json(*summary.geomean_vs_prim)
+                                                    : nlohmann::ordered_json();
+        json["geomean_speedup_tuned_vs_prim_search"] =
+            summary.geomean_vs_prim_search ? nlohmann::ordered_json(*summary.geomean_vs_prim_search)
+                                           : nlohmann::ordered_json();
+        json["tuned_slower_than_prim_search"] = summary.tuned_slower_than_prim_search;
+        fmt::print("{}\n", json.dump());
+    } else {
+        print_table(results, summary, args, machine.name, progress.seconds());
+    }
+}
+
+void add_bench_command(CLI::App &app) {
+    auto args = std::make_shared<BenchArguments>();
+    CLI::App *command = app.add_subcommand(
+        "bench", "evaluate the tuner against PrIM and PrIM+Search on ATiM's benchmark suite (simulated)");
+    command->add_option("--suite", args->suite, "benchmark suite: atim (ATiM's tensor operations + GPT-J 6B)")
+        ->check(CLI::IsMember({"atim"}))
+        ->capture_default_str();
+    command->add_flag("--full", args->full, "every column of the suite (also 256 MB and 512 MB)");
+    command->add_option("--only", args->only,
+                        "entries to run: entry names, groups (4MB, 64MB, gptj6b) or workloads");
+    command->add_option("--entry", args->custom_entries,
+                        "measure WORKLOAD:SHAPE entries (e.g. mtv:1024x1024) instead of the suite");
+    command->add_option("--machine", args->machine, "machine preset or JSON file")->capture_default_str();
+    command->add_option("--trials", args->trials, "tuner trials per entry")->capture_default_str();
+    command->add_option("--batch", args->batch, "tuner candidates per search iteration")
+        ->capture_default_str();
+    command->add_option("--population", args->population, "tuner evolutionary population")
+        ->capture_default_str();
+    command->add_option("--seed", args->seed, "seed of the search and of the random inputs")
+        ->capture_default_str();
+    command->add_option("--csv", args->csv, "also write the table as CSV to this file");
+    command->add_option("--db", args->db,
+                        "keep the tuner's records in this database (default: a temporary file)");
+    command->add_flag("--json", args->json, "print one JSON object instead of the table");
+    command->add_option("--threads", args->threads, "candidates measured in parallel (0: all cores)")
+        ->capture_default_str();
+    command->add_option("--dpus", args->grid_dpus, "baseline grid: total DPU counts")
+        ->delimiter(',')
+        ->capture_default_str();
+    command->add_option("--tasklets", args->grid_tasklets, "PrIM+Search grid: tasklets")
+        ->delimiter(',')
+        ->capture_default_str();
+    command->add_option("--blocks", args->grid_blocks, "PrIM+Search grid: WRAM block sizes in elements")
+        ->delimiter(',')
+        ->capture_default_str();
+    command->callback([args] { run_bench(*args); });
+}
+
+const CommandRegistration registration(70, add_bench_command);
+
+}  // namespace
+}  // namespace atim::cli
