@@ -63,8 +63,9 @@ std::optional<std::string> reject_reason(const Candidate &candidate, const workl
                                          const target::UpmemMachine &machine, const SpaceOptions &options);
 
 /// Mutators (atim-method.md §6.1): each returns a new candidate with one decision changed, or nullopt when it
-/// does not apply. Probabilities as ATiM's: tile size 0.90, compute location 0.05, unroll 0.03, DPU grid 0.02
-/// (ours replaces MutateParallel, which does not apply to a serial host reduction).
+/// does not apply. Probabilities: tile size 0.60, compute location 0.05, unroll 0.05, DPU grid 0.30 (ATiM's
+/// MutateTileSize, 0.90, covers the DPU splits too; here they are their own mutator, which half the time
+/// trades a factor of DPUs between two splits at a constant grid size).
 enum class MutatorKind { TileSize, ComputeLocation, Unroll, DpuGrid };
 std::optional<Candidate> mutate(const Candidate &candidate, MutatorKind kind,
                                 const workloads::Workload &workload, std::mt19937_64 &rng);

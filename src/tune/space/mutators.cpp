@@ -165,6 +165,21 @@ std::optional<std::vector<int64_t>> mutate_tile(const Trace &trace, size_t index
     return clamp_tile(f, extent);
 }
 
+// A DPU split [count | chunk] with a new count, clamped to its bounds (nullopt when the bounds are empty or a
+// perfect split has no divisor there).
+std::optional<std::vector<int64_t>> with_dpu_count(const Instruction &inst, int64_t extent, int64_t count) {
+    int64_t low = std::max<int64_t>(1, inst.attrs.at("min_outer").get<int64_t>());
+    int64_t high = std::min(extent, inst.attrs.at("max_outer").get<int64_t>());
+    if (low > high) return std::nullopt;
+    count = std::clamp(count, low, high);
+    if (inst.kind == "sample_perfect_tile") {
+        while (count > low && extent % count != 0) --count;
+        if (extent % count != 0) return std::nullopt;
+    }
+    int64_t chunk = ceil_div(extent, count);
+    return std::vector<int64_t>{ceil_div(extent, chunk), chunk};
+}
+
 // A new DPU count for a DPU split [count | chunk]: any count in the bounds (imperfect) or a divisor of the
 // extent (perfect), the chunk covering the extent.
 std::optional<std::vector<int64_t>> mutate_dpu_split(const Trace &trace, size_t index,
@@ -189,13 +204,27 @@ std::optional<std::vector<int64_t>> mutate_dpu_split(const Trace &trace, size_t 
         default:
             count = std::uniform_int_distribution<int64_t>(low, high)(rng);
     }
-    count = std::clamp(count, low, high);
-    if (inst.kind == "sample_perfect_tile") {
-        while (count > low && extent % count != 0) --count;
-        if (extent % count != 0) return std::nullopt;
-    }
-    int64_t chunk = ceil_div(extent, count);
-    return std::vector<int64_t>{ceil_div(extent, chunk), chunk};
+    return with_dpu_count(inst, extent, count);
+}
+
+// Moves a factor of 2 or 3 of the DPU count from one DPU split to another (e.g. rows to the reduction),
+// keeping the grid's size: the trade-off between transfer sizes and host work that single-split moves
+// reach only through a worse grid.
+std::optional<Trace> trade_dpus(const Trace &trace, const std::vector<size_t> &splits,
+                                const te::PrimFunc &func, std::mt19937_64 &rng) {
+    if (splits.size() < 2) return std::nullopt;
+    size_t from = pick(splits, rng), to = pick(splits, rng);
+    if (from == to) return std::nullopt;
+    const int64_t factor = std::uniform_int_distribution<int64_t>(2, 3)(rng);
+    const Instruction &shrink = trace.instructions()[from];
+    const Instruction &grow = trace.instructions()[to];
+    if (shrink.decision[0] < factor) return std::nullopt;
+    std::optional<std::vector<int64_t>> shrunk =
+        with_dpu_count(shrink, trace_extent(trace, from, func), shrink.decision[0] / factor);
+    std::optional<std::vector<int64_t>> grown =
+        with_dpu_count(grow, trace_extent(trace, to, func), grow.decision[0] * factor);
+    if (!shrunk || !grown || *shrunk == shrink.decision || *grown == grow.decision) return std::nullopt;
+    return trace.with_decision(from, *shrunk).with_decision(to, *grown);
 }
 
 // Another index of a categorical or compute-location decision among `choices`.
@@ -235,6 +264,21 @@ std::optional<Candidate> mutate(const Candidate &candidate, MutatorKind kind,
     if (where.empty()) return std::nullopt;
     size_t index = pick(where, rng);
     const Instruction &inst = trace.instructions()[index];
+    // Half of the DPU-grid moves trade DPUs between two splits; a trade changes two decisions, so the
+    // repair starts after the earlier one.
+    if (kind == MutatorKind::DpuGrid && where.size() > 1 && std::uniform_int_distribution<int>(0, 1)(rng)) {
+        std::optional<Trace> traded;
+        try {
+            traded = trade_dpus(trace, where, workload.func, rng);
+        } catch (const schedule::ScheduleError &) {
+            return std::nullopt;
+        }
+        if (!traded) return std::nullopt;
+        std::optional<Trace> repaired =
+            repair(*traded, *std::min_element(where.begin(), where.end()), workload.func, rng);
+        if (!repaired) return std::nullopt;
+        return Candidate{std::move(*repaired), candidate.sketch};
+    }
     std::optional<std::vector<int64_t>> decision;
     try {
         switch (kind) {
@@ -264,7 +308,9 @@ std::optional<Candidate> mutate_random(const Candidate &candidate, const workloa
                                        std::mt19937_64 &rng) {
     static constexpr std::array<MutatorKind, 4> kKinds = {MutatorKind::TileSize, MutatorKind::ComputeLocation,
                                                           MutatorKind::Unroll, MutatorKind::DpuGrid};
-    static constexpr std::array<double, 4> kProbabilities = {0.90, 0.05, 0.03, 0.02};
+    // ATiM mutates tile sizes, DPU splits included, with probability 0.90; here the DPU splits are their own
+    // mutator, and since the grid sets every transfer size and the host's work it gets a third of that.
+    static constexpr std::array<double, 4> kProbabilities = {0.60, 0.05, 0.05, 0.30};
     std::discrete_distribution<size_t> choose(kProbabilities.begin(), kProbabilities.end());
     size_t first = choose(rng);
     // The drawn kind first (a few tries: a draw may land on an invalid decision), then the others.

@@ -27,6 +27,10 @@ using schedule::LoopRV;
 using schedule::Schedule;
 
 constexpr int64_t kMaxInnermost = 256;  // ATiM's max innermost factor
+// The revolver pipeline issues an instruction of a tasklet at most every 11 cycles, so a DPU needs at least
+// 11 busy tasklets to issue every cycle (DESIGN.md §4, upmem-hardware.md). Sampling fewer tasklets than
+// that (when the DPU has enough rows for them) only explores programs that leave the pipeline idle.
+constexpr int64_t kTaskletsToFillPipeline = 11;
 
 // Copied into each sketch's generator, which may outlive the caller's workload and machine.
 struct Context {
@@ -47,13 +51,25 @@ std::vector<LoopRV> split_over_dpus(Schedule &sch, const Context &c, const LoopR
     return sch.split(loop, f);
 }
 
-// The in-DPU tiles of a loop: n factors, the outer one in [1, max_outer].
+// The in-DPU tiles of a loop: n factors, the outer one in [min_outer, max_outer].
 std::vector<LoopRV> tile_in_dpu(Schedule &sch, const Context &c, const LoopRV &loop, int n,
-                                int64_t max_outer = std::numeric_limits<int64_t>::max()) {
+                                int64_t max_outer = std::numeric_limits<int64_t>::max(),
+                                int64_t min_outer = 1) {
     std::vector<ExprRV> f = c.options.imperfect_tiles
-                                ? sch.sample_tile(loop, n, kMaxInnermost, 1, max_outer)
-                                : sch.sample_perfect_tile(loop, n, kMaxInnermost, 1, max_outer);
+                                ? sch.sample_tile(loop, n, kMaxInnermost, min_outer, max_outer)
+                                : sch.sample_perfect_tile(loop, n, kMaxInnermost, min_outer, max_outer);
     return sch.split(loop, f);
+}
+
+// The tasklet level of a DPU's rows: outer factor in [min(11, extent), max tasklets]. Perfect tiles keep the
+// lower bound 1, since a divisor in range may not exist. (Only the row reductions use it so far: on the 1-D
+// tiles of va/geva/red most tile mutations would then push the tasklet count below the bound.)
+std::vector<LoopRV> tile_over_tasklets(Schedule &sch, const Context &c, const LoopRV &loop, int n) {
+    const int64_t extent = sch.loop_extent(loop);
+    const int64_t least = c.options.imperfect_tiles
+                              ? std::min<int64_t>({kTaskletsToFillPipeline, c.machine.max_tasklets, extent})
+                              : 1;
+    return tile_in_dpu(sch, c, loop, n, c.machine.max_tasklets, least);
 }
 
 std::vector<std::string> array_inputs(const workloads::Workload &w) {
@@ -82,8 +98,6 @@ void add_unroll(Schedule &sch, const Context &c, const BlockRV &block) {
     ExprRV step = sch.sample_categorical(steps, std::vector<double>(steps.size(), 1.0));
     sch.annotate_unroll(block, step);
 }
-
-int64_t max_tasklets(const Context &c) { return c.machine.max_tasklets; }
 
 // Rows (the innermost spatial axis), an optional outer spatial axis, and K of a row-reduction block, with the
 // reduction optionally split over DPUs first.
@@ -116,7 +130,7 @@ void row_reduction(Schedule &sch, const Context &c, bool split_k) {
         dpu_loops.push_back(o[0]);
         outer_in = o[1];
     }
-    std::vector<LoopRV> s = tile_in_dpu(sch, c, row_dpu[1], 4, max_tasklets(c));
+    std::vector<LoopRV> s = tile_over_tasklets(sch, c, row_dpu[1], 4);
     std::vector<LoopRV> r = tile_in_dpu(sch, c, k_in, 3);
     std::vector<LoopRV> order = dpu_loops;
     order.push_back(s[0]);
@@ -138,7 +152,7 @@ void spatial(Schedule &sch, const Context &c) {
     BlockRV block = sch.get_block("C");
     LoopRV i = sch.get_loops(block)[0];
     std::vector<LoopRV> d = split_over_dpus(sch, c, i, 1, c.machine.dpus);
-    std::vector<LoopRV> s = tile_in_dpu(sch, c, d[1], 4, max_tasklets(c));
+    std::vector<LoopRV> s = tile_in_dpu(sch, c, d[1], 4, c.machine.max_tasklets);
     sch.bind(d[0], "dpu.x");
     sch.bind(s[0], "tasklet");
     add_read_caches(sch, c, block, {s[1], s[2]}, s[0]);
@@ -152,7 +166,7 @@ void pure_reduction(Schedule &sch, const Context &c) {
     LoopRV i = loops[0], k = loops[1];
     std::vector<LoopRV> d = split_over_dpus(sch, c, k, 2, c.machine.dpus);
     BlockRV dpu_partials = sch.rfactor(d[0], "mram");
-    std::vector<LoopRV> r = tile_in_dpu(sch, c, d[1], 4, max_tasklets(c));
+    std::vector<LoopRV> r = tile_in_dpu(sch, c, d[1], 4, c.machine.max_tasklets);
     BlockRV tasklet_partials = sch.rfactor(r[0], "wram");
     baselines::reorder_exactly(sch, tasklet_partials, {d[0], r[0], i, r[1], r[2], r[3]});
     sch.bind(d[0], "dpu.x");
