@@ -130,15 +130,18 @@ UnknownElements gathered_by(const lower::PimProgram &program, const std::vector<
     UnknownElements marked;
     for (const lower::Transfer &transfer : program.from_dpu) {
         const lower::MramSlice &slice = program.slices.at(transfer.slice);
+        // The host unpacks the gathered boxes in DPU order, so where boxes overlap (a box padded to whole
+        // 8-byte transfers reaches into its neighbour's tile) the later DPU's value is the one that stays:
+        // an element is marked when its last writer is selected.
         std::vector<uint8_t> &mask = marked[slice.host.get()];
         mask.resize(static_cast<size_t>(slice.host->num_elements()), 0);
         const int64_t elements = transfer.bytes_per_dpu / ir::bytes_of(slice.local->dtype);
         for (int64_t dpu = 0; dpu < program.grid.count(); ++dpu) {
-            if (!selected[dpu]) continue;
+            const uint8_t value = selected[dpu] ? 1 : 0;
             for_each_box_run(slice, box_min_of(program, slice, dpu),
                              [&](int64_t host_flat, int64_t local_flat, int64_t count) {
                                  count = std::min(count, elements - local_flat);
-                                 if (count > 0) std::fill_n(mask.begin() + host_flat, count, 1);
+                                 if (count > 0) std::fill_n(mask.begin() + host_flat, count, value);
                              });
         }
     }

@@ -39,7 +39,8 @@ struct Sample {
 /// elements through the host epilogue).
 Sample choose_sample(const lower::PimProgram &program, const HostTensors &host);
 
-/// The elements of the gathered host tensors that DPUs with selected[d] != 0 produce.
+/// The elements of the gathered host tensors whose gathered value comes from a DPU with selected[d] != 0:
+/// boxes are unpacked in DPU order, so an element two boxes cover takes the later DPU's value.
 UnknownElements gathered_by(const lower::PimProgram &program, const std::vector<uint8_t> &selected);
 
 /// Runs the host epilogue (if any) over `host` and returns which elements of the Output tensors depend on the

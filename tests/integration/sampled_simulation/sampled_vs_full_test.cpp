@@ -14,6 +14,7 @@
 #include "atim/lower/lower.h"
 #include "atim/runtime/sim_runner.h"
 #include "atim/runtime/verification.h"
+#include "atim/schedule/schedule.h"
 #include "atim/target/upmem_machine.h"
 #include "atim/workloads/workload.h"
 
@@ -121,6 +122,52 @@ TEST(SampledSimulation, MtvPrimSimulatesFewDpusAndVerifiesTheirRows) {
     EXPECT_EQ(result.verified_elements, 16);
     EXPECT_EQ(result.total_elements, 512);
     EXPECT_EQ(simulation.at("kernel_time"), "estimated");
+}
+
+/// MTV 15x64 split over a 5 x 2 DPU grid (3 rows and half of K per DPU, partial sums in MRAM, 3 tasklets
+/// of one row each): the schedule shape the tuner samples, with a gathered box that is not 8-byte aligned.
+schedule::Schedule odd_row_rfactor_schedule(const workloads::Workload &workload) {
+    schedule::Schedule sch(workload.func);
+    schedule::BlockRV block = sch.get_block("C");
+    std::vector<schedule::LoopRV> loops = sch.get_loops(block);
+    std::vector<schedule::LoopRV> k = sch.split(loops[1], std::vector<schedule::Factor>{2, 32});
+    schedule::BlockRV partial = sch.rfactor(k[0], "mram");
+    std::vector<schedule::LoopRV> rows = sch.split(loops[0], std::vector<schedule::Factor>{5, 3});
+    std::vector<schedule::LoopRV> row_tile = sch.split(rows[1], std::vector<schedule::Factor>{3, 1});
+    sch.reorder({rows[0], k[0], row_tile[0], k[1], row_tile[1]});
+    sch.bind(rows[0], "dpu.x");
+    sch.bind(k[0], "dpu.y");
+    sch.bind(row_tile[0], "tasklet");
+    sch.decompose_reduction(partial, k[1]);
+    sch.compute_at(sch.cache_read(partial, "A", "wram"), row_tile[0]);
+    sch.compute_at(sch.cache_read(partial, "B", "wram"), row_tile[0]);
+    sch.reverse_compute_at(sch.cache_write(partial, "wram"), row_tile[0]);
+    return sch;
+}
+
+TEST(SampledSimulation, PaddedPartialBoxesDoNotJoinTheRowsOfTheGrid) {
+    // 3 int32 rows per DPU are gathered as 16 bytes: each box's padding reaches into the next DPU's rows,
+    // whose value the host keeps (it unpacks in DPU order). That padding must not make DPU 0's neighbours
+    // along the rows look combined with it by the host's reduction, which would simulate every DPU.
+    const target::UpmemMachine machine = target::load_machine("upmem-rank");
+    workloads::Workload workload = workloads::make_workload("mtv", workloads::parse_shape("mtv", "15x64"));
+    lower::PimProgram program = lower::lower(odd_row_rfactor_schedule(workload), machine);
+    ASSERT_EQ(program.grid.count(), 10);
+    ASSERT_EQ(program.from_dpu.size(), 1u);
+    ASSERT_EQ(program.from_dpu.front().bytes_per_dpu, 16) << "the gathered box is not padded";
+    ReferenceData reference = prepare_reference(workload, 1);
+    SimRunOptions options;
+    options.machine = machine;
+    options.mode = sim::SimulationMode::Sampled;
+    RunResult result = run_sim(workload, program, options, reference);
+    EXPECT_TRUE(result.verified);
+    // Two timing classes (the last row of DPUs holds a clipped box), their first and last DPUs, and DPU 0's
+    // partner along K: rows 0-2 and 12-14 are verified.
+    EXPECT_EQ(result.stats.at("simulation").at("simulated_dpus"), 5);
+    EXPECT_EQ(result.verified_elements, 6);
+
+    options.mode = sim::SimulationMode::Full;
+    EXPECT_TRUE(run_sim(workload, program, options, reference).verified);
 }
 
 }  // namespace
