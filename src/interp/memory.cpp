@@ -32,15 +32,6 @@ void Memory::set_values(const ir::Buffer &b, std::vector<int64_t> values) {
     buffers_[b.get()] = Entry{b, std::move(values)};
 }
 
-// splitmix64 (Steele, Lea, Flood: "Fast splittable pseudorandom number generators", OOPSLA 2014), the
-// generator Java's SplittableRandom uses; specified bit for bit, unlike std:: distributions.
-uint64_t splitmix64(uint64_t &state) {
-    uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
 namespace {
 
 // floor(x * bound / 2^64) without 128-bit arithmetic: exact because the dropped low part is below 2^32.
