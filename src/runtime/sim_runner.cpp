@@ -156,6 +156,7 @@ SimExecution execute_on_sim(const lower::PimProgram &program, const TensorValues
         sim::MachineOptions machine_options;
         machine_options.mode = options.mode;
         machine_options.threads = options.threads;
+        if (options.max_kernel_cycles) machine_options.dpu.max_cycles = *options.max_kernel_cycles;
         sim::Machine machine(options.machine, machine_options);
         execution.measurement =
             run_host_program(program, execution.kernel, options, sample ? &*sample : nullptr, machine, host,

@@ -9,12 +9,13 @@
 namespace atim::tune {
 namespace {
 
-constexpr std::array<std::pair<MeasureStatus, const char *>, 5> kStatusNames = {{
+constexpr std::array<std::pair<MeasureStatus, const char *>, 6> kStatusNames = {{
     {MeasureStatus::Ok, "ok"},
     {MeasureStatus::Invalid, "invalid"},
     {MeasureStatus::WrongOutput, "wrong_output"},
     {MeasureStatus::RunFailed, "run_failed"},
     {MeasureStatus::Timeout, "timeout"},
+    {MeasureStatus::Pruned, "pruned"},
 }};
 
 }  // namespace
@@ -29,7 +30,7 @@ MeasureStatus measure_status_from_string(const std::string &name) {
     for (const auto &[value, text] : kStatusNames)
         if (name == text) return value;
     throw UserError("unknown measurement status '" + name +
-                    "'; expected ok, invalid, wrong_output, run_failed or timeout");
+                    "'; expected ok, invalid, wrong_output, run_failed, timeout or pruned");
 }
 
 nlohmann::json MeasureResult::to_json() const {

@@ -140,6 +140,7 @@ nlohmann::ordered_json entry_json(const tune::EntryResult &r) {
     tuned["sketch"] = r.tuned.best ? nlohmann::ordered_json(r.tuned.best->sketch) : nlohmann::ordered_json();
     tuned["trials"] = r.tuned.trials;
     tuned["valid"] = r.tuned.valid;
+    tuned["pruned"] = r.tuned.pruned;
     tuned["failed"] = r.tuned.failed;
     tuned["run"] = r.tuned.run;
     tuned["note"] = r.tuned_note;

@@ -43,6 +43,7 @@ struct TuneArguments {
     std::string timing = "atim";
     int opt_level = 4;
     int threads = 0;
+    double prune_factor = 2.0;
 };
 
 tune::SearchStrategy parse_strategy(const std::string &name) {
@@ -69,9 +70,9 @@ public:
         const double eta =
             p.trials_done > 0 ? p.elapsed_seconds / p.trials_done * (p.trials_total - p.trials_done) : 0.0;
         std::string line = fmt::format(
-            "tune: {}/{} trials, {} valid, best {}, elapsed {:.0f} s, eta {:.0f} s", p.trials_done,
-            p.trials_total, p.valid, p.best_total_ms ? fmt::format("{:.4f} ms", *p.best_total_ms) : "-",
-            p.elapsed_seconds, eta);
+            "tune: {}/{} trials, {} valid, {} pruned, best {}, elapsed {:.0f} s, eta {:.0f} s", p.trials_done,
+            p.trials_total, p.valid, p.pruned,
+            p.best_total_ms ? fmt::format("{:.4f} ms", *p.best_total_ms) : "-", p.elapsed_seconds, eta);
         if (tty_)
             fmt::print(stderr, "\r{:<90}", line);
         else
@@ -149,6 +150,7 @@ nlohmann::ordered_json report_json(const TuneArguments &args, const workloads::W
         {"db", db_path},
         {"trials", result.trials},
         {"valid", result.valid},
+        {"pruned", result.pruned},
         {"failed", result.failed},
         {"reused", result.reused},
         {"best", nullptr},
@@ -158,9 +160,9 @@ nlohmann::ordered_json report_json(const TuneArguments &args, const workloads::W
          args.output_dir.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(args.output_dir)},
         {"note",
          args.runner == "sim"
-             ? "times are simulated by atim's cycle-level UPMEM model; the search measured with identical "
-               "DPUs sharing one simulation, and the best and the baseline were re-measured with every "
-               "DPU simulated and verified bit-exactly"
+             ? "times are simulated by atim's cycle-level UPMEM model; the search measured in the sampled "
+               "mode (a few DPUs per timing class simulated, the others' kernel time estimated), and the "
+               "best and the baseline were re-measured with every DPU simulated and verified bit-exactly"
              : "times come from the " + args.runner + " runner"},
     };
     if (result.best && result.best_full) {
@@ -188,10 +190,12 @@ nlohmann::ordered_json report_json(const TuneArguments &args, const workloads::W
 
 void print_report(const nlohmann::ordered_json &r) {
     fmt::print(
-        "tuned {} {} {} on {} ({} runner, {} timing, {} search): {} trials, {} valid, {} failed{}\n",
+        "tuned {} {} {} on {} ({} runner, {} timing, {} search): {} trials, {} valid, {} pruned, {} "
+        "failed{}\n",
         r["workload"].get<std::string>(), r["shape"].get<std::string>(), r["dtype"].get<std::string>(),
         r["machine"].get<std::string>(), r["runner"].get<std::string>(), r["timing"].get<std::string>(),
-        r["search"].get<std::string>(), r["trials"].get<int>(), r["valid"].get<int>(), r["failed"].get<int>(),
+        r["search"].get<std::string>(), r["trials"].get<int>(), r["valid"].get<int>(), r["pruned"].get<int>(),
+        r["failed"].get<int>(),
         r["reused"].get<int>() > 0 ? fmt::format(", {} from the database", r["reused"].get<int>()) : "");
     auto print_times = [](const char *label, const nlohmann::ordered_json &entry) {
         const nlohmann::ordered_json &t = entry["time_ms"];
@@ -246,6 +250,7 @@ void run_tune(const TuneArguments &args) {
     options.seed = args.seed;
     options.balanced_sampling = !args.no_balanced;
     options.adaptive_epsilon = !args.no_adaptive;
+    options.prune_factor = args.prune_factor;
     options.use_cost_model = args.cost_model == "xgboost";
     options.resume = args.resume;
     options.measurement = args.runner + "/" + args.timing;
@@ -319,6 +324,12 @@ void add_tune_command(CLI::App &app) {
         ->check(CLI::Range(0, 4))
         ->capture_default_str();
     command->add_option("--threads", args->threads, "candidates measured in parallel (0: all cores)")
+        ->capture_default_str();
+    command
+        ->add_option("--prune-factor", args->prune_factor,
+                     "stop a candidate once its kernel runs past this many times the best total so far "
+                     "(recorded as pruned; 0: measure every candidate to the end)")
+        ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
     command->callback([args] { run_tune(*args); });
 }

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,9 @@ struct SimRunOptions {
     /// class's timing and their outputs are unknown: only outputs computed from simulated DPUs are verified.
     sim::SimulationMode mode = sim::SimulationMode::Identical;
     int threads = 0;  ///< simulator worker threads; 0 = all cores
+    /// Stop a DPU kernel that runs longer than this (sim::CycleLimitExceeded); the tuner's bound on
+    /// candidates already known to be slower than its best. Unset: only the runaway-program limit.
+    std::optional<int64_t> max_kernel_cycles;
 };
 
 /// What running the program on the simulator produced.

@@ -16,6 +16,13 @@ public:
     explicit SimError(const std::string &message) : UserError(message) {}
 };
 
+/// A DPU ran past DpuOptions::max_cycles: a runaway program, or (when the tuner sets a bound) a candidate
+/// already known to be slower than the bound.
+class CycleLimitExceeded : public SimError {
+public:
+    explicit CycleLimitExceeded(const std::string &message) : SimError(message) {}
+};
+
 struct DpuStats {
     int64_t cycles = 0;           ///< DPU cycles from launch until the last tasklet stopped
     int64_t instructions = 0;     ///< instructions issued, all tasklets

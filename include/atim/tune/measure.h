@@ -14,9 +14,12 @@ enum class MeasureStatus {
     WrongOutput,  ///< ran but outputs differ from the reference (a compiler bug: always worth a report)
     RunFailed,    ///< the backend faulted (SimError, emu crash, toolchain failure)
     Timeout,      ///< exceeded the runner's time budget
+    /// Stopped once its kernel ran past the tuner's bound (a multiple of the best total time so far): it
+    /// cannot be the best. kernel_ms and total_ms hold the bound, a lower bound of its times.
+    Pruned,
 };
 
-/// "ok", "invalid", "wrong_output", "run_failed", "timeout".
+/// "ok", "invalid", "wrong_output", "run_failed", "timeout", "pruned".
 const char *to_string(MeasureStatus status);
 /// The inverse of to_string; throws UserError for an unknown name.
 MeasureStatus measure_status_from_string(const std::string &name);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,9 +28,12 @@ public:
     virtual ~Runner() = default;
     /// "sim", "emu" or "hardware".
     virtual std::string name() const = 0;
-    /// Measures every trace of `batch` (each replayed on workload.func); results in batch order.
+    /// Measures every trace of `batch` (each replayed on workload.func); results in batch order. A runner
+    /// that can stop a kernel early (the simulator) reports a candidate whose kernel runs past
+    /// `kernel_ms_bound` as Pruned instead of finishing it; the others ignore the bound.
     virtual std::vector<MeasureResult> run(const workloads::Workload &workload,
-                                           const std::vector<schedule::Trace> &batch) = 0;
+                                           const std::vector<schedule::Trace> &batch,
+                                           std::optional<double> kernel_ms_bound = std::nullopt) = 0;
     /// Measures one trace with every DPU simulated (the final check of the best candidates).
     virtual MeasureResult run_full(const workloads::Workload &workload, const schedule::Trace &trace) = 0;
 };

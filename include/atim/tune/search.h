@@ -35,6 +35,10 @@ struct SearchOptions {
     bool use_cost_model = true;     ///< false: random scores (ablation)
     bool resume = false;            ///< continue the run with the same key from the database
     int verify_top = 3;             ///< best candidates re-measured with every DPU simulated at the end
+    /// A candidate whose kernel alone runs past prune_factor x the best total time measured so far is
+    /// stopped there and recorded as Pruned (it cannot be the best); 0 measures every candidate to the end.
+    /// The bound is updated every kPruneChunk trials, independently of the thread count (determinism).
+    double prune_factor = 2.0;
     /// How candidates are measured (e.g. "sim/atim": runner and timing mode); part of the run key, since
     /// records of another measurement setup must not be mixed into a resumed run.
     std::string measurement = "sim/atim";
@@ -44,7 +48,7 @@ struct SearchOptions {
 /// Progress after each batch (for the live line).
 struct TuneProgress {
     int trials_done = 0, trials_total = 0;
-    int valid = 0, failed = 0;
+    int valid = 0, pruned = 0, failed = 0;
     std::optional<double> best_total_ms;
     double elapsed_seconds = 0;
 };
@@ -52,7 +56,7 @@ struct TuneProgress {
 struct TuneResult {
     std::optional<TuningRecord> best;        ///< fastest verified record of this run (nullopt: nothing valid)
     std::optional<MeasureResult> best_full;  ///< the best re-measured with every DPU simulated
-    int trials = 0, valid = 0, failed = 0;
+    int trials = 0, valid = 0, pruned = 0, failed = 0;
     int reused = 0;   ///< trials whose measurement came from the database (--resume)
     std::string run;  ///< the run key
 };

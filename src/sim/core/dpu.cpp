@@ -164,10 +164,16 @@ struct Dpu::State {
     DpuStats stats;
 
     // --- faults ---
-    [[noreturn]] void fault(int tasklet, const std::string &what) const {
+    std::string fault_message(int tasklet, const std::string &what) const {
         uint32_t pc = tasklets[tasklet].pc;
-        throw SimError(
-            fmt::format("DPU fault: tasklet {} at pc {} ({}): {}", tasklet, pc, program->where(pc), what));
+        return fmt::format("DPU fault: tasklet {} at pc {} ({}): {}", tasklet, pc, program->where(pc), what);
+    }
+    [[noreturn]] void fault(int tasklet, const std::string &what) const {
+        throw SimError(fault_message(tasklet, what));
+    }
+    [[noreturn]] void cycle_limit_reached(int tasklet, int64_t limit) const {
+        throw CycleLimitExceeded(
+            fault_message(tasklet, fmt::format("the DPU did not stop within {} cycles", limit)));
     }
 
     // --- memory ---
@@ -673,8 +679,7 @@ DpuStats Dpu::State::run() {
             int64_t idle = next_ready - cycle;
             (someone_waits_for_revolver ? stats.revolver_wait_cycles : stats.dma_wait_cycles) += idle;
             cycle = next_ready;
-            if (cycle > limit)
-                fault(last_issuer, fmt::format("the DPU did not stop within {} cycles", limit));
+            if (cycle > limit) cycle_limit_reached(last_issuer, limit);
             continue;
         }
         Tasklet &t = tasklets[chosen];
@@ -696,7 +701,7 @@ DpuStats Dpu::State::run() {
         stats.issue_cycles += 1;
         stats.rf_stall_cycles += stall;
         cycle += 1 + stall;
-        if (cycle > limit) fault(chosen, fmt::format("the DPU did not stop within {} cycles", limit));
+        if (cycle > limit) cycle_limit_reached(chosen, limit);
         last_issuer = chosen;
         next_first = chosen + 1 == count ? 0 : chosen + 1;
     }

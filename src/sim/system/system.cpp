@@ -187,6 +187,8 @@ struct Machine::State {
             int dpu = first_dpu_using(instances[i]);
             try {
                 std::rethrow_exception(errors[i]);
+            } catch (const CycleLimitExceeded &e) {  // keeps its type: the tuner tells a bound from a fault
+                throw CycleLimitExceeded(fmt::format("DPU {}: {}", dpu, e.what()));
             } catch (const SimError &e) {
                 throw SimError(fmt::format("DPU {}: {}", dpu, e.what()));
             }

@@ -92,11 +92,20 @@ MeasureResult result_from_run(const runtime::RunResult &run, const lower::PimPro
     return result;
 }
 
-MeasureResult measure_guarded(double timeout_seconds, const std::function<MeasureResult()> &measure) {
+MeasureResult measure_guarded(double timeout_seconds, std::optional<double> kernel_ms_bound,
+                              const std::function<MeasureResult()> &measure) {
     const auto start = std::chrono::steady_clock::now();
     MeasureResult result;
     try {
         result = measure();
+    } catch (const sim::CycleLimitExceeded &e) {
+        if (!kernel_ms_bound) return classify_current_exception();
+        MeasureResult pruned = failure(
+            MeasureStatus::Pruned,
+            fmt::format("stopped: its kernel runs longer than {:.4f} ms, the bound set by the best so far",
+                        *kernel_ms_bound));
+        pruned.kernel_ms = pruned.total_ms = *kernel_ms_bound;
+        return pruned;
     } catch (...) {
         return classify_current_exception();
     }

@@ -28,8 +28,10 @@ MeasureResult result_from_run(const runtime::RunResult &result, const lower::Pim
 /// lowering, machine capacity) -> Invalid; sim::SimError and other errors -> RunFailed; a generated program
 /// stopped by its time limit -> Timeout. A measurement that finishes but took longer than
 /// `timeout_seconds` of wall time is also reported as Timeout: the simulator cannot be interrupted, so the
-/// budget is checked when the candidate finishes.
-MeasureResult measure_guarded(double timeout_seconds, const std::function<MeasureResult()> &measure);
+/// budget is checked when the candidate finishes. With a `kernel_ms_bound`, a kernel stopped by the
+/// simulator's cycle limit (sim::CycleLimitExceeded) is Pruned, with the bound as its kernel and total time.
+MeasureResult measure_guarded(double timeout_seconds, std::optional<double> kernel_ms_bound,
+                              const std::function<MeasureResult()> &measure);
 
 /// Calls body(0..count-1) on up to `threads` worker threads (0: all cores). Each index writes only its own
 /// result slot, so results do not depend on the thread count.

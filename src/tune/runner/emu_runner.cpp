@@ -17,7 +17,8 @@ public:
     std::string name() const override { return "emu"; }
 
     std::vector<MeasureResult> run(const workloads::Workload &workload,
-                                   const std::vector<schedule::Trace> &batch) override {
+                                   const std::vector<schedule::Trace> &batch,
+                                   std::optional<double> /*kernel_ms_bound*/) override {
         std::vector<MeasureResult> results(batch.size());
         detail::for_each_parallel(batch.size(), options_.threads,
                                   [&](size_t i) { results[i] = measure(workload, batch[i]); });
@@ -31,7 +32,7 @@ public:
 
 private:
     MeasureResult measure(const workloads::Workload &workload, const schedule::Trace &trace) const {
-        return detail::measure_guarded(options_.timeout_seconds, [&] {
+        return detail::measure_guarded(options_.timeout_seconds, std::nullopt, [&] {
             lower::PimProgram program = detail::lower_candidate(workload, trace, options_);
             runtime::RunOptions run_options;
             run_options.seed = options_.seed;

@@ -78,7 +78,8 @@ public:
     std::string name() const override { return "hardware"; }
 
     std::vector<MeasureResult> run(const workloads::Workload &workload,
-                                   const std::vector<schedule::Trace> &batch) override {
+                                   const std::vector<schedule::Trace> &batch,
+                                   std::optional<double> /*kernel_ms_bound*/) override {
         std::vector<MeasureResult> results;
         for (const schedule::Trace &trace : batch) results.push_back(measure(workload, trace));
         return results;
@@ -90,7 +91,7 @@ public:
 
 private:
     MeasureResult measure(const workloads::Workload &workload, const schedule::Trace &trace) const {
-        return detail::measure_guarded(options_.timeout_seconds, [&] {
+        return detail::measure_guarded(options_.timeout_seconds, std::nullopt, [&] {
             lower::PimProgram program = detail::lower_candidate(workload, trace, options_);
             std::string pattern = (fs::temp_directory_path() / "atim-hw-run-XXXXXX").string();
             if (::mkdtemp(pattern.data()) == nullptr)

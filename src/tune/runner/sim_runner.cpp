@@ -4,6 +4,7 @@
 // outputs are computed once per workload and shared by every candidate.
 #include <fmt/format.h>
 
+#include <cmath>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -22,19 +23,21 @@ public:
     std::string name() const override { return "sim"; }
 
     std::vector<MeasureResult> run(const workloads::Workload &workload,
-                                   const std::vector<schedule::Trace> &batch) override {
+                                   const std::vector<schedule::Trace> &batch,
+                                   std::optional<double> kernel_ms_bound) override {
         const runtime::ReferenceData &reference = reference_for(workload);
         std::vector<MeasureResult> results(batch.size());
         // Parallelism is across candidates; a single candidate's simulation stays on one thread.
         detail::for_each_parallel(batch.size(), options_.threads, [&](size_t i) {
-            results[i] =
-                measure(workload, reference, batch[i], sim::SimulationMode::Sampled, /*sim_threads=*/1);
+            results[i] = measure(workload, reference, batch[i], sim::SimulationMode::Sampled,
+                                 /*sim_threads=*/1, kernel_ms_bound);
         });
         return results;
     }
 
     MeasureResult run_full(const workloads::Workload &workload, const schedule::Trace &trace) override {
-        return measure(workload, reference_for(workload), trace, sim::SimulationMode::Full, options_.threads);
+        return measure(workload, reference_for(workload), trace, sim::SimulationMode::Full, options_.threads,
+                       std::nullopt);
     }
 
 private:
@@ -53,8 +56,9 @@ private:
     }
 
     MeasureResult measure(const workloads::Workload &workload, const runtime::ReferenceData &reference,
-                          const schedule::Trace &trace, sim::SimulationMode mode, int sim_threads) const {
-        return detail::measure_guarded(options_.timeout_seconds, [&] {
+                          const schedule::Trace &trace, sim::SimulationMode mode, int sim_threads,
+                          std::optional<double> kernel_ms_bound) const {
+        return detail::measure_guarded(options_.timeout_seconds, kernel_ms_bound, [&] {
             lower::PimProgram program = detail::lower_candidate(workload, trace, options_);
             runtime::SimRunOptions sim_options;
             sim_options.machine = options_.machine;
@@ -62,6 +66,9 @@ private:
             sim_options.timing = options_.prim_timing ? codegen::TimingMode::Prim : codegen::TimingMode::Atim;
             sim_options.mode = mode;
             sim_options.threads = sim_threads;
+            if (kernel_ms_bound)
+                sim_options.max_kernel_cycles =
+                    static_cast<int64_t>(std::ceil(*kernel_ms_bound * options_.machine.dpu_mhz * 1000.0));
             return detail::result_from_run(runtime::run_sim(workload, program, sim_options, reference),
                                            program);
         });

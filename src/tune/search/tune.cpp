@@ -7,6 +7,7 @@
 #include <chrono>
 #include <map>
 #include <set>
+#include <span>
 #include <unordered_set>
 
 #include "atim/support/error.h"
@@ -16,6 +17,10 @@
 
 namespace atim::tune {
 namespace {
+
+/// Trials measured between two updates of the pruning bound: a constant, so that which candidates are
+/// pruned does not depend on the thread count; small enough that the bound tightens within the first batch.
+constexpr size_t kPruneChunk = 16;
 
 using detail::HashedCandidate;
 using detail::MeasuredCandidate;
@@ -85,9 +90,10 @@ TuningRecord make_record(const SearchContext &context, const std::string &run, c
 
 /// Measurements of the batch: from the database when resuming (checked against the trajectory), else from
 /// the runner; new measurements are recorded.
-std::vector<MeasureResult> measure_batch(const std::vector<HashedCandidate> &batch, int first_trial,
+std::vector<MeasureResult> measure_batch(std::span<const HashedCandidate> batch, int first_trial,
                                          const std::map<int64_t, TuningRecord> &recorded, Runner &runner,
-                                         const workloads::Workload &workload, int &reused) {
+                                         const workloads::Workload &workload,
+                                         std::optional<double> kernel_ms_bound, int &reused) {
     std::vector<MeasureResult> results(batch.size());
     std::vector<size_t> to_measure;
     std::vector<schedule::Trace> traces;
@@ -107,11 +113,23 @@ std::vector<MeasureResult> measure_batch(const std::vector<HashedCandidate> &bat
         results[i] = found->second.result;
         ++reused;
     }
-    std::vector<MeasureResult> measured = runner.run(workload, traces);
+    std::vector<MeasureResult> measured = runner.run(workload, traces, kernel_ms_bound);
     ATIM_CHECK(measured.size() == traces.size(), "runner {} returned {} results for {} candidates",
                runner.name(), measured.size(), traces.size());
     for (size_t k = 0; k < to_measure.size(); ++k) results[to_measure[k]] = std::move(measured[k]);
     return results;
+}
+
+void count_result(const MeasureResult &result, TuneProgress &progress) {
+    if (result.ok()) {
+        ++progress.valid;
+        if (!progress.best_total_ms || result.total_ms < *progress.best_total_ms)
+            progress.best_total_ms = result.total_ms;
+    } else if (result.status == MeasureStatus::Pruned) {
+        ++progress.pruned;
+    } else {
+        ++progress.failed;
+    }
 }
 
 /// The fastest Ok candidates with distinct hashes, fastest first (ties by trial).
@@ -136,10 +154,10 @@ std::string run_key(const workloads::Workload &workload, const std::string &mach
     std::string unroll = fmt::format("{}", fmt::join(o.space.unroll_steps, "/"));
     return fmt::format(
         "{}|{}|{}|seed={}|{}|trials={}|batch={}|pop={}|init={}|iters={}|mutate={}|balanced={}|adaptive={}|"
-        "eps={}|early={}|model={}|space=imperfect:{},anydpu:{},unroll:{},opt:{}",
+        "eps={}|early={}|model={}|prune={}|space=imperfect:{},anydpu:{},unroll:{},opt:{}",
         key_of(workload), machine_fingerprint, o.measurement, o.seed, strategy_name(o.strategy), o.trials,
         o.batch, o.population, o.init_measured_ratio, o.genetic_iters, o.mutate_prob, o.balanced_sampling,
-        o.adaptive_epsilon, o.epsilon, o.early_phase, o.use_cost_model ? "xgboost" : "random",
+        o.adaptive_epsilon, o.epsilon, o.early_phase, o.use_cost_model ? "xgboost" : "random", o.prune_factor,
         o.space.imperfect_tiles, o.space.any_dpu_count, unroll, o.space.opt_level);
 }
 
@@ -164,25 +182,30 @@ TuneResult tune(const workloads::Workload &workload, const target::UpmemMachine 
         std::vector<HashedCandidate> batch = strategy->propose(count, context);
         if (batch.empty()) break;  // the space (or the grid) has nothing unmeasured left
         const int first_trial = context.trials_done();
-        std::vector<MeasureResult> results =
-            measure_batch(batch, first_trial, recorded, runner, workload, result.reused);
         std::vector<std::vector<float>> features;
         std::vector<double> total_ms;
-        for (size_t i = 0; i < batch.size(); ++i) {
-            MeasuredCandidate m{batch[i], context.family_of(batch[i].candidate), std::move(results[i]),
-                                first_trial + static_cast<int64_t>(i)};
-            if (!recorded.contains(m.trial)) db.add(make_record(context, result.run, m, fingerprint));
-            if (m.result.ok()) {
-                features.push_back(context.info(m.entry.hash).features);
-                total_ms.push_back(m.result.total_ms);
-                ++progress.valid;
-                if (!progress.best_total_ms || m.result.total_ms < *progress.best_total_ms)
-                    progress.best_total_ms = m.result.total_ms;
-            } else {
-                ++progress.failed;
+        for (size_t begin = 0; begin < batch.size(); begin += kPruneChunk) {
+            const size_t end = std::min(batch.size(), begin + kPruneChunk);
+            std::optional<double> bound;
+            if (options.prune_factor > 0 && progress.best_total_ms)
+                bound = options.prune_factor * *progress.best_total_ms;
+            std::vector<MeasureResult> results = measure_batch(
+                std::span(batch).subspan(begin, end - begin), first_trial + static_cast<int>(begin), recorded,
+                runner, workload, bound, result.reused);
+            for (size_t i = begin; i < end; ++i) {
+                MeasuredCandidate m{batch[i], context.family_of(batch[i].candidate),
+                                    std::move(results[i - begin]), first_trial + static_cast<int64_t>(i)};
+                if (!recorded.contains(m.trial)) db.add(make_record(context, result.run, m, fingerprint));
+                count_result(m.result, progress);
+                // A pruned candidate teaches the cost model a lower bound of its time, which is what ranking
+                // needs: it is slower than prune_factor x the best.
+                if (m.result.ok() || m.result.status == MeasureStatus::Pruned) {
+                    features.push_back(context.info(m.entry.hash).features);
+                    total_ms.push_back(m.result.total_ms);
+                }
+                context.measured_hashes.insert(m.entry.hash);
+                context.measured.push_back(std::move(m));
             }
-            context.measured_hashes.insert(m.entry.hash);
-            context.measured.push_back(std::move(m));
         }
         if (!features.empty()) context.cost_model->update(features, total_ms);
         progress.trials_done = context.trials_done();
@@ -192,6 +215,7 @@ TuneResult tune(const workloads::Workload &workload, const target::UpmemMachine 
     }
     result.trials = context.trials_done();
     result.valid = progress.valid;
+    result.pruned = progress.pruned;
     result.failed = progress.failed;
 
     // The final word belongs to a measurement that simulates every DPU: the search measured with identical

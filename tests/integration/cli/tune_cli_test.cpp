@@ -52,8 +52,8 @@ TEST_F(TuneCli, WritesTheBestProgramAndAJsonReport) {
     Outcome o = atim(fmt::format("{} --seed 3 -o best --json", kSmall));
     ASSERT_EQ(o.exit_code, 0) << o.err;
     nlohmann::json report = nlohmann::json::parse(o.out);
-    for (const char *key : {"workload", "shape", "dtype", "machine", "run", "db", "trials", "valid", "failed",
-                            "best", "baseline", "speedup_vs_prim", "note"})
+    for (const char *key : {"workload", "shape", "dtype", "machine", "run", "db", "trials", "valid", "pruned",
+                            "failed", "best", "baseline", "speedup_vs_prim", "note"})
         EXPECT_TRUE(report.contains(key)) << key;
     EXPECT_EQ(report["trials"], 12);
     EXPECT_EQ(report["db"], "best/records.db");

@@ -63,5 +63,40 @@ INSTANTIATE_TEST_SUITE_P(SmallShapes, TuneEndToEnd,
                          ::testing::Values(Case{"va", {65536}}, Case{"mtv", {512, 512}}),
                          [](const auto &info) { return info.param.workload; });
 
+TEST(TunePruning, PrunedCandidatesAreReallySlowerThanTheirBound) {
+    // mtv 512x512: the first random samples range from one DPU to thousands, so a bound of the best total
+    // so far (factor 1: the tightest that is still safe, since a total is never below its kernel) stops some
+    // of them. Each pruned record, measured again without a bound, must have a
+    // kernel longer than the bound it was stopped at, and must not have been the best.
+    const fs::path db_path = fs::temp_directory_path() / fmt::format("atim-tune-prune-{}.db", ::getpid());
+    fs::remove(db_path);
+    target::UpmemMachine machine = target::load_machine("upmem-2048");
+    workloads::Workload workload = workloads::make_workload("mtv", {512, 512});
+    RunnerOptions runner_options;
+    runner_options.machine = machine;
+    std::unique_ptr<Runner> runner = make_sim_runner(runner_options);
+    SearchOptions options;
+    options.trials = 32;
+    options.batch = 32;
+    options.population = 64;
+    options.genetic_iters = 2;
+    options.prune_factor = 1.0;
+    Database db = Database::open(db_path.string());
+    TuneResult result = tune(workload, machine, *runner, db, options);
+    ASSERT_GT(result.pruned, 0) << "nothing was pruned: the test no longer exercises the bound";
+    int checked = 0;
+    for (const TuningRecord &record : db.run_records(result.run)) {
+        if (record.result.status != MeasureStatus::Pruned) continue;
+        MeasureResult unbounded =
+            runner->run(workload, {schedule::Trace::from_json(record.trace_json)}).at(0);
+        ASSERT_TRUE(unbounded.ok()) << unbounded.error;
+        EXPECT_GT(unbounded.kernel_ms, record.result.kernel_ms) << "trial " << record.trial;
+        EXPECT_GT(unbounded.total_ms, result.best->result.total_ms) << "trial " << record.trial;
+        ++checked;
+    }
+    EXPECT_EQ(checked, result.pruned);
+    fs::remove(db_path);
+}
+
 }  // namespace
 }  // namespace atim::tune

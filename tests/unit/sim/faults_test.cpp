@@ -49,6 +49,20 @@ TEST(Faults, RunawayProgramHitsTheCycleLimit) {
     EXPECT_NE(message.find("did not stop within 1000 cycles"), std::string::npos) << message;
 }
 
+TEST(Faults, CycleLimitHasItsOwnType) {
+    // The tuner prunes a candidate on this type; any other fault stays a fault.
+    Dpu runaway = bare_dpu("main:\n jump main\n", 1, target::UpmemMachine{}, {.max_cycles = 1000});
+    EXPECT_THROW(runaway.run(), CycleLimitExceeded);
+    Dpu faulty = bare_dpu("main:\n fault 7\n", 1, target::UpmemMachine{}, {.max_cycles = 1000});
+    try {
+        faulty.run();
+        ADD_FAILURE() << "no fault";
+    } catch (const CycleLimitExceeded &) {
+        ADD_FAILURE() << "a fault reported as a cycle limit";
+    } catch (const SimError &) {
+    }
+}
+
 TEST(Faults, DeadlockedMutexIsARunaway) {
     // Two acquires of the same bit on one tasklet spin forever.
     std::string message = fault_message("main:\n acquire zero, 9, nz, .\n acquire zero, 9, nz, .\n stop\n", 1,

@@ -98,13 +98,26 @@ TEST(RunnerFailures, ExceptionsAreClassified) {
         {[] { throw std::runtime_error("toolchain failure"); }, MeasureStatus::RunFailed},
     };
     for (const Case &c : cases) {
-        MeasureResult r = detail::measure_guarded(100, [&]() -> MeasureResult {
+        MeasureResult r = detail::measure_guarded(100, std::nullopt, [&]() -> MeasureResult {
             c.raise();
             return {};
         });
         EXPECT_EQ(r.status, c.want) << r.error;
         EXPECT_FALSE(r.error.empty());
     }
+}
+
+TEST(RunnerFailures, CycleLimitIsPrunedOnlyUnderATunerBound) {
+    auto raise = []() -> MeasureResult {
+        throw sim::CycleLimitExceeded("the DPU did not stop within 700 cycles");
+    };
+    MeasureResult runaway = detail::measure_guarded(100, std::nullopt, raise);
+    EXPECT_EQ(runaway.status, MeasureStatus::RunFailed) << runaway.error;
+    MeasureResult pruned = detail::measure_guarded(100, 0.002, raise);
+    EXPECT_EQ(pruned.status, MeasureStatus::Pruned) << pruned.error;
+    EXPECT_DOUBLE_EQ(pruned.kernel_ms, 0.002);
+    EXPECT_DOUBLE_EQ(pruned.total_ms, 0.002);
+    EXPECT_EQ(measure_status_from_string(to_string(MeasureStatus::Pruned)), MeasureStatus::Pruned);
 }
 
 TEST(RunnerFailures, UnverifiedRunIsWrongOutput) {

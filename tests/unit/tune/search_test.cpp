@@ -25,8 +25,8 @@ namespace fs = std::filesystem;
 class FakeRunner : public Runner {
 public:
     std::string name() const override { return "fake"; }
-    std::vector<MeasureResult> run(const workloads::Workload &,
-                                   const std::vector<schedule::Trace> &batch) override {
+    std::vector<MeasureResult> run(const workloads::Workload &, const std::vector<schedule::Trace> &batch,
+                                   std::optional<double> /*kernel_ms_bound*/) override {
         std::vector<MeasureResult> results;
         for (const schedule::Trace &t : batch) results.push_back(measure(t));
         return results;

@@ -130,8 +130,8 @@ public:
     int full_runs = 0;
 
     std::string name() const override { return "scripted"; }
-    std::vector<MeasureResult> run(const workloads::Workload &,
-                                   const std::vector<schedule::Trace> &batch) override {
+    std::vector<MeasureResult> run(const workloads::Workload &, const std::vector<schedule::Trace> &batch,
+                                   std::optional<double> /*kernel_ms_bound*/) override {
         last_batch.clear();
         for (const schedule::Trace &t : batch) last_batch.push_back(t.to_json());
         return std::vector<MeasureResult>(batch_results.begin(), batch_results.begin() + batch.size());
