@@ -186,12 +186,56 @@ namespace {
 /// What a run verified, in words: everything, or which part and why not the rest.
 std::string verification_note(const RunResult &result, const SimExecution &execution, int64_t dpus) {
     if (result.verified_elements == result.total_elements)
-        return fmt::format("every output element ({}) compared with the reference", result.total_elements);
+        return fmt::format("all {} output elements, bit-exact against the reference", result.total_elements);
     return fmt::format(
-        "{} of {} output elements compared with the reference: those computed only by the {} simulated "
-        "DPUs; the outputs of the other {} DPUs are not computed (--sim full verifies every element)",
+        "{} of {} output elements, bit-exact against the reference: those computed only by the {} simulated "
+        "DPUs (the outputs of the other {} DPUs are not computed; --sim full verifies every element)",
         result.verified_elements, result.total_elements, execution.simulated_dpus,
         dpus - execution.simulated_dpus);
+}
+
+/// What a run simulated cycle by cycle, what it estimated, and what it verified, in words.
+struct SimulationNotes {
+    std::string simulated, estimated, verified;
+};
+
+SimulationNotes simulation_notes(const SimRunOptions &options, const SimExecution &execution,
+                                 const RunResult &result, int64_t dpus) {
+    const sim::Measurement &m = execution.measurement;
+    const int64_t runs = m.counter("dpu_runs"), simulated = m.counter("simulated_dpu_runs");
+    const int64_t estimated = m.counter("estimated_dpu_runs");
+    std::string which;
+    switch (options.mode) {
+        case sim::SimulationMode::Full:
+            which = "every DPU";
+            break;
+        case sim::SimulationMode::Identical:
+            which = "DPUs given identical bytes by the host share one simulation";
+            break;
+        case sim::SimulationMode::Sampled:
+            which = fmt::format(
+                "the first and last DPU of each of {} timing classes (DPUs whose slices have the same "
+                "extents "
+                "inside the tensors), and the DPUs whose results the host combines with DPU 0's",
+                execution.timing_classes);
+            break;
+    }
+    SimulationNotes notes;
+    notes.simulated = fmt::format(
+        "{} of {} DPU kernel runs, cycle by cycle, executing the generated assembly ({} instructions): {}",
+        simulated, runs, execution.kernel.kernel_instructions, which);
+    if (estimated > 0)
+        notes.estimated = fmt::format(
+            "the kernel time of the other {} DPU runs, each charged a simulated DPU of its class (same "
+            "control "
+            "flow; timing that depends on MRAM values, e.g. mul_step ladders, may differ); ",
+            estimated);
+    notes.estimated += fmt::format(
+        "host transfers, launch and host work ({} integer operations of the epilogue) by the host model ({})",
+        execution.epilogue_integer_ops,
+        options.machine.host.fit_source.empty() ? "machine file" : options.machine.host.fit_source);
+    notes.verified = verification_note(result, execution, dpus);
+    return notes;
 }
 
 /// Phase times, statistics and notes of a simulated run whose outputs were compared.
@@ -204,21 +248,13 @@ void describe(const lower::PimProgram &program, const SimRunOptions &options, ui
     result.time_ms.total = m.total_ms;
     const codegen::DpuKernel &kernel = execution.kernel;
     const int64_t dpus = program.grid.count();
-    std::string classes;
-    if (options.mode == sim::SimulationMode::Sampled)
-        classes = fmt::format(
-            "; sampled mode: {} timing classes (DPUs whose slices have the same extents inside the tensors), "
-            "{} DPUs simulated (the first and last of each class, and the DPUs whose results the host "
-            "combines "
-            "with DPU 0's), the kernel time of the others is their class's (an estimate)",
-            execution.timing_classes, execution.simulated_dpus);
+    const SimulationNotes notes = simulation_notes(options, execution, result, dpus);
     result.stats = {
         {"backend", "sim"},
-        {"note",
-         fmt::format("DPU kernels: cycle-level simulation of the generated DPU assembly ({} instructions); "
-                     "{}{}; host epilogue charged as {} integer operations; verification: {}",
-                     kernel.kernel_instructions, m.note, classes, execution.epilogue_integer_ops,
-                     verification_note(result, execution, dpus))},
+        {"note", fmt::format("simulated: {}; estimated: {}; verified: {}", notes.simulated, notes.estimated,
+                             notes.verified)},
+        {"notes",
+         {{"simulated", notes.simulated}, {"estimated", notes.estimated}, {"verified", notes.verified}}},
         {"timing", codegen::to_string(options.timing)},
         {"simulation",
          {{"mode", sim::to_string(options.mode)},
