@@ -35,8 +35,9 @@ struct SearchOptions {
     bool use_cost_model = true;     ///< false: random scores (ablation)
     bool resume = false;            ///< continue the run with the same key from the database
     int verify_top = 3;             ///< best candidates re-measured with every DPU simulated at the end
-    /// A candidate whose kernel alone runs past prune_factor x the best total time measured so far is
-    /// stopped there and recorded as Pruned (it cannot be the best); 0 measures every candidate to the end.
+    /// A candidate whose kernel alone runs past prune_factor x the best total time measured so far (or the
+    /// `prim` schedule's, whichever is less) is stopped there and recorded as Pruned (it cannot be the best);
+    /// 0 measures every candidate to the end.
     /// The bound is updated every kPruneChunk trials, independently of the thread count (determinism).
     double prune_factor = 2.0;
     /// How candidates are measured (e.g. "sim/atim": runner and timing mode); part of the run key, since

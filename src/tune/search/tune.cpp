@@ -10,6 +10,7 @@
 #include <span>
 #include <unordered_set>
 
+#include "atim/baselines/named_schedules.h"
 #include "atim/support/error.h"
 #include "atim/support/version.h"
 #include "atim/tune/search.h"
@@ -120,6 +121,30 @@ std::vector<MeasureResult> measure_batch(std::span<const HashedCandidate> batch,
     return results;
 }
 
+/// The total time of the workload's `prim` schedule, measured like a candidate (not recorded as a trial):
+/// it bounds the first trials, before any candidate was measured, which are the slowest to simulate (random
+/// samples include kernels on a handful of DPUs). Unset when prim does not apply to the shape.
+std::optional<double> prim_total_ms(const workloads::Workload &workload, const target::UpmemMachine &machine,
+                                    Runner &runner) {
+    try {
+        schedule::Schedule prim = baselines::apply_named_schedule("prim", workload, {}, machine);
+        MeasureResult result = runner.run(workload, {prim.trace()}).at(0);
+        if (result.ok()) return result.total_ms;
+    } catch (const UserError &) {
+    }
+    return std::nullopt;
+}
+
+/// The kernel-time bound of the next trials: prune_factor x the best total so far (or prim's).
+std::optional<double> pruning_bound(const SearchOptions &options, const TuneProgress &progress,
+                                    std::optional<double> prim_ms) {
+    if (options.prune_factor <= 0) return std::nullopt;
+    std::optional<double> best = progress.best_total_ms;
+    if (prim_ms && (!best || *prim_ms < *best)) best = prim_ms;
+    if (!best) return std::nullopt;
+    return options.prune_factor * *best;
+}
+
 void count_result(const MeasureResult &result, TuneProgress &progress) {
     if (result.ok()) {
         ++progress.valid;
@@ -175,6 +200,8 @@ TuneResult tune(const workloads::Workload &workload, const target::UpmemMachine 
     if (options.resume)
         for (TuningRecord &r : db.run_records(result.run)) recorded.emplace(r.trial, std::move(r));
 
+    const std::optional<double> prim_ms =
+        options.prune_factor > 0 ? prim_total_ms(workload, machine, runner) : std::nullopt;
     TuneProgress progress;
     progress.trials_total = options.trials;
     while (context.trials_done() < options.trials) {
@@ -186,9 +213,7 @@ TuneResult tune(const workloads::Workload &workload, const target::UpmemMachine 
         std::vector<double> total_ms;
         for (size_t begin = 0; begin < batch.size(); begin += kPruneChunk) {
             const size_t end = std::min(batch.size(), begin + kPruneChunk);
-            std::optional<double> bound;
-            if (options.prune_factor > 0 && progress.best_total_ms)
-                bound = options.prune_factor * *progress.best_total_ms;
+            const std::optional<double> bound = pruning_bound(options, progress, prim_ms);
             std::vector<MeasureResult> results = measure_batch(
                 std::span(batch).subspan(begin, end - begin), first_trial + static_cast<int>(begin), recorded,
                 runner, workload, bound, result.reused);
