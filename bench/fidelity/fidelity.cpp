@@ -28,6 +28,7 @@
 #include "atim/target/upmem_machine.h"
 #include "atim/workloads/workload.h"
 #include "calibration_csv.h"
+#include "fidelity/short_loop.h"
 
 namespace {
 
@@ -47,7 +48,8 @@ struct KernelCase {
 /// Simulated times of one case.
 struct SimTimes {
     int64_t cycles = 0;
-    double kernel_ms = 0;  ///< launch + cycles / clock (what `atim run` reports as kernel)
+    int64_t instructions = 0;  ///< issued by the slowest DPU (all its tasklets)
+    double kernel_ms = 0;      ///< launch + cycles / clock (what `atim run` reports as kernel)
     double h2d_ms = 0, after_ms = 0;
     bool verified = false;
 };
@@ -127,6 +129,40 @@ private:
     std::vector<double> sizes_, measured_, simulated_;
 };
 
+/// Cost per element (GEMV: per row) of the row with the most work per DPU in a row set, in DPU cycles:
+/// measured, uPIMulator's and ours, with our instructions per element and IPC. uPIMulator runs the binary
+/// UPMEM's clang built, so its cycles per element bound that binary's instructions per element from above.
+class PerElementCost {
+public:
+    void add(const std::string &label, double per_dpu, double measured_ms, double upimulator_ms,
+             const SimTimes &t) {
+        if (per_dpu <= per_dpu_) return;
+        per_dpu_ = per_dpu;
+        label_ = label;
+        measured_ms_ = measured_ms;
+        upimulator_ms_ = upimulator_ms;
+        sim_ = t;
+    }
+    double measured_cycles(double mhz) const {
+        return per_dpu_ > 0 ? measured_ms_ * mhz * 1e3 / per_dpu_ : 0;
+    }
+    std::string str(double mhz) const {
+        const double cycles_per_ms = mhz * 1e3;
+        return fmt::format(
+            "{:<20} cycles: measured {:>6.2f}  uPIMulator {:>6.2f}  atim {:>6.2f};  atim: instructions "
+            "{:>6.2f}, "
+            "IPC {:.2f}",
+            label_, measured_ms_ * cycles_per_ms / per_dpu_, upimulator_ms_ * cycles_per_ms / per_dpu_,
+            static_cast<double>(sim_.cycles) / per_dpu_, static_cast<double>(sim_.instructions) / per_dpu_,
+            sim_.cycles ? static_cast<double>(sim_.instructions) / static_cast<double>(sim_.cycles) : 0.0);
+    }
+
+private:
+    double per_dpu_ = 0, measured_ms_ = 0, upimulator_ms_ = 0;
+    std::string label_;
+    SimTimes sim_;
+};
+
 /// Rows whose outputs differed from the interpreter's (a compiler or simulator bug: the bench then fails).
 int rows_with_wrong_outputs = 0;
 
@@ -149,6 +185,7 @@ SimTimes run_case(const KernelCase &c, const atim::target::UpmemMachine &machine
     atim::runtime::SimExecution run = atim::runtime::execute_on_sim(program, inputs, options);
     SimTimes t;
     t.cycles = run.measurement.kernel.cycles;
+    t.instructions = run.measurement.kernel.instructions;
     t.kernel_ms = run.measurement.kernel_ms;
     t.h2d_ms = run.measurement.h2d_ms;
     t.after_ms = run.measurement.after_ms;
@@ -182,12 +219,15 @@ KernelCase prim_case(const CsvRow &row) {
     return c;
 }
 
-void prim_workloads(const atim::target::UpmemMachine &machine) {
+/// Prints the PrIM rows and their summaries; returns the measured cycles per element of the VA row with the
+/// most elements per DPU.
+double prim_workloads(const atim::target::UpmemMachine &machine) {
     struct Fits {
         Fit kernel, upimulator, h2d, d2h;
     };
     std::map<std::string, Fits> fits;
     std::map<std::pair<std::string, int>, SizeLines> lines;  // (benchmark, DPUs) -> kernel vs size per DPU
+    std::map<std::string, PerElementCost> per_element;       // benchmark -> its largest row per DPU
     Fits all;
     fmt::print(
         "\n== prim_workloads_1to64dpus.csv: PrIM VA (int32), RED (int64), GEMV (rows x 64 int32) on 1..64 "
@@ -209,7 +249,10 @@ void prim_workloads(const atim::target::UpmemMachine &machine) {
             t.kernel_ms, percent_error(t.kernel_ms, kernel), upim, percent_error(upim, kernel), h2d, t.h2d_ms,
             percent_error(t.h2d_ms, h2d), d2h, t.after_ms, percent_error(t.after_ms, d2h), mismatch(t));
         const int dpus = std::stoi(row.text("dpus"));
-        lines[{benchmark, dpus}].add(std::stod(row.text("total_size_param")) / dpus, kernel, t.kernel_ms);
+        const double per_dpu = std::stod(row.text("total_size_param")) / dpus;
+        lines[{benchmark, dpus}].add(per_dpu, kernel, t.kernel_ms);
+        per_element[benchmark].add(fmt::format("{} {}x{}", benchmark, dpus, row.text("total_size_param")),
+                                   per_dpu, kernel, upim, t);
         for (Fits *f : {&fits[benchmark], &all}) {
             f->kernel.add(kernel, t.kernel_ms);
             f->upimulator.add(kernel, upim);
@@ -233,6 +276,11 @@ void prim_workloads(const atim::target::UpmemMachine &machine) {
         if (line.has_line())
             fmt::print("{:<6} {:>2} DPUs {}\n", key.first, key.second,
                        line.str(key.first == "GEMV" ? "row" : "element"));
+    fmt::print(
+        "cost per element (GEMV: per row) of the row with the most work per DPU, in DPU cycles (measured and "
+        "uPIMulator: kernel ms x clock; atim: the slowest DPU's cycles, without the launch constant)\n");
+    for (const auto &[benchmark, cost] : per_element) fmt::print("{}\n", cost.str(machine.dpu_mhz));
+    return per_element["VA"].measured_cycles(machine.dpu_mhz);
 }
 
 // ---- boundary_opt_kernels.csv ----------------------------------------------------------------------------
@@ -356,7 +404,8 @@ int main() {
         "was used to fit a parameter (each summary says so per row set).\n",
         machine.name, machine.dpu_mhz, machine.host.launch_ms,
         machine.dpu.register_bank_stall ? "on" : "off");
-    prim_workloads(machine);
+    const double va_measured_cycles = prim_workloads(machine);
+    atim::bench::print_prim_va_short_loop(machine, va_measured_cycles);
     const bool ordered = boundary_opt_kernels(machine);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     fmt::print("\nbench wall time {:.1f} s (this machine, not asserted)\n", seconds);
