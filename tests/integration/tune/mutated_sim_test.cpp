@@ -9,21 +9,10 @@
 #include "atim/lower/lower.h"
 #include "atim/runtime/sim_runner.h"
 #include "atim/tune/space.h"
+#include "support/small_workload_shapes.h"
 
 namespace atim::tune {
 namespace {
-
-struct Small {
-    std::string workload;
-    std::vector<int64_t> shape;
-};
-
-const std::vector<Small> &small_shapes() {
-    static const std::vector<Small> shapes = {{"va", {1000}},       {"geva", {997}},    {"red", {6000}},
-                                              {"mtv", {96, 120}},   {"gemv", {90, 77}}, {"ttv", {6, 10, 48}},
-                                              {"mmtv", {6, 10, 48}}};
-    return shapes;
-}
 
 // A 64-DPU machine keeps the simulated systems small.
 target::UpmemMachine small_machine() {
@@ -45,7 +34,7 @@ TEST(MutatedSim, AcceptedMutantsOfEverySketchRunBitExactly) {
     const target::UpmemMachine m = small_machine();
     constexpr int kMutationsPerMutant = 5;
     constexpr int kRunsPerSketch = 2;
-    for (const Small &s : small_shapes()) {
+    for (const testing::SmallShape &s : testing::awkward_small_shapes()) {
         workloads::Workload w = workloads::make_workload(s.workload, s.shape);
         std::vector<Sketch> sketches = generate_sketches(w, m);
         for (int k = 0; k < static_cast<int>(sketches.size()); ++k) {
@@ -67,7 +56,7 @@ TEST(MutatedSim, AcceptedMutantsOfEverySketchRunBitExactly) {
 
 TEST(MutatedSim, EveryAcceptedSampleOfManySeedsRunsBitExactly) {
     const target::UpmemMachine m = small_machine();
-    for (const Small &s : small_shapes()) {
+    for (const testing::SmallShape &s : testing::awkward_small_shapes()) {
         workloads::Workload w = workloads::make_workload(s.workload, s.shape);
         std::vector<Sketch> sketches = generate_sketches(w, m);
         for (int k = 0; k < static_cast<int>(sketches.size()); ++k) {

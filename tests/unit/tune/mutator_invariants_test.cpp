@@ -16,25 +16,13 @@
 #include "atim/target/upmem_machine.h"
 #include "atim/tune/space.h"
 #include "atim/workloads/workload.h"
+#include "support/small_workload_shapes.h"
 
 namespace atim::tune {
 namespace {
 
 using schedule::Instruction;
 using schedule::Trace;
-
-struct Small {
-    std::string workload;
-    std::vector<int64_t> shape;
-};
-
-// Awkward extents (few divisors, primes) so that imperfect tiles and DPU-count repairs are exercised.
-const std::vector<Small> &small_shapes() {
-    static const std::vector<Small> shapes = {{"va", {1000}},       {"geva", {997}},    {"red", {6000}},
-                                              {"mtv", {96, 120}},   {"gemv", {90, 77}}, {"ttv", {6, 10, 48}},
-                                              {"mmtv", {6, 10, 48}}};
-    return shapes;
-}
 
 constexpr int kSeedsPerSketch = 3;
 constexpr int kChainLength = 40;
@@ -138,7 +126,7 @@ std::vector<uint64_t> mutation_chain(const Candidate &start, const workloads::Wo
 
 TEST(MutatorInvariants, HoldOverLongChainsOnEveryWorkload) {
     target::UpmemMachine m = target::load_machine("upmem-2048");
-    for (const Small &s : small_shapes()) {
+    for (const testing::SmallShape &s : testing::awkward_small_shapes()) {
         workloads::Workload w = workloads::make_workload(s.workload, s.shape);
         std::vector<Sketch> sketches = generate_sketches(w, m);
         std::map<MutatorKind, int> applied;

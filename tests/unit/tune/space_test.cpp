@@ -9,25 +9,13 @@
 #include "atim/target/upmem_machine.h"
 #include "atim/tune/space.h"
 #include "atim/workloads/workload.h"
+#include "support/small_workload_shapes.h"
 
 namespace atim::tune {
 namespace {
 
 using schedule::Instruction;
 using schedule::Trace;
-
-struct Small {
-    std::string workload;
-    std::vector<int64_t> shape;
-};
-
-// Small shapes with awkward extents, so that divisors are few and imperfect tiles matter.
-const std::vector<Small> &small_shapes() {
-    static const std::vector<Small> shapes = {{"va", {1000}},       {"geva", {1000}},    {"red", {6000}},
-                                              {"mtv", {96, 120}},   {"gemv", {96, 120}}, {"ttv", {6, 10, 48}},
-                                              {"mmtv", {6, 10, 48}}};
-    return shapes;
-}
 
 std::vector<Candidate> sample_some(const std::vector<Sketch> &sketches, int sketch,
                                    const workloads::Workload &w, int count, uint64_t first_seed = 1) {
@@ -74,7 +62,7 @@ TEST(Space, FamiliesPerWorkload) {
 
 TEST(Space, MostSamplesOfEverySketchPassTheVerifierAndReplayExactly) {
     target::UpmemMachine m = target::load_machine("upmem-2048");
-    for (const Small &s : small_shapes()) {
+    for (const testing::SmallShape &s : testing::awkward_small_shapes()) {
         workloads::Workload w = workloads::make_workload(s.workload, s.shape);
         std::vector<Sketch> sketches = generate_sketches(w, m);
         for (int k = 0; k < static_cast<int>(sketches.size()); ++k) {
@@ -126,7 +114,7 @@ std::vector<size_t> changed_decisions(const Trace &a, const Trace &b) {
 TEST(Space, MutatorsChangeOneDecisionAndReplay) {
     target::UpmemMachine m = target::load_machine("upmem-2048");
     std::mt19937_64 rng(7);
-    for (const Small &s : small_shapes()) {
+    for (const testing::SmallShape &s : testing::awkward_small_shapes()) {
         workloads::Workload w = workloads::make_workload(s.workload, s.shape);
         std::vector<Sketch> sketches = generate_sketches(w, m);
         std::map<MutatorKind, int> applied;
