@@ -288,8 +288,9 @@ void CPrinter::host_parallel_loop(const For *loop, const char *type, const std::
     ATIM_CHECK(target_ == CTarget::Host, "a host-parallel loop in kernel code");
     std::string pad = indentation(indent);
     // OpenMP's canonical loop form allows one declaration in the init clause, so a computed bound is
-    // declared in an enclosing block. No num_threads clause: OpenMP runs min(extent, available threads),
-    // which is what the host-work model charges.
+    // declared in an enclosing block. No num_threads clause: the team is OpenMP's default and at most
+    // min(extent, team) threads get iterations, which is what the host-work model charges (with the team
+    // taken as one socket's cores).
     int body_indent = indent;
     if (!end_declaration.empty()) {
         out += fmt::format("{}{{\n{}    const {} {};\n", pad, pad, type, end_declaration.substr(2));

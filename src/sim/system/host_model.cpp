@@ -127,8 +127,8 @@ double HostModel::parallel_host_work_ms(int64_t integer_ops, int64_t bytes_touch
     const double busiest_share =
         static_cast<double>((extent + threads - 1) / threads) / static_cast<double>(extent);
     double compute_ns = static_cast<double>(integer_ops) / host.host_ops_per_ns * busiest_share;
-    // Each thread streams at most what one core does; together at most what the socket's DRAM gives.
-    // (never less than one core streams alone).
+    // Each thread streams at most what one core does, together at most what the socket's DRAM gives (and
+    // never less than one core alone).
     double gbps = std::max(
         host.host_bytes_per_ns,
         std::min(static_cast<double>(threads) * host.host_bytes_per_ns, host.host_socket_bytes_per_ns));
