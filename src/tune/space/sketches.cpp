@@ -105,8 +105,9 @@ void add_unroll(Schedule &sch, const Context &c, const BlockRV &block) {
 constexpr int64_t kHostThreadChoices[] = {1, 2, 4, 8, 16};
 
 // The host epilogue of an mram rfactor: the first spatial axis -> [threads (parallel) | rest], the partial
-// index k moved inside the parallel loop so that each thread streams whole rows of partials, and the init
-// decomposed before k (one zeroing store per output instead of a guarded store per partial).
+// index k moved inside the parallel loop so that each thread reads a contiguous run of every row of partials
+// (C_rf[k, its rows]), and the init decomposed before k (one zeroing store per output instead of a guarded
+// store per partial).
 void parallel_final_reduction(Schedule &sch, const BlockRV &consumer) {
     std::vector<LoopRV> loops = sch.get_loops(consumer);
     LoopRV k = loops.back(), first = loops.front();
