@@ -66,6 +66,8 @@ const char *to_string(ForKind k) {
             return "dpu.z";
         case ForKind::Tasklet:
             return "tasklet";
+        case ForKind::HostParallel:
+            return "host.parallel";
     }
     ATIM_CHECK(false, "unknown ForKind {}", static_cast<int>(k));
     return "";

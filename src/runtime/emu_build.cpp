@@ -93,15 +93,16 @@ void build_for_emu(const fs::path &dir, const EmuBuildOptions &options) {
     fs::path abs = fs::absolute(dir);
     // -O2 as build.sh; warnings stay off: the kernel's `#pragma clang loop` is for the DPU compiler. -fwrapv:
     // integer overflow wraps, as in the reference interpreter and on the DPU's 32-bit ALU.
+    // -fopenmp on the host: parallel epilogue loops run on real threads, as build.sh builds them.
     std::string kernel = fmt::format(
         "{} -std=c11 -O2 -fwrapv -fPIC -shared -I{} -DNR_TASKLETS={} -DSTACK_SIZE_DEFAULT={} {} -o {}",
         c_compiler(), shell_quote((emu / "dpu").string()), options.tasklets, options.stack_bytes_per_tasklet,
         shell_quote((abs / "dpu.c").string()), shell_quote((abs / "dpu.so").string()));
-    std::string host =
-        fmt::format("{} -std=c11 -O2 -fwrapv -I{} {} {} -o {} -rdynamic -pthread -ldl {}", c_compiler(),
-                    shell_quote((emu / "host").string()), shell_quote((abs / "host.c").string()),
-                    shell_quote(emulator_object(emu).string()), shell_quote((abs / "host").string()),
-                    shell_quote(fmt::format("-DDPU_BINARY=\"{}\"", (abs / "dpu.so").string())));
+    std::string host = fmt::format(
+        "{} -std=c11 -O2 -fwrapv -fopenmp -I{} {} {} -o {} -rdynamic -pthread -ldl {}", c_compiler(),
+        shell_quote((emu / "host").string()), shell_quote((abs / "host.c").string()),
+        shell_quote(emulator_object(emu).string()), shell_quote((abs / "host").string()),
+        shell_quote(fmt::format("-DDPU_BINARY=\"{}\"", (abs / "dpu.so").string())));
     // The two compilations are independent: run them side by side.
     auto kernel_status = std::async(std::launch::async, run_shell, kernel, abs / "dpu.log");
     int host_status = run_shell(host, abs / "host.log");

@@ -101,8 +101,12 @@ sim::Measurement run_host_program(const lower::PimProgram &program, const codege
             if (!left_out[dpu]) detail::unpack_box(program, slice, dpu, gathered[dpu], values);
     }
     if (sample) unknown = detail::gathered_by(program, left_out);
-    if (program.host_epilogue.defined())
-        machine.host_work(epilogue_work.integer_ops, epilogue_work.bytes_touched);
+    if (program.host_epilogue.defined()) {
+        HostParallelWork serial = epilogue_work.serial_part();
+        machine.host_work(serial.integer_ops, serial.bytes_touched);
+        for (const HostParallelWork &p : epilogue_work.parallel)
+            machine.parallel_host_work(p.integer_ops, p.bytes_touched, p.extent, p.entries);
+    }
     return machine.take_measurement();
 }
 

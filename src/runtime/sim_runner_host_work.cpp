@@ -15,17 +15,30 @@ public:
 protected:
     void visit(const ir::For *op) override {
         const int64_t *extent = ir::as_const_int(op->extent);
+        const int64_t trips = extent && *extent > 0 ? *extent : 1;
+        const bool opens_region = op->for_kind == ir::ForKind::HostParallel && region_ < 0;
+        if (opens_region) {
+            region_ = static_cast<int>(estimate.parallel.size());
+            estimate.parallel.push_back(HostParallelWork{0, 0, trips, iterations_});
+        }
         int64_t saved = iterations_;
-        iterations_ *= extent && *extent > 0 ? *extent : 1;
+        iterations_ *= trips;
         visit(op->body);
         iterations_ = saved;
+        if (opens_region) region_ = -1;
     }
     void visit(const ir::Store *op) override {
         ExprCounter counter;
         counter.visit(op->value);
         for (const ir::Expr &index : op->indices) counter.visit(index);
-        estimate.integer_ops += iterations_ * (counter.operations + 1);
-        estimate.bytes_touched += iterations_ * (counter.loaded_bytes + ir::bytes_of(op->buffer->dtype));
+        const int64_t ops = iterations_ * (counter.operations + 1);
+        const int64_t bytes = iterations_ * (counter.loaded_bytes + ir::bytes_of(op->buffer->dtype));
+        estimate.integer_ops += ops;
+        estimate.bytes_touched += bytes;
+        if (region_ >= 0) {
+            estimate.parallel[region_].integer_ops += ops;
+            estimate.parallel[region_].bytes_touched += bytes;
+        }
     }
 
 private:
@@ -42,9 +55,19 @@ private:
     };
 
     int64_t iterations_ = 1;
+    int region_ = -1;  ///< index in estimate.parallel of the parallel loop being visited, -1: serial code
 };
 
 }  // namespace
+
+HostParallelWork HostWorkEstimate::serial_part() const {
+    HostParallelWork serial{integer_ops, bytes_touched, 1, 0};
+    for (const HostParallelWork &p : parallel) {
+        serial.integer_ops -= p.integer_ops;
+        serial.bytes_touched -= p.bytes_touched;
+    }
+    return serial;
+}
 
 HostWorkEstimate estimate_host_work(const ir::Stmt &epilogue) {
     HostWorkCounter counter;

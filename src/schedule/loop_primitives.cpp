@@ -1,4 +1,4 @@
-// Loop primitives: split, fuse, reorder, bind, unroll.
+// Loop primitives: split, fuse, reorder, bind, unroll, parallel.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -207,6 +207,32 @@ void Schedule::unroll(const LoopRV &loop) {
                        binding_name(l.kind));
     l.kind = ir::ForKind::Unrolled;
     record(trace_, "unroll", nlohmann::json::array({handle_name(loop)}), nlohmann::json::object(), {});
+}
+
+void Schedule::parallel(const LoopRV &loop) {
+    LoopState &l = checked_leaf(state_, loop, "parallel");
+    const BlockState &block = state_.blocks[l.block];
+    if (block.rfactor_role != RfactorRole::MramConsumer)
+        schedule_error(
+            "parallel: loop {} of block {} runs in the DPU kernel; only host-epilogue loops (of an mram "
+            "rfactor consumer) can be parallel (bind DPU loops to dpu.x/y/z or tasklet instead)",
+            l.name, block.name);
+    if (l.kind != ir::ForKind::Serial)
+        schedule_error("parallel: loop {} is already {}; only serial loops can be parallel", l.name,
+                       binding_name(l.kind));
+    if (l.is_reduce)
+        schedule_error(
+            "parallel: loop {} of block {} is a reduction loop; threads would race on the sum, parallelise a "
+            "spatial loop",
+            l.name, block.name);
+    for (int id : block.leaves) {
+        if (state_.loops[id].kind == ir::ForKind::HostParallel)
+            schedule_error(
+                "parallel: block {} already has a parallel loop ({}); parallelise one loop per block",
+                block.name, state_.loops[id].name);
+    }
+    l.kind = ir::ForKind::HostParallel;
+    record(trace_, "parallel", nlohmann::json::array({handle_name(loop)}), nlohmann::json::object(), {});
 }
 
 }  // namespace atim::schedule

@@ -99,6 +99,8 @@ std::string binding_name(ir::ForKind kind) {
             return "tasklet";
         case ir::ForKind::Unrolled:
             return "unroll";
+        case ir::ForKind::HostParallel:
+            return "parallel";
         case ir::ForKind::Serial:
             return "";
     }

@@ -87,6 +87,10 @@ public:
             expect_inputs(inst, 1);
             sch_.unroll(loop(inst.inputs[0]));
             bind_outputs(inst, {}, loops_);
+        } else if (k == "parallel") {
+            expect_inputs(inst, 1);
+            sch_.parallel(loop(inst.inputs[0]));
+            bind_outputs(inst, {}, loops_);
         } else if (k == "rfactor") {
             expect_inputs(inst, 1);
             bind_outputs(inst, {sch_.rfactor(loop(inst.inputs[0]), string_attr(inst, "scope")).id}, blocks_);

@@ -49,6 +49,17 @@ HostTiming fitted_host_timing() {
     // streaming about 10 GB/s from DRAM on one core [I].
     host.host_ops_per_ns = 1.0;
     host.host_bytes_per_ns = 10.0;
+    // Parallel epilogue loops. The Xeon Silver 4215 has 8 cores / 16 hardware threads [upmem-hardware.md §1
+    // PrIM system row; Intel's product sheet]; SMT siblings share a core's integer units, so integer work
+    // scales with the 8 cores, not the 16 threads (one socket: the OpenMP team is assumed not to span
+    // sockets).
+    host.host_cores = 8;
+    // Estimated, not measured: an OpenMP parallel-for region costs a few microseconds to fork and join on
+    // 8-16 threads (EPCC OpenMP microbenchmarks' textbook figure) [I].
+    host.fork_join_ms = 0.003;
+    // Estimated [I]: the 4215 has 6 DDR4-2400 channels (6 x 19.2 GB/s) but a UPMEM server gives most DIMM
+    // slots to PIM DIMMs; we assume 2 channels of ordinary DRAM, 2 x 19.2 = 38.4 GB/s.
+    host.host_socket_bytes_per_ns = 38.4;
     host.fit_source =
         "bench_host_transfer_fit: log-time least squares on even rows of host_transfer_2048dpus.csv";
     return host;
@@ -191,6 +202,9 @@ const std::vector<Field> &fields() {
         host_double("gather_saturation_exponent", &HostTiming::gather_saturation_exponent, 0.05, 20),
         host_double("serial_call_ms", &HostTiming::serial_call_ms, 0, kHuge),
         host_double("host_bytes_per_ns", &HostTiming::host_bytes_per_ns, kTiny, kHuge),
+        nested_field("host.host_cores", &UpmemMachine::host, &HostTiming::host_cores, 1, 1 << 16),
+        host_double("fork_join_ms", &HostTiming::fork_join_ms, 0, kHuge),
+        host_double("host_socket_bytes_per_ns", &HostTiming::host_socket_bytes_per_ns, kTiny, kHuge),
         {"host.fit_source",
          [](UpmemMachine &m, const nlohmann::json &v, const std::string &k) {
              if (!v.is_string()) bad_value(k, "must be a string");
@@ -324,6 +338,9 @@ std::string machine_to_json(const UpmemMachine &machine) {
           {"gather_saturation_exponent", host.gather_saturation_exponent},
           {"serial_call_ms", host.serial_call_ms},
           {"host_bytes_per_ns", host.host_bytes_per_ns},
+          {"host_cores", host.host_cores},
+          {"fork_join_ms", host.fork_join_ms},
+          {"host_socket_bytes_per_ns", host.host_socket_bytes_per_ns},
           {"fit_source", host.fit_source}}},
     };
     return json.dump();

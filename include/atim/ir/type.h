@@ -25,7 +25,9 @@ const char *to_string(MemScope s);
 
 /// How a loop runs. Dpu* loops are distributed over the DPU grid, Tasklet over the hardware threads,
 /// Unrolled is a serial loop the code generator fully unrolls.
-enum class ForKind : uint8_t { Serial, Unrolled, DpuX, DpuY, DpuZ, Tasklet };
+/// HostParallel: a host-epilogue loop whose iterations are shared among host threads (OpenMP `parallel for`
+/// in host C); interpreters run it serially, so results do not depend on it.
+enum class ForKind : uint8_t { Serial, Unrolled, DpuX, DpuY, DpuZ, Tasklet, HostParallel };
 const char *to_string(ForKind k);
 inline bool is_dpu_binding(ForKind k) {
     return k == ForKind::DpuX || k == ForKind::DpuY || k == ForKind::DpuZ;

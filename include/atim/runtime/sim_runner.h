@@ -67,11 +67,23 @@ RunResult run_sim(const workloads::Workload &workload, const lower::PimProgram &
 RunResult run_sim(const workloads::Workload &workload, const lower::PimProgram &program,
                   const SimRunOptions &options, const ReferenceData &reference);
 
+/// The part of an epilogue's work done inside one host-parallel loop (ForKind::HostParallel).
+struct HostParallelWork {
+    int64_t integer_ops = 0;    ///< over every iteration and every entry of the loop
+    int64_t bytes_touched = 0;  ///< likewise
+    int64_t extent = 1;         ///< iterations shared among threads per entry (1 if not constant)
+    int64_t entries = 0;        ///< times the loop is entered: one fork/join each
+};
+
 /// Host work of an epilogue (the final reduction of partial results): one operation per arithmetic node and
-/// store, times the iterations of the loops around it; bytes read and written likewise.
+/// store, times the iterations of the loops around it; bytes read and written likewise. A parallel loop
+/// nested in another runs serially (OpenMP's default), so it counts as its outer loop's work.
 struct HostWorkEstimate {
-    int64_t integer_ops = 0;
-    int64_t bytes_touched = 0;
+    int64_t integer_ops = 0;                 ///< all of it, serial and parallel
+    int64_t bytes_touched = 0;               ///< all of it, serial and parallel
+    std::vector<HostParallelWork> parallel;  ///< the parts of the totals run by parallel loops
+
+    HostParallelWork serial_part() const;  ///< the totals minus the parallel parts (extent 1, no entries)
 };
 HostWorkEstimate estimate_host_work(const ir::Stmt &epilogue);
 

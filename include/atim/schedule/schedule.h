@@ -93,6 +93,11 @@ public:
     void bind(const LoopRV &loop, const std::string &thread_axis);
     /// Marks a serial loop to be fully unrolled by the code generator.
     void unroll(const LoopRV &loop);
+    /// Shares the iterations of a spatial loop of the host epilogue (an mram rfactor consumer) among host
+    /// threads: OpenMP `parallel for` in host C, min(extent, host threads) threads in the host-work model.
+    /// To choose the thread count, split the loop first and parallelise the outer loop (ATiM's rule). At most
+    /// one parallel loop per block; DPU-kernel loops and reduction loops are refused.
+    void parallel(const LoopRV &loop);
     /// Auto-unroll with a max step (ATiM's pragma_auto_unroll_max_step): marks the innermost serial leaf
     /// loops of `block` as unrolled, from the inside out, while the product of their extents stays <= the
     /// value of `max_step` (0: none). Stops at a loop that something is attached to (a cache fill or

@@ -27,6 +27,11 @@ public:
     double launch_ms() const;
     /// Host-side work (e.g. a final reduction): `integer_ops` simple operations over `bytes_touched` bytes.
     double host_work_ms(int64_t integer_ops, int64_t bytes_touched) const;
+    /// The same work done by a parallel loop of `extent` iterations (OpenMP `parallel for`, static schedule)
+    /// entered `entries` times: min(extent, host cores) threads, the busiest running ceil(extent / threads)
+    /// iterations; memory traffic bounded by the socket's bandwidth; one fork/join per entry.
+    double parallel_host_work_ms(int64_t integer_ops, int64_t bytes_touched, int64_t extent,
+                                 int64_t entries) const;
 
     /// Aggregate bandwidth (GB/s) of a parallel transfer; exposed for reports and tests.
     double parallel_gbps(HostDirection direction, int64_t dpus, int64_t bytes_per_dpu) const;

@@ -124,6 +124,8 @@ public:
     PerDpuBytes gather(const std::string &symbol, uint32_t offset, uint32_t bytes_per_dpu);
     std::vector<uint8_t> copy_from(int dpu, const std::string &symbol, uint32_t offset, uint32_t bytes);
     void host_work(int64_t integer_ops, int64_t bytes_touched);
+    /// Host work inside a parallel loop of `extent` iterations entered `entries` times (HostModel).
+    void parallel_host_work(int64_t integer_ops, int64_t bytes_touched, int64_t extent, int64_t entries);
 
     /// What the operations since construction or the last take_measurement() cost; resets it.
     Measurement take_measurement();

@@ -45,7 +45,11 @@ struct HostTiming {
     double gather_saturation_exponent = 1;
     double serial_call_ms = 0;     ///< fixed cost of one dpu_copy_to/dpu_copy_from (one DPU)
     double host_bytes_per_ns = 0;  ///< host memory bandwidth seen by the epilogue (bytes per ns = GB/s)
-    std::string fit_source;        ///< where the fitted values come from (bench program, rows used)
+    // Added for host-parallel epilogue loops (sim::HostModel::parallel_host_work_ms):
+    int host_cores = 1;                   ///< cores that run a parallel epilogue loop's threads side by side
+    double fork_join_ms = 0;              ///< cost of one OpenMP parallel region (fork + join barrier)
+    double host_socket_bytes_per_ns = 0;  ///< DRAM bandwidth of all cores together (GB/s)
+    std::string fit_source;               ///< where the fitted values come from (bench program, rows used)
 };
 
 struct UpmemMachine {

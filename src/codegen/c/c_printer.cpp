@@ -270,6 +270,9 @@ void CPrinter::for_loop(const For *loop, int indent, std::string &out) {
         // Tasklets take the iterations round-robin, as the SDK's own examples do.
         out += fmt::format("{}for ({} {} = {} + ({})tasklet_id{}; {} < {}; {} += NR_TASKLETS) {{\n", pad,
                            type, var, begin, type, end_declaration, var, end, var);
+    } else if (loop->for_kind == ForKind::HostParallel) {
+        host_parallel_loop(loop, type, var, begin, end_declaration, end, indent, out);
+        return;
     } else {
         if (loop->for_kind == ForKind::Unrolled) out += pad + "#pragma clang loop unroll(full)\n";
         out += fmt::format("{}for ({} {} = {}{}; {} < {}; ++{}) {{\n", pad, type, var, begin, end_declaration,
@@ -277,6 +280,28 @@ void CPrinter::for_loop(const For *loop, int indent, std::string &out) {
     }
     stmt(loop->body, indent + 1, out);
     out += pad + "}\n";
+}
+
+void CPrinter::host_parallel_loop(const For *loop, const char *type, const std::string &var,
+                                  const std::string &begin, const std::string &end_declaration,
+                                  const std::string &end, int indent, std::string &out) {
+    ATIM_CHECK(target_ == CTarget::Host, "a host-parallel loop in kernel code");
+    std::string pad = indentation(indent);
+    // OpenMP's canonical loop form allows one declaration in the init clause, so a computed bound is
+    // declared in an enclosing block. No num_threads clause: the team is OpenMP's default and at most
+    // min(extent, team) threads get iterations, which is what the host-work model charges (with the team
+    // taken as one socket's cores).
+    int body_indent = indent;
+    if (!end_declaration.empty()) {
+        out += fmt::format("{}{{\n{}    const {} {};\n", pad, pad, type, end_declaration.substr(2));
+        body_indent = indent + 1;
+    }
+    std::string loop_pad = indentation(body_indent);
+    out += loop_pad + "#pragma omp parallel for\n";
+    out += fmt::format("{}for ({} {} = {}; {} < {}; ++{}) {{\n", loop_pad, type, var, begin, var, end, var);
+    stmt(loop->body, body_indent + 1, out);
+    out += loop_pad + "}\n";
+    if (!end_declaration.empty()) out += pad + "}\n";
 }
 
 void CPrinter::dma(const Dma *copy, int indent, std::string &out) {

@@ -61,6 +61,10 @@ private:
     std::string helper_call(const char *helper, const ir::Expr &a, const ir::Expr &b);
     std::string element(const ir::Buffer &buffer, const std::vector<ir::Expr> &indices);
     void for_loop(const ir::For *loop, int indent, std::string &out);
+    /// An OpenMP `parallel for` of the host epilogue (ForKind::HostParallel).
+    void host_parallel_loop(const ir::For *loop, const char *type, const std::string &var,
+                            const std::string &begin, const std::string &end_declaration,
+                            const std::string &end, int indent, std::string &out);
     void dma(const ir::Dma *copy, int indent, std::string &out);
     void allocate(const ir::Allocate *alloc, int indent, std::string &out);
 

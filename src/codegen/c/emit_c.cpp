@@ -20,7 +20,7 @@ std::string build_script(const lower::PimProgram &program, const CEmitOptions &o
         "set -e\n"
         "cd \"$(dirname \"$0\")\"\n"
         "dpu-upmem-dpurte-clang -O2 -DNR_TASKLETS={} -DSTACK_SIZE_DEFAULT={} -o dpu.bin dpu.c\n"
-        "gcc -std=c11 -O2 host.c -o host $(dpu-pkg-config --cflags --libs dpu) "
+        "gcc -std=c11 -O2 -fopenmp host.c -o host $(dpu-pkg-config --cflags --libs dpu) "
         "-DDPU_BINARY='\"./dpu.bin\"'\n",
         program.name, program.tasklets, options.stack_bytes_per_tasklet);
 }

@@ -116,4 +116,24 @@ double HostModel::host_work_ms(int64_t integer_ops, int64_t bytes_touched) const
     return std::max(compute_ns, memory_ns) / kNsPerMs;
 }
 
+double HostModel::parallel_host_work_ms(int64_t integer_ops, int64_t bytes_touched, int64_t extent,
+                                        int64_t entries) const {
+    ATIM_CHECK(integer_ops >= 0 && bytes_touched >= 0 && extent >= 1 && entries >= 0,
+               "invalid parallel host work: {} ops {} bytes {} iterations {} entries", integer_ops,
+               bytes_touched, extent, entries);
+    const target::HostTiming &host = machine_.host;
+    const int64_t threads = std::max<int64_t>(1, std::min<int64_t>(extent, host.host_cores));
+    // Static scheduling: the busiest thread runs ceil(extent / threads) of the extent iterations.
+    const double busiest_share =
+        static_cast<double>((extent + threads - 1) / threads) / static_cast<double>(extent);
+    double compute_ns = static_cast<double>(integer_ops) / host.host_ops_per_ns * busiest_share;
+    // Each thread streams at most what one core does, together at most what the socket's DRAM gives (and
+    // never less than one core alone).
+    double gbps = std::max(
+        host.host_bytes_per_ns,
+        std::min(static_cast<double>(threads) * host.host_bytes_per_ns, host.host_socket_bytes_per_ns));
+    double memory_ns = static_cast<double>(bytes_touched) / gbps;
+    return std::max(compute_ns, memory_ns) / kNsPerMs + static_cast<double>(entries) * host.fork_join_ms;
+}
+
 }  // namespace atim::sim

@@ -387,6 +387,16 @@ void Machine::host_work(int64_t integer_ops, int64_t bytes_touched) {
     state_->add_host_ms(state_->host.host_work_ms(integer_ops, bytes_touched));
 }
 
+void Machine::parallel_host_work(int64_t integer_ops, int64_t bytes_touched, int64_t extent,
+                                 int64_t entries) {
+    if (integer_ops < 0 || bytes_touched < 0 || extent < 1 || entries < 0) {
+        user_error(
+            "parallel host work of {} operations over {} bytes, {} iterations entered {} times: invalid",
+            integer_ops, bytes_touched, extent, entries);
+    }
+    state_->add_host_ms(state_->host.parallel_host_work_ms(integer_ops, bytes_touched, extent, entries));
+}
+
 Measurement Machine::take_measurement() {
     State &s = *state_;
     Measurement m = std::move(s.measurement);

@@ -4,7 +4,8 @@
 //    K -> [K0, K1, K2]; order dpu*, tasklet, s, S2, K0, S3, K1, S4, K2 (rc-tile without the K split);
 //  - reduction split: K -> [Kd | k] first, rfactor(Kd) into MRAM (host final reduction), Kd bound to dpu.y
 //  and
-//    the other spatial axis to dpu.z (3-D grid for ttv/mmtv), the rest as above (rc-tile's structure);
+//    the other spatial axis to dpu.z (3-D grid for ttv/mmtv), the rest as above (rc-tile's structure); the
+//    host's final reduction runs on a sampled number of host threads (parallel);
 //  - spatial ("SSSSS"): [dpu.x | tasklet, S2, S3, S4];
 //  - pure reduction ("SRRR"): K -> [Kd | tasklet, R1, R2, R3], rfactor over DPUs then over tasklets.
 // The DPU-level split is sampled separately from the in-DPU tiles so that the DPU count can be any count
@@ -99,10 +100,34 @@ void add_unroll(Schedule &sch, const Context &c, const BlockRV &block) {
     sch.annotate_unroll(block, step);
 }
 
+// Host threads of the final reduction: ATiM's "host reduction parallelism" sub-rule (outer factor of the
+// first spatial loop in [1, hardware concurrency]) over powers of two up to the Xeon's 16 hardware threads.
+constexpr int64_t kHostThreadChoices[] = {1, 2, 4, 8, 16};
+
+// The host epilogue of an mram rfactor: the first spatial axis -> [threads (parallel) | rest], the partial
+// index k moved inside the parallel loop so that each thread reads a contiguous run of every row of partials
+// (C_rf[k, its rows]), and the init decomposed before k (one zeroing store per output instead of a guarded
+// store per partial).
+void parallel_final_reduction(Schedule &sch, const BlockRV &consumer) {
+    std::vector<LoopRV> loops = sch.get_loops(consumer);
+    LoopRV k = loops.back(), first = loops.front();
+    std::vector<int64_t> threads;
+    for (int64_t t : kHostThreadChoices)
+        if (t <= sch.loop_extent(first)) threads.push_back(t);
+    ExprRV count = sch.sample_categorical(threads, std::vector<double>(threads.size(), 1.0));
+    std::vector<LoopRV> split = sch.split(first, {schedule::Factor(count), schedule::kInfer});
+    std::vector<LoopRV> order = {split[0], k, split[1]};
+    order.insert(order.end(), loops.begin() + 1, loops.end() - 1);
+    baselines::reorder_exactly(sch, consumer, order);
+    sch.parallel(split[0]);
+    sch.decompose_reduction(consumer, k);
+}
+
 // Rows (the innermost spatial axis), an optional outer spatial axis, and K of a row-reduction block, with the
 // reduction optionally split over DPUs first.
 void row_reduction(Schedule &sch, const Context &c, bool split_k) {
     BlockRV block = sch.get_block("C");
+    const BlockRV consumer = block;  // after an mram rfactor, "C" sums the DPUs' partials on the host
     std::vector<LoopRV> loops = sch.get_loops(block);
     LoopRV k = loops.back(), rows = loops[loops.size() - 2];
     std::optional<LoopRV> outer;
@@ -146,6 +171,7 @@ void row_reduction(Schedule &sch, const Context &c, bool split_k) {
     add_read_caches(sch, c, block, {s[1], r[0], r[1]}, s[0]);
     add_write_cache(sch, block, {s[1]});
     add_unroll(sch, c, block);
+    if (split_k) parallel_final_reduction(sch, consumer);
 }
 
 void spatial(Schedule &sch, const Context &c) {

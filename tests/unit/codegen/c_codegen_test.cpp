@@ -100,12 +100,36 @@ TEST(CCodegen, ResidentInputsAreTimedOnlyUnderPrimTiming) {
     EXPECT_TRUE(contains(prim, "\"dpu_args\""));
 }
 
+// A host-parallel epilogue loop becomes an OpenMP parallel for in canonical form (one declaration in the
+// init clause: a computed bound is declared before the pragma); the DPU kernel never has one.
+TEST(CCodegen, HostParallelLoopBecomesAnOpenMpParallelFor) {
+    lower::PimProgram program = testing::vector_add_program(1000, 4, 4, 256, true);
+    const lower::TensorInfo &partials = program.tensors.at(program.tensors.size() - 2);
+    ASSERT_EQ(partials.buffer->name, "S");
+    Var j("j"), n("n");
+    Buffer s = partials.buffer;
+    Stmt doubled = Store::make(s, {j}, Load::make(s, {j}) * 2);
+    program.host_epilogue = Seq::make(
+        {For::make(j, 0, 4, ForKind::HostParallel, doubled),
+         LetStmt::make(n, Load::make(s, {0}) % 4, For::make(j, 0, n, ForKind::HostParallel, doubled))});
+    CSources c = emit_c(program);
+    EXPECT_TRUE(contains(c.host_c, "    #pragma omp parallel for\n    for (int32_t j = 0; j < 4; ++j) {\n"))
+        << c.host_c;
+    EXPECT_TRUE(std::regex_search(
+        c.host_c,
+        std::regex(
+            R"(\{\n +const int32_t (\w+) = [^;]+;\n +#pragma omp parallel for\n +for \(int32_t j = 0; j < \1; \+\+j\) \{)")))
+        << c.host_c;
+    EXPECT_FALSE(contains(c.dpu_c, "omp")) << c.dpu_c;
+    EXPECT_TRUE(contains(c.build_sh, "-fopenmp")) << c.build_sh;
+}
+
 TEST(CCodegen, BuildScriptUsesTheSdkToolchain) {
     CSources c = emit_c(testing::vector_add_program(1000, 4, 4, 256));
     EXPECT_TRUE(contains(
         c.build_sh, "dpu-upmem-dpurte-clang -O2 -DNR_TASKLETS=4 -DSTACK_SIZE_DEFAULT=256 -o dpu.bin dpu.c"));
-    EXPECT_TRUE(
-        contains(c.build_sh, "gcc -std=c11 -O2 host.c -o host $(dpu-pkg-config --cflags --libs dpu)"));
+    EXPECT_TRUE(contains(c.build_sh,
+                         "gcc -std=c11 -O2 -fopenmp host.c -o host $(dpu-pkg-config --cflags --libs dpu)"));
 }
 
 TEST(CPrinter, FloorDivisionBecomesCDivisionOnlyWhenBothAgree) {

@@ -116,6 +116,42 @@ TEST(SimRunner, HostWorkCountsOperationsTimesIterations) {
     EXPECT_EQ(estimate_host_work(Stmt()).integer_ops, 0);
 }
 
+TEST(SimRunner, HostWorkSeparatesTheParallelLoopsWork) {
+    Buffer c = ir::make_buffer("C", DType::Int32, {8});
+    Buffer p = ir::make_buffer("P", DType::Int32, {3, 8});
+    Var io("io"), k("k"), ii("ii"), j("j");
+    // for io in 4 (parallel): for k in 3: for ii in 2: C[io*2+ii] += P[k, io*2+ii]; then a serial C[j] = 0.
+    Expr row = io * Expr(2) + ii;
+    Stmt sum = ir::For::make(
+        io, Expr(0), Expr(4), ForKind::HostParallel,
+        ir::For::make(k, Expr(0), Expr(3), ForKind::Serial,
+                      ir::For::make(ii, Expr(0), Expr(2), ForKind::Serial,
+                                    ir::Store::make(
+                                        c, {row}, ir::Load::make(c, {row}) + ir::Load::make(p, {k, row})))));
+    Stmt zero = ir::For::make(j, Expr(0), Expr(8), ForKind::Serial, ir::Store::make(c, {j}, Expr(0)));
+    HostWorkEstimate work = estimate_host_work(ir::Seq::make({zero, sum}));
+    ASSERT_EQ(work.parallel.size(), 1u);
+    const HostParallelWork &par = work.parallel[0];
+    EXPECT_EQ(par.extent, 4);
+    EXPECT_EQ(par.entries, 1);
+    // Every store of the sum runs in the parallel loop.
+    EXPECT_EQ(par.integer_ops, work.integer_ops - 8);  // the zeroing loop: one store per element
+    EXPECT_EQ(par.bytes_touched, 24 * 3 * 4);
+    HostParallelWork serial = work.serial_part();
+    EXPECT_EQ(serial.integer_ops, 8);
+    EXPECT_EQ(serial.bytes_touched, 8 * 4);
+    // A parallel loop inside a serial one is entered once per outer iteration; a nested parallel loop runs
+    // inside its parent's region.
+    Var o("o");
+    HostWorkEstimate nested = estimate_host_work(ir::For::make(o, Expr(0), Expr(5), ForKind::Serial, sum));
+    ASSERT_EQ(nested.parallel.size(), 1u);
+    EXPECT_EQ(nested.parallel[0].entries, 5);
+    EXPECT_EQ(nested.parallel[0].integer_ops, 5 * par.integer_ops);
+    Stmt inner_parallel = ir::For::make(o, Expr(0), Expr(2), ForKind::HostParallel, sum);
+    EXPECT_EQ(estimate_host_work(inner_parallel).parallel.size(), 1u);
+    EXPECT_EQ(estimate_host_work(inner_parallel).parallel[0].extent, 2);
+}
+
 TEST(SeededInputValues, EqualTheInterpretersRandomInputs) {
     for (const char *name : {"mtv", "geva"}) {
         workloads::Workload workload = workloads::make_workload(

@@ -76,6 +76,41 @@ TEST(HostModel, SerialBroadcastLaunchAndHostWork) {
     EXPECT_NEAR(model.host_work_ms(0, 8000000), 2.0, 1e-12);
 }
 
+TEST(HostModel, ParallelHostWorkDividesComputeOverCoresAndAddsForkJoin) {
+    target::UpmemMachine m = round_machine(0, 1);
+    m.host.host_cores = 8;
+    m.host.fork_join_ms = 0.01;
+    m.host.host_socket_bytes_per_ns = 16;
+    HostModel model(m);
+    const int64_t ops = 8000000;  // 4 ms on one core at 2 ops per ns
+    ASSERT_NEAR(model.host_work_ms(ops, 0), 4.0, 1e-12);
+    // 8 iterations over 8 cores: an eighth of the time, plus one fork/join.
+    EXPECT_NEAR(model.parallel_host_work_ms(ops, 0, 8, 1), 0.5 + 0.01, 1e-12);
+    // Never more threads than iterations: 2 iterations take half the time.
+    EXPECT_NEAR(model.parallel_host_work_ms(ops, 0, 2, 1), 2.0 + 0.01, 1e-12);
+    // Never more than the cores: 4096 iterations still run on 8 of them.
+    EXPECT_NEAR(model.parallel_host_work_ms(ops, 0, 4096, 1), 0.5 + 0.01, 1e-12);
+    // Static schedule: 9 iterations on 8 cores, the busiest thread runs 2 of them.
+    EXPECT_NEAR(model.parallel_host_work_ms(ops, 0, 9, 1), 4.0 * 2 / 9 + 0.01, 1e-12);
+    // One fork/join per entry of the loop.
+    EXPECT_NEAR(model.parallel_host_work_ms(ops, 0, 8, 10), 0.5 + 0.1, 1e-12);
+    // One iteration: no faster than serial, and the fork/join is paid.
+    EXPECT_GT(model.parallel_host_work_ms(ops, 0, 1, 1), model.host_work_ms(ops, 0));
+    // Memory: each thread streams 4 GB/s, all together at most 16 GB/s.
+    EXPECT_NEAR(model.parallel_host_work_ms(0, 8000000, 2, 0), 1.0, 1e-12);
+    EXPECT_NEAR(model.parallel_host_work_ms(0, 8000000, 8, 0), 0.5, 1e-12);
+    // More work never costs less; more threads never cost more (before the cores run out).
+    double previous = 0;
+    for (int64_t threads = 1; threads <= 8; threads *= 2) {
+        double ms = model.parallel_host_work_ms(ops, ops, threads, 1);
+        if (threads > 1) {
+            EXPECT_LT(ms, previous) << threads;
+        }
+        EXPECT_LT(ms, model.parallel_host_work_ms(2 * ops, ops, threads, 1)) << threads;
+        previous = ms;
+    }
+}
+
 TEST(HostModel, TimeGrowsWithBytesAndBandwidthWithDpus) {
     HostModel model(target::load_machine("upmem-2048"));
     for (HostDirection direction : {HostDirection::ToDpu, HostDirection::FromDpu}) {

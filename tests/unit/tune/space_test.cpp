@@ -6,6 +6,8 @@
 #include <map>
 #include <set>
 
+#include "atim/ir/functor.h"
+#include "atim/lower/schedule_to_loops.h"
 #include "atim/target/upmem_machine.h"
 #include "atim/tune/space.h"
 #include "atim/workloads/workload.h"
@@ -156,6 +158,57 @@ TEST(Space, MutatorsChangeOneDecisionAndReplay) {
         // red: moving the A cache (and the init with it) between R1 and R2 does not replay yet (known gap).
         if (s.workload != "red") {
             EXPECT_GT(applied[MutatorKind::ComputeLocation], 0) << s.workload;
+        }
+    }
+}
+
+// The extent of the host-parallel loop of a lowered epilogue, 0 when there is none.
+int64_t host_parallel_extent(const ir::Stmt &epilogue) {
+    struct Finder : ir::Visitor {
+        using ir::Visitor::visit;
+        int64_t extent = 0;
+        void visit(const ir::For *op) override {
+            if (op->for_kind == ir::ForKind::HostParallel) extent = *ir::as_const_int(op->extent);
+            ir::Visitor::visit(op);
+        }
+    } finder;
+    if (epilogue.defined()) finder.visit(epilogue);
+    return finder.extent;
+}
+
+// ATiM's host-reduction sub-rule: the reduction-split family samples the host threads of the final reduction
+// (powers of two up to 16, at most the rows) and every choice replays to a parallel epilogue loop of that
+// extent; the in-DPU family has no host epilogue.
+TEST(Space, ReductionSplitSamplesTheHostThreadsOfTheFinalReduction) {
+    target::UpmemMachine m = target::load_machine("upmem-2048");
+    for (const Small &s : small_shapes()) {
+        workloads::Workload w = workloads::make_workload(s.workload, s.shape);
+        std::vector<Sketch> sketches = generate_sketches(w, m);
+        for (int k = 0; k < static_cast<int>(sketches.size()); ++k) {
+            const bool split = sketches[k].family == SketchFamily::ReductionSplit;
+            for (const Candidate &c : sample_some(sketches, k, w, 3)) {
+                SCOPED_TRACE(s.workload + " " + sketches[k].name);
+                const std::vector<Instruction> &insts = c.trace.instructions();
+                std::vector<size_t> parallels;
+                for (size_t i = 0; i < insts.size(); ++i)
+                    if (insts[i].kind == "parallel") parallels.push_back(i);
+                ASSERT_EQ(parallels.size(), split ? 1u : 0u);
+                if (!split) continue;
+                // The thread count: the last categorical before the parallel loop's split.
+                size_t threads_at = parallels[0];
+                while (threads_at > 0 && insts[threads_at].kind != "sample_categorical") --threads_at;
+                const Instruction &threads = insts[threads_at];
+                auto candidates = threads.attrs.at("candidates").get<std::vector<int64_t>>();
+                const int64_t rows = w.func.outputs[0]->shape[0];
+                EXPECT_EQ(candidates.front(), 1);
+                for (int64_t t : candidates) EXPECT_LE(t, std::min<int64_t>(16, rows));
+                for (size_t choice = 0; choice < candidates.size(); ++choice) {
+                    Trace changed = c.trace.with_decision(threads_at, {static_cast<int64_t>(choice)});
+                    lower::ScheduledLoops loops = lower::schedule_to_loops(changed.replay(w.func));
+                    EXPECT_EQ(host_parallel_extent(loops.host_epilogue), candidates[choice]);
+                    EXPECT_EQ(host_parallel_extent(loops.device), 0);
+                }
+            }
         }
     }
 }
