@@ -33,8 +33,14 @@ struct SearchOptions {
     double epsilon = 0.05;          ///< when adaptive_epsilon is off
     double early_phase = 0.4;       ///< share of trials of the balanced / adaptive phase
     bool use_cost_model = true;     ///< false: random scores (ablation)
-    bool resume = false;            ///< continue the run with the same key from the database
-    int verify_top = 3;             ///< best candidates re-measured with every DPU simulated at the end
+    /// Evolutionary search: seed with PrIM+Search's grid points written in our sketches (PrIM's own points
+    /// measured in the first batch, the rest ranked by the cost model with the other candidates).
+    bool prim_seeds = true;
+    /// Share of the cost model's picks (after the first batch) taken from mutants of the fastest measured
+    /// candidates, ranked by the model; 0 turns it off.
+    double incumbent_share = 0.5;
+    bool resume = false;  ///< continue the run with the same key from the database
+    int verify_top = 3;   ///< best candidates re-measured with every DPU simulated at the end
     /// How candidates are measured (e.g. "sim/atim": runner and timing mode); part of the run key, since
     /// records of another measurement setup must not be mixed into a resumed run.
     std::string measurement = "sim/atim";
