@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <numeric>
+#include <tuple>
 #include <unordered_set>
 
 #include "epsilon_schedule.h"
@@ -44,6 +45,17 @@ size_t first_changed_decision(const schedule::Trace &a, const schedule::Trace &b
         if (i >= b.instructions().size() || a.instructions()[i].decision != b.instructions()[i].decision)
             return i;
     return a.instructions().size();
+}
+
+/// For a DPU split (two factors), whether the move at instruction `index` adds DPUs (1) or removes them
+/// (-1); 0 for other decisions. A pattern search tries both directions of a count before repeating one: the
+/// model, trained on a few dozen measurements, tends to rank all moves of one direction first.
+int direction_of_move(const schedule::Trace &from, const schedule::Trace &to, size_t index) {
+    if (index >= from.instructions().size()) return 0;
+    const std::vector<int64_t> &before = from.instructions()[index].decision;
+    const std::vector<int64_t> &after = to.instructions()[index].decision;
+    if (before.size() != 2 || after.size() != 2) return 0;
+    return after[0] > before[0] ? 1 : -1;
 }
 
 class EvolutionaryStrategy : public BatchStrategy {
@@ -82,14 +94,15 @@ public:
 
 private:
     /// The neighbourhoods (space's neighbours()) of the fastest measured candidates: unmeasured, distinct,
-    /// lowering to another program; neighbour_groups_ numbers each by its incumbent and the decision it
-    /// changed.
+    /// lowering to another program; neighbour_groups_ numbers each by its incumbent, the decision it changed
+    /// and, for DPU counts, the direction.
     void find_neighbours(SearchContext &context) {
-        constexpr int kIncumbents = 2;
+        constexpr int kIncumbents = 1;
         neighbours_.clear();
         neighbour_groups_.clear();
         std::unordered_set<uint64_t> seen;
-        std::map<std::pair<size_t, size_t>, size_t> group_of;  // (incumbent, changed instruction) -> group
+        // (incumbent, changed instruction, direction) -> group
+        std::map<std::tuple<size_t, size_t, int>, size_t> group_of;
         std::vector<HashedCandidate> found;
         std::vector<size_t> incumbent_of;
         const std::vector<size_t> incumbents = pick_measured_seeds(context.measured, kIncumbents, false);
@@ -109,9 +122,11 @@ private:
             // A move that lowers to the program the incumbent already is (e.g. a cache moved across a loop
             // of extent 1, an unroll of a loop too short to unroll) would spend a trial on a repeat.
             if (!info.lowers || info.features == context.info(incumbent.entry.hash).features) continue;
-            const auto key = std::make_pair(
-                incumbent_of[k],
-                first_changed_decision(incumbent.entry.candidate.trace, found[k].candidate.trace));
+            const size_t changed =
+                first_changed_decision(incumbent.entry.candidate.trace, found[k].candidate.trace);
+            const auto key = std::make_tuple(
+                incumbent_of[k], changed,
+                direction_of_move(incumbent.entry.candidate.trace, found[k].candidate.trace, changed));
             neighbour_groups_.push_back(group_of.emplace(key, group_of.size()).first->second);
             neighbours_.push_back(std::move(found[k]));
         }
@@ -225,7 +240,7 @@ private:
     std::vector<HashedCandidate> pool_;  ///< unmeasured candidates of this iteration's populations
     std::unordered_set<uint64_t> pool_hashes_;
     std::vector<HashedCandidate> neighbours_;  ///< one move away from the fastest measured candidates
-    std::vector<size_t> neighbour_groups_;     ///< per neighbour: its (incumbent, changed decision) group
+    std::vector<size_t> neighbour_groups_;     ///< per neighbour: its (incumbent, decision, direction) group
     PrimSeeds seeds_;                          ///< built on the first proposal (options.prim_seeds)
     bool seeded_ = false;
 };
