@@ -36,8 +36,8 @@ struct SearchOptions {
     /// Evolutionary search: seed with PrIM+Search's grid points written in our sketches (PrIM's own points
     /// measured in the first batch, the rest ranked by the cost model with the other candidates).
     bool prim_seeds = true;
-    /// Share of the cost model's picks (after the first batch) taken from mutants of the fastest measured
-    /// candidates, ranked by the model; 0 turns it off.
+    /// Evolutionary search: share of the cost model's picks taken from the neighbours (space's neighbours())
+    /// of the fastest measured candidate, ranked by the model; 0 turns the local search off.
     double incumbent_share = 0.5;
     bool resume = false;  ///< continue the run with the same key from the database
     int verify_top = 3;   ///< best candidates re-measured with every DPU simulated at the end

@@ -4,7 +4,8 @@
 // search is seeded with PrIM+Search's grid written in our sketches (prim_seeding.h), as TVM MetaSchedule's
 // EvolutionarySearch starts from schedules injected into its initial population: the first batch measures
 // PrIM's own points and a spread of the grid, and the other grid points stay in the pool the cost model ranks
-// every round.
+// every round. Also beyond ATiM, a share of every later batch is a local search: the model's best neighbours
+// (space's neighbours()) of the fastest program measured so far.
 #include <algorithm>
 #include <cmath>
 #include <functional>
@@ -132,8 +133,9 @@ private:
         }
     }
 
-    /// Up to `limit` neighbours into the batch: the model's best of each group in turn (groups by their best
-    /// score), so that every decision of the incumbents is moved before any is moved twice.
+    /// Neighbours into the batch until `full`: the model's best of each group in turn (groups by their best
+    /// score), so that every decision of the incumbent, and a DPU count in both directions, is moved before
+    /// any is moved twice.
     void take_neighbours(const SearchContext &context,
                          const std::function<void(const HashedCandidate &)> &take,
                          const std::function<bool()> &full) const {
@@ -214,10 +216,10 @@ private:
         // order.
         if (context.trials_done() == 0)
             for (const HashedCandidate &seed : seeds_.candidates) take(seed, count - num_random);
-        // A share of the model's picks stays next to the fastest programs measured so far: with a few dozen
-        // measurements the model ranks neighbours of a good program better than it ranks the whole space
-        // (the pool is mostly mutants of fresh samples), and small moves (a DPU rank, a factor of 2 between
-        // the WRAM block and its steps) are what separate the best programs of transfer-bound workloads.
+        // A share of the model's picks stays next to the fastest program measured so far. The pool is mostly
+        // mutants of fresh samples, and after 16 measurements the model's picks from it were all slower than
+        // the first batch's best on va, red and geva (4 MB); there, small moves (a DPU rank, a factor of 2
+        // between the WRAM block and its steps) are what separate the best programs.
         const int local =
             static_cast<int>(std::lround((count - num_random) * context.options.incumbent_share));
         take_neighbours(
