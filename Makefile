@@ -43,8 +43,8 @@ test-fast: build
 # evolutionary without balanced sampling, without adaptive epsilon, and full; 16 trials each, 16 minutes on
 # 2 shared cores; budget printed, argv overrides),
 # then ATiM's evaluation: `atim bench --suite atim` on the 4 MB column (prim, PrIM+Search's 72-point grid and a
-# 32-trial tuner per entry; 11 minutes on 2 shared cores, measured before the sampled simulation mode), table on
-# stdout, CSV in $(BUILD)/bench-suite-atim.csv.
+# 32-trial tuner per entry; 2.6 minutes with --threads 1 on 2 cores shared at load average 6.5-7.6, measured
+# 2026-12-06 on h-suite), table on stdout, CSV in $(BUILD)/bench-suite-atim.csv.
 # `$(ATIM) bench --suite atim` alone runs the 4 MB and 64 MB columns and GPT-J 6B's layers; --full every column.
 bench: build
 	@for b in $(BUILD)/bench/bench_*; do echo "== $$b"; $$b || exit 1; done

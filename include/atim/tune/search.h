@@ -40,6 +40,12 @@ struct SearchOptions {
     /// 0 measures every candidate to the end.
     /// The bound is updated every kPruneChunk trials, independently of the thread count (determinism).
     double prune_factor = 2.0;
+    /// Evolutionary search: seed with PrIM+Search's grid points written in our sketches (PrIM's own points
+    /// measured in the first batch, the rest ranked by the cost model with the other candidates).
+    bool prim_seeds = true;
+    /// Evolutionary search: share of the cost model's picks taken from the neighbours (space's neighbours())
+    /// of the fastest measured candidate, ranked by the model; 0 turns the local search off.
+    double incumbent_share = 0.5;
     /// How candidates are measured (e.g. "sim/atim": runner and timing mode); part of the run key, since
     /// records of another measurement setup must not be mixed into a resumed run.
     std::string measurement = "sim/atim";

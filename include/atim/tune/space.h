@@ -73,6 +73,12 @@ std::optional<Candidate> mutate(const Candidate &candidate, MutatorKind kind,
 std::optional<Candidate> mutate_random(const Candidate &candidate, const workloads::Workload &workload,
                                        std::mt19937_64 &rng);
 
+/// The candidates one small move away (a local search's neighbourhood): each DPU split by +-8/16/32/64 DPUs,
+/// x2 and /2; each in-DPU imperfect tile with a factor of 2 or 3 moved between two inner levels (the tasklet
+/// count kept); every other compute location and unroll step. Later tiles are repaired as the mutators do;
+/// moves that do not replay are left out. Deterministic for a candidate.
+std::vector<Candidate> neighbours(const Candidate &candidate, const workloads::Workload &workload);
+
 /// A hash of the trace's structure and decisions, equal for candidates that build the same program
 /// (used to deduplicate candidates and to find records on --resume).
 uint64_t structural_hash(const schedule::Trace &trace);

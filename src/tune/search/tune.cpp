@@ -61,6 +61,8 @@ void check_options(const SearchOptions &options) {
     if (options.population <= 0) user_error("--population must be positive (got {})", options.population);
     if (options.epsilon < 0 || options.epsilon > 1)
         user_error("epsilon must lie in [0, 1] (got {})", options.epsilon);
+    if (options.incumbent_share < 0 || options.incumbent_share > 1)
+        user_error("the incumbent share must lie in [0, 1] (got {})", options.incumbent_share);
 }
 
 /// The run this call writes to: a new numbered run, or with resume the latest run of the key.
@@ -179,11 +181,13 @@ std::string run_key(const workloads::Workload &workload, const std::string &mach
     std::string unroll = fmt::format("{}", fmt::join(o.space.unroll_steps, "/"));
     return fmt::format(
         "{}|{}|{}|seed={}|{}|trials={}|batch={}|pop={}|init={}|iters={}|mutate={}|balanced={}|adaptive={}|"
-        "eps={}|early={}|model={}|prune={}|space=imperfect:{},anydpu:{},unroll:{},opt:{}",
+        "eps={}|early={}|model={}|prune={}|seeds={}|incumbent={}|space=imperfect:{},anydpu:{},unroll:{},opt:{"
+        "}",
         key_of(workload), machine_fingerprint, o.measurement, o.seed, strategy_name(o.strategy), o.trials,
         o.batch, o.population, o.init_measured_ratio, o.genetic_iters, o.mutate_prob, o.balanced_sampling,
         o.adaptive_epsilon, o.epsilon, o.early_phase, o.use_cost_model ? "xgboost" : "random", o.prune_factor,
-        o.space.imperfect_tiles, o.space.any_dpu_count, unroll, o.space.opt_level);
+        o.prim_seeds ? "prim-search" : "none", o.incumbent_share, o.space.imperfect_tiles,
+        o.space.any_dpu_count, unroll, o.space.opt_level);
 }
 
 TuneResult tune(const workloads::Workload &workload, const target::UpmemMachine &machine, Runner &runner,

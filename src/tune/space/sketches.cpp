@@ -66,10 +66,8 @@ std::vector<LoopRV> tile_in_dpu(Schedule &sch, const Context &c, const LoopRV &l
 // lower bound 1, since a divisor in range may not exist. (Only the row reductions use it so far: on the 1-D
 // tiles of va/geva/red most tile mutations would then push the tasklet count below the bound.)
 std::vector<LoopRV> tile_over_tasklets(Schedule &sch, const Context &c, const LoopRV &loop, int n) {
-    const int64_t extent = sch.loop_extent(loop);
-    const int64_t least = c.options.imperfect_tiles
-                              ? std::min<int64_t>({kTaskletsToFillPipeline, c.machine.max_tasklets, extent})
-                              : 1;
+    const int64_t least =
+        c.options.imperfect_tiles ? least_row_tasklets(c.machine, sch.loop_extent(loop)) : 1;
     return tile_in_dpu(sch, c, loop, n, c.machine.max_tasklets, least);
 }
 
@@ -219,6 +217,10 @@ const char *sketch_name(SketchFamily family) {
 }
 
 }  // namespace
+
+int64_t least_row_tasklets(const target::UpmemMachine &machine, int64_t rows) {
+    return std::min<int64_t>({kTaskletsToFillPipeline, machine.max_tasklets, rows});
+}
 
 std::vector<SketchFamily> families_of(const workloads::Workload &workload) {
     const std::string &n = workload.name;

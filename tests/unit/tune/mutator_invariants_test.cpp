@@ -3,13 +3,14 @@
 // decisions, replays to itself, and every decision stays valid for the loop it samples: perfect tiles
 // multiply to the extent, imperfect tiles cover it with a minimal outer factor, all within the sampling
 // instruction's bounds; categorical and compute-location choices stay in range. Chains are deterministic
-// for a seed.
+// for a seed. The same invariants hold for the neighbourhoods of the local search.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <array>
 #include <map>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -168,6 +169,78 @@ TEST(MutatorInvariants, ChainsAreDeterministicForASeed) {
         EXPECT_EQ(a, b) << sketches[k].name;
         EXPECT_NE(a, c) << sketches[k].name;
     }
+}
+
+// Whether `neighbour` differs from `parent` only in one in-DPU tile (three or more factors) whose outer
+// factor (the tasklets) is unchanged: a factor moved between inner levels.
+bool is_inner_factor_move(const Candidate &parent, const Candidate &neighbour) {
+    std::vector<size_t> changed;
+    for (size_t i : parent.trace.sampling_indices())
+        if (parent.trace.instructions()[i].decision != neighbour.trace.instructions()[i].decision)
+            changed.push_back(i);
+    if (changed.size() != 1) return false;
+    const Instruction &before = parent.trace.instructions()[changed[0]];
+    const Instruction &after = neighbour.trace.instructions()[changed[0]];
+    return is_tile(before) && before.decision.size() >= 3 &&
+           after.decision.front() == before.decision.front();
+}
+
+TEST(Neighbours, AreValidSmallMovesOfEveryDecision) {
+    target::UpmemMachine m = target::load_machine("upmem-2048");
+    for (const Small &s : small_shapes()) {
+        workloads::Workload w = workloads::make_workload(s.workload, s.shape);
+        std::vector<Sketch> sketches = generate_sketches(w, m);
+        for (int k = 0; k < static_cast<int>(sketches.size()); ++k) {
+            std::optional<Candidate> start;
+            for (uint64_t seed = 1; !start && seed <= 20; ++seed)
+                start = sample_candidate(sketches, k, w, seed);
+            ASSERT_TRUE(start.has_value()) << s.workload << " " << sketches[k].name;
+            SCOPED_TRACE(s.workload + " " + sketches[k].name + " from " + start->trace.to_json());
+            const std::vector<Candidate> near = neighbours(*start, w);
+            ASSERT_FALSE(near.empty());
+            int dpu_moves = 0;
+            for (const Candidate &n : near) {
+                expect_invariants(*start, n, w);
+                ASSERT_FALSE(HasFatalFailure());
+                const std::vector<size_t> sampling = start->trace.sampling_indices();
+                if (n.trace.instructions()[sampling[0]].decision !=
+                    start->trace.instructions()[sampling[0]].decision)
+                    ++dpu_moves;  // every sketch samples a DPU split first
+            }
+            EXPECT_GT(dpu_moves, 0);
+            EXPECT_LT(dpu_moves, static_cast<int>(near.size()));  // the other decisions move too
+            // Deterministic: a function of the candidate.
+            std::vector<uint64_t> a, b;
+            for (const Candidate &n : near) a.push_back(structural_hash(n.trace));
+            for (const Candidate &n : neighbours(*start, w)) b.push_back(structural_hash(n.trace));
+            EXPECT_EQ(a, b);
+        }
+    }
+}
+
+TEST(Neighbours, MoveTheWramBlockAtAFixedTaskletCount) {
+    // va on 256 DPUs, 16 tasklets each walking 2 blocks of 128 elements: moving a factor 2 from the block to
+    // its steps gives PrIM+Search's best point for this entry (16 tasklets, 4 blocks of 64).
+    target::UpmemMachine m = target::load_machine("upmem-2048");
+    workloads::Workload w = workloads::make_workload("va", {1048576});
+    std::vector<Sketch> sketches = generate_sketches(w, m);
+    std::optional<Candidate> start = sample_candidate(sketches, 0, w, 1);
+    ASSERT_TRUE(start.has_value());
+    const std::vector<size_t> sampling = start->trace.sampling_indices();
+    Trace trace =
+        start->trace.with_decision(sampling[0], {256, 4096}).with_decision(sampling[1], {16, 2, 1, 128});
+    const Candidate incumbent{trace, 0};
+    ASSERT_NO_THROW(trace.replay(w.func));
+    std::set<std::vector<int64_t>> tiles, dpu_counts;
+    for (const Candidate &n : neighbours(incumbent, w)) {
+        if (is_inner_factor_move(incumbent, n)) tiles.insert(n.trace.instructions()[sampling[1]].decision);
+        dpu_counts.insert({n.trace.instructions()[sampling[0]].decision[0]});
+    }
+    EXPECT_TRUE(tiles.contains({16, 4, 1, 64}));
+    EXPECT_TRUE(tiles.contains({16, 1, 2, 128}));
+    EXPECT_TRUE(dpu_counts.contains({192}));
+    EXPECT_TRUE(dpu_counts.contains({320}));
+    EXPECT_TRUE(dpu_counts.contains({248}));
 }
 
 }  // namespace

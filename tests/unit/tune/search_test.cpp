@@ -1,7 +1,7 @@
 // The tuning loop with a fake runner (deterministic times from the trace hash, some failures): same seed
 // gives the same records, an interrupted run resumes into exactly the records of an uninterrupted one, a
-// rerun without --resume is a new run, ATiM's epsilon schedule and balanced seeds, and the random and grid
-// strategies.
+// rerun without --resume is a new run, ATiM's epsilon schedule and balanced seeds, the PrIM+Search seeds and
+// the incumbents' neighbourhoods, and the random and grid strategies.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -14,6 +14,8 @@
 #include "atim/support/error.h"
 #include "atim/tune/search.h"
 #include "tune/search/epsilon_schedule.h"
+#include "tune/search/prim_seeding.h"
+#include "tune/search/search_context.h"
 #include "tune/search/seed_picking.h"
 
 namespace atim::tune {
@@ -238,6 +240,69 @@ TEST_F(Search, EarlyBatchesKeepBothFamilies) {
     }
 }
 
+TEST_F(Search, FirstBatchMeasuresPrimSeedsInTheModelsShare) {
+    detail::SearchContext context(mtv_, machine_, options_);
+    const detail::PrimSeeds seeds = detail::prim_search_seeds(context);
+    ASSERT_GE(seeds.prim_points, 1u);
+    ASSERT_GE(seeds.candidates.size(), 4u);
+    // First batch of 8 at epsilon 0.5: 4 random samples, the model's 4 places go to the first 4 seeds.
+    Database d = db("d.db");
+    FakeRunner runner;
+    TuneResult r = tune(mtv_, machine_, runner, d, options_);
+    std::set<uint64_t> first_batch;
+    for (const TuningRecord &rec : d.run_records(r.run))
+        if (rec.trial < options_.batch) first_batch.insert(rec.trace_hash);
+    for (size_t i = 0; i < 4; ++i)
+        EXPECT_TRUE(first_batch.contains(seeds.candidates[i].hash)) << "seed " << i << " not measured first";
+
+    SearchOptions unseeded = options_;
+    unseeded.prim_seeds = false;
+    Database u = db("u.db");
+    TuneResult ru = tune(mtv_, machine_, runner, u, unseeded);
+    EXPECT_NE(ru.run, r.run);  // seeding changes the trajectory, so it is part of the run key
+    for (const TuningRecord &rec : u.run_records(ru.run))
+        EXPECT_NE(rec.trace_hash, seeds.candidates[0].hash) << "trial " << rec.trial;
+}
+
+TEST_F(Search, LaterBatchesMeasureNeighboursOfTheFastest) {
+    Database d = db("d.db");
+    FakeRunner runner;
+    options_.trials = 16;
+    TuneResult r = tune(mtv_, machine_, runner, d, options_);
+    const std::vector<TuningRecord> records = d.run_records(r.run);
+    ASSERT_EQ(records.size(), 16u);
+    // The two fastest of the first batch and their neighbourhoods, as the strategy saw them.
+    std::vector<const TuningRecord *> first;
+    for (const TuningRecord &rec : records)
+        if (rec.trial < options_.batch && rec.result.ok()) first.push_back(&rec);
+    std::stable_sort(first.begin(), first.end(), [](const TuningRecord *a, const TuningRecord *b) {
+        return a->result.total_ms < b->result.total_ms;
+    });
+    ASSERT_GE(first.size(), 2u);
+    const std::vector<Sketch> sketches = generate_sketches(mtv_, machine_);
+    std::set<uint64_t> near;
+    for (size_t k = 0; k < 2; ++k) {
+        int sketch = 0;
+        while (sketches[sketch].name != first[k]->sketch) ++sketch;
+        const Candidate incumbent{schedule::Trace::from_json(first[k]->trace_json), sketch};
+        for (const Candidate &c : neighbours(incumbent, mtv_)) near.insert(structural_hash(c.trace));
+    }
+    int from_neighbourhoods = 0;
+    for (const TuningRecord &rec : records)
+        if (rec.trial >= options_.batch && near.contains(rec.trace_hash)) ++from_neighbourhoods;
+    // Batch 2: epsilon ~0.13 leaves 7 model places, half of them (4) for neighbours.
+    EXPECT_GE(from_neighbourhoods, 4);
+
+    SearchOptions global_only = options_;
+    global_only.incumbent_share = 0;
+    Database g = db("g.db");
+    TuneResult rg = tune(mtv_, machine_, runner, g, global_only);
+    int near_without = 0;
+    for (const TuningRecord &rec : g.run_records(rg.run))
+        if (rec.trial >= options_.batch && near.contains(rec.trace_hash)) ++near_without;
+    EXPECT_LT(near_without, from_neighbourhoods);
+}
+
 TEST_F(Search, RandomAndGridStrategiesRun) {
     for (SearchStrategy strategy : {SearchStrategy::Random, SearchStrategy::Grid}) {
         Database d = db(fmt::format("s{}.db", static_cast<int>(strategy)));
@@ -263,6 +328,9 @@ TEST_F(Search, BadOptionsAreUserErrors) {
     FakeRunner runner;
     SearchOptions bad = options_;
     bad.trials = 0;
+    EXPECT_THROW(tune(mtv_, machine_, runner, d, bad), UserError);
+    bad = options_;
+    bad.incumbent_share = 1.5;
     EXPECT_THROW(tune(mtv_, machine_, runner, d, bad), UserError);
     EXPECT_EQ(d.size(), 0);
 }

@@ -1,0 +1,70 @@
+#include "prim_seeding.h"
+
+#include <algorithm>
+#include <numeric>
+#include <unordered_set>
+
+#include "atim/baselines/named_schedules.h"
+#include "atim/support/error.h"
+#include "atim/tune/evaluation.h"
+#include "tune/space/prim_seeds.h"
+
+namespace atim::tune::detail {
+namespace {
+
+// 0..count-1 visited with a stride near count / golden ratio, coprime to count: consecutive picks from the
+// DPU-major grid land on different DPU counts, tasklets and blocks, so any prefix spreads over the grid.
+std::vector<size_t> spread_order(size_t count) {
+    std::vector<size_t> order;
+    if (count == 0) return order;
+    size_t stride = std::max<size_t>(1, static_cast<size_t>(static_cast<double>(count) * 0.618));
+    while (std::gcd(stride, count) != 1) ++stride;
+    for (size_t k = 0; k < count; ++k) order.push_back(k * stride % count);
+    return order;
+}
+
+}  // namespace
+
+PrimSeeds prim_search_seeds(SearchContext &context) {
+    const BaselineGrid grid;
+    std::vector<PrimParams> points = prim_points(context.workload, grid);
+    const size_t prim_count = points.size();
+    const std::vector<PrimParams> search_points = prim_search_points(context.workload, grid);
+    points.insert(points.end(), search_points.begin(), search_points.end());
+    std::vector<HashedCandidate> seeds;
+    std::vector<bool> is_prim_point;
+    std::unordered_set<uint64_t> seen;
+    for (size_t i = 0; i < points.size(); ++i) {
+        const PrimParams &point = points[i];
+        std::map<std::string, int64_t> params;
+        try {
+            params =
+                baselines::resolve_named_schedule_params("prim", context.workload, point, context.machine);
+        } catch (const UserError &) {
+            continue;  // more DPUs or tasklets than the machine has, or a block WRAM cannot hold
+        }
+        std::optional<Candidate> seed =
+            space::prim_seed(context.sketches, context.workload, context.machine, params);
+        if (!seed) continue;
+        HashedCandidate candidate = hashed(std::move(*seed));
+        if (!seen.insert(candidate.hash).second) continue;
+        seeds.push_back(std::move(candidate));
+        is_prim_point.push_back(i < prim_count);
+    }
+    context.evaluate(seeds);
+    PrimSeeds result;
+    std::vector<HashedCandidate> grid_rest;
+    for (size_t i = 0; i < seeds.size(); ++i) {
+        if (!context.info(seeds[i].hash).lowers) continue;
+        if (is_prim_point[i]) {
+            result.candidates.push_back(std::move(seeds[i]));
+            ++result.prim_points;
+        } else {
+            grid_rest.push_back(std::move(seeds[i]));
+        }
+    }
+    for (size_t i : spread_order(grid_rest.size())) result.candidates.push_back(std::move(grid_rest[i]));
+    return result;
+}
+
+}  // namespace atim::tune::detail
