@@ -187,7 +187,7 @@ bool is_inner_factor_move(const Candidate &parent, const Candidate &neighbour) {
 
 TEST(Neighbours, AreValidSmallMovesOfEveryDecision) {
     target::UpmemMachine m = target::load_machine("upmem-2048");
-    for (const Small &s : small_shapes()) {
+    for (const testing::SmallShape &s : testing::awkward_small_shapes()) {
         workloads::Workload w = workloads::make_workload(s.workload, s.shape);
         std::vector<Sketch> sketches = generate_sketches(w, m);
         for (int k = 0; k < static_cast<int>(sketches.size()); ++k) {

@@ -181,7 +181,7 @@ int64_t host_parallel_extent(const ir::Stmt &epilogue) {
 // extent; the in-DPU family has no host epilogue.
 TEST(Space, ReductionSplitSamplesTheHostThreadsOfTheFinalReduction) {
     target::UpmemMachine m = target::load_machine("upmem-2048");
-    for (const Small &s : small_shapes()) {
+    for (const testing::SmallShape &s : testing::awkward_small_shapes()) {
         workloads::Workload w = workloads::make_workload(s.workload, s.shape);
         std::vector<Sketch> sketches = generate_sketches(w, m);
         for (int k = 0; k < static_cast<int>(sketches.size()); ++k) {
