@@ -71,7 +71,8 @@ TEST(SpaceSim, ContainsRcTileForMtv) {
                                                    {k_slice / cache, 1, cache},
                                                    {1},
                                                    {0},
-                                                   {0}};
+                                                   {0},
+                                                   {0}};  // host threads of the final sum: 1, as rc-tile
     schedule::Trace trace = c->trace;
     std::vector<size_t> knobs = trace.sampling_indices();
     ASSERT_EQ(knobs.size(), decisions.size());
