@@ -19,6 +19,23 @@ struct Case {
     std::vector<int64_t> shape;
 };
 
+/// A small search: a small population and few genetic iterations keep each batch fast.
+SearchOptions small_search(int trials, int batch) {
+    SearchOptions options;
+    options.trials = trials;
+    options.batch = batch;
+    options.population = 64;
+    options.genetic_iters = 2;
+    return options;
+}
+
+/// The simulator runner on `machine`.
+std::unique_ptr<Runner> sim_runner_on(const target::UpmemMachine &machine) {
+    RunnerOptions runner_options;
+    runner_options.machine = machine;
+    return make_sim_runner(runner_options);
+}
+
 class TuneEndToEnd : public ::testing::TestWithParam<Case> {};
 
 TEST_P(TuneEndToEnd, FindsAVerifiedProgramAtLeastAsFastAsPrim) {
@@ -28,14 +45,8 @@ TEST_P(TuneEndToEnd, FindsAVerifiedProgramAtLeastAsFastAsPrim) {
     fs::remove(db_path);
     target::UpmemMachine machine = target::load_machine("upmem-2048");
     workloads::Workload workload = workloads::make_workload(c.workload, c.shape);
-    RunnerOptions runner_options;
-    runner_options.machine = machine;
-    std::unique_ptr<Runner> runner = make_sim_runner(runner_options);
-    SearchOptions options;
-    options.trials = 30;
-    options.batch = 10;
-    options.population = 64;
-    options.genetic_iters = 2;
+    std::unique_ptr<Runner> runner = sim_runner_on(machine);
+    SearchOptions options = small_search(30, 10);
     Database db = Database::open(db_path.string());
     TuneResult result = tune(workload, machine, *runner, db, options);
     EXPECT_EQ(result.trials, 30);
@@ -72,14 +83,8 @@ TEST(TunePruning, PrunedCandidatesAreReallySlowerThanTheirBound) {
     fs::remove(db_path);
     target::UpmemMachine machine = target::load_machine("upmem-2048");
     workloads::Workload workload = workloads::make_workload("mtv", {512, 512});
-    RunnerOptions runner_options;
-    runner_options.machine = machine;
-    std::unique_ptr<Runner> runner = make_sim_runner(runner_options);
-    SearchOptions options;
-    options.trials = 32;
-    options.batch = 32;
-    options.population = 64;
-    options.genetic_iters = 2;
+    std::unique_ptr<Runner> runner = sim_runner_on(machine);
+    SearchOptions options = small_search(32, 32);
     options.prune_factor = 1.0;
     Database db = Database::open(db_path.string());
     TuneResult result = tune(workload, machine, *runner, db, options);
