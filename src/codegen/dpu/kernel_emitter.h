@@ -3,9 +3,11 @@
 // kernel_expressions.cpp.
 #pragma once
 
+#include <optional>
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "atim/arith/range.h"
 #include "atim/ir/stmt.h"
@@ -76,6 +78,12 @@ private:
     // --- statements (kernel_statements.cpp) ---
     void prologue();
     void stmt(const ir::Stmt &s);
+    void seq(const std::vector<ir::Stmt> &stmts);
+    /// Consecutive WRAM stores with no loop, branch or let between them (e.g. an unrolled loop body),
+    /// compiled as clang -O2 compiles straight-line code: an address used by several of them is computed once
+    /// (GVN), and an accumulation reuses the value the previous accumulation of the same element stored
+    /// (store-to-load forwarding). Every store is still emitted: WRAM pointers may alias for clang.
+    void straight_line(const std::vector<ir::Stmt> &stores);
     void for_loop(const ir::For &loop);
     void if_then_else(const ir::IfThenElse &branch);
     void let_stmt(const ir::LetStmt &let);
@@ -168,6 +176,27 @@ private:
     arith::RangeMap loop_ranges_;
     ir::VarMap let_values_;
     ir::Var tasklet_{"tasklet"};
+    /// GVN state of the straight-line run being emitted (see straight_line()).
+    struct StraightLine {
+        struct CachedAddress {
+            const ir::BufferNode *buffer;
+            ir::Expr index;  ///< the non-constant part of the flat element index
+            int temp;        ///< holds pointer + (index << log2(element bytes))
+        };
+        std::vector<CachedAddress> addresses;
+        const ir::Store *stored = nullptr;  ///< the last accumulation, whose value is still in...
+        Value stored_value;                 ///< ...this temporary
+        std::vector<int> pinned;            ///< temporaries lent to the current statement
+    };
+    /// A cached address of `buffer` (pinned for the current statement), or nullopt.
+    std::optional<Value> cached_address(const ir::Buffer &buffer, const ir::Expr &index);
+    /// Keeps `address` (a temporary) as the address of (buffer, index) for the rest of the run.
+    Value cache_address(const ir::Buffer &buffer, const ir::Expr &index, Value address);
+    /// The value of `st`'s element if the previous statement of the run stored it, or nullopt.
+    std::optional<Value> forwarded_value(const ir::Store &st);
+    /// `value` was just stored by accumulation `st`: keep it for the next statement, or drop it.
+    void remember_stored(const ir::Store &st, Value value);
+    std::optional<StraightLine> line_;
     bool uses_floor_divmod_ = false;
     /// Set just before evaluating the last operand of an operation that makes no call: a product may then
     /// be left in r0/d0 where __mulsi3 put it (nothing runs in between that could overwrite it).

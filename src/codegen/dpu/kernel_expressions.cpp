@@ -848,13 +848,15 @@ KernelEmitter::Address KernelEmitter::wram_address(const ir::Buffer &buffer, con
     }
     ATIM_CHECK(buffer->scope == ir::MemScope::WramLocal, "{} is not a WRAM buffer", buffer->name);
     if (!rest.defined()) return {wram_pointer(buffer), std::to_string(byte_offset)};
+    if (std::optional<Value> cached = cached_address(buffer, rest))
+        return {*cached, std::to_string(byte_offset)};
     // address = pointer + (index << shift), written over whichever of the two this code owns.
     Value index = eval(rest);
     Value pointer = wram_pointer(buffer);
     std::string pointer_name = register_name(reg(pointer)), index_name = register_name(reg(index));
     Value address = destination(index, pointer, false);
     out_.ins("lsl_add {}, {}, {}, {}", register_name(reg(address)), pointer_name, index_name, shift);
-    return {address, std::to_string(byte_offset)};
+    return {cache_address(buffer, rest, address), std::to_string(byte_offset)};
 }
 
 Value KernelEmitter::mram_byte_offset(const ir::Buffer &buffer, const ir::Expr &flat_index) {

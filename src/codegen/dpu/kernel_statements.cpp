@@ -80,7 +80,7 @@ void KernelEmitter::stmt(const ir::Stmt &s) {
             if_then_else(*s.as<ir::IfThenElse>());
             break;
         case ir::StmtKind::Seq:
-            for (const ir::Stmt &inner : s.as<ir::Seq>()->stmts) stmt(inner);
+            seq(s.as<ir::Seq>()->stmts);
             break;
         case ir::StmtKind::LetStmt:
             let_stmt(*s.as<ir::LetStmt>());
@@ -102,6 +102,90 @@ void KernelEmitter::stmt(const ir::Stmt &s) {
             break;
     }
     ATIM_CHECK(temps_.none_live(), "a temporary outlived its statement");
+}
+
+namespace {
+
+bool is_wram_store(const ir::Stmt &s) {
+    const auto *store = s.as<ir::Store>();
+    return store && (store->buffer->scope == ir::MemScope::WramLocal ||
+                     store->buffer->scope == ir::MemScope::WramShared);
+}
+
+bool same_element(const ir::Store &a, const ir::Store &b) {
+    if (a.buffer != b.buffer || a.indices.size() != b.indices.size()) return false;
+    for (size_t d = 0; d < a.indices.size(); ++d)
+        if (!ir::equal(a.indices[d], b.indices[d])) return false;
+    return true;
+}
+
+// Registers a run keeps addresses in: more would push the statements' own temporaries into the frame.
+constexpr size_t kMaxCachedAddresses = 3;
+
+}  // namespace
+
+void KernelEmitter::seq(const std::vector<ir::Stmt> &stmts) {
+    for (size_t i = 0; i < stmts.size();) {
+        size_t end = i;
+        while (end < stmts.size() && is_wram_store(stmts[end])) ++end;
+        if (end - i >= 2) {
+            straight_line({stmts.begin() + static_cast<std::ptrdiff_t>(i),
+                           stmts.begin() + static_cast<std::ptrdiff_t>(end)});
+            i = end;
+        } else {
+            stmt(stmts[i++]);
+        }
+    }
+}
+
+void KernelEmitter::straight_line(const std::vector<ir::Stmt> &stores) {
+    line_.emplace();
+    for (const ir::Stmt &s : stores) {
+        store(*s.as<ir::Store>());
+        for (int temp : line_->pinned) temps_.unpin(temp);
+        line_->pinned.clear();
+    }
+    for (StraightLine::CachedAddress &a : line_->addresses) temps_.release(a.temp);
+    drop(line_->stored_value);
+    line_.reset();
+    ATIM_CHECK(temps_.none_live(), "a temporary outlived its straight-line run");
+}
+
+std::optional<Value> KernelEmitter::cached_address(const ir::Buffer &buffer, const ir::Expr &index) {
+    if (!line_) return std::nullopt;
+    for (const StraightLine::CachedAddress &a : line_->addresses) {
+        if (a.buffer != buffer.get() || !ir::equal(a.index, index)) continue;
+        line_->pinned.push_back(a.temp);
+        return Value::fixed(temps_.reg(a.temp), false);
+    }
+    return std::nullopt;
+}
+
+Value KernelEmitter::cache_address(const ir::Buffer &buffer, const ir::Expr &index, Value address) {
+    if (!line_ || address.kind != Value::Kind::Temp || line_->addresses.size() >= kMaxCachedAddresses)
+        return address;
+    line_->addresses.push_back({buffer.get(), index, address.temp});
+    line_->pinned.push_back(address.temp);
+    return Value::fixed(temps_.reg(address.temp), false);
+}
+
+std::optional<Value> KernelEmitter::forwarded_value(const ir::Store &st) {
+    if (!line_ || !line_->stored || !same_element(*line_->stored, st)) return std::nullopt;
+    line_->stored = nullptr;
+    Value value = line_->stored_value;
+    line_->stored_value = Value::constant(0, false);
+    return value;
+}
+
+void KernelEmitter::remember_stored(const ir::Store &st, Value value) {
+    // Only per-tasklet buffers: another tasklet may write a shared element between the store and the reuse.
+    if (!line_ || value.kind != Value::Kind::Temp || st.buffer->scope != ir::MemScope::WramLocal) {
+        drop(value);
+        return;
+    }
+    temps_.unpin(value.temp);
+    line_->stored = &st;
+    line_->stored_value = value;
 }
 
 Location KernelEmitter::bind(const BindingKey &key, bool pair) {
@@ -280,6 +364,10 @@ void KernelEmitter::store(const ir::Store &st) {
         accumulate(st);
         return;
     }
+    if (line_) {  // the element the run forwards may alias this one
+        line_->stored = nullptr;
+        drop(line_->stored_value);
+    }
     Value value = eval(st.value);
     ATIM_CHECK(value.pair == pair, "store of a value of another width into {}", buffer->name);
     Address address = wram_address(buffer, ir::flatten_index(buffer, st.indices));
@@ -311,11 +399,18 @@ bool KernelEmitter::is_accumulation(const ir::Store &st) const {
 void KernelEmitter::accumulate(const ir::Store &st) {
     const ir::Buffer &buffer = st.buffer;
     const bool pair = buffer->dtype == ir::DType::Int64;
+    std::optional<Value> forwarded = forwarded_value(st);
+    if (line_ && !forwarded) {  // another element follows: what the run forwarded may alias it
+        line_->stored = nullptr;
+        drop(line_->stored_value);
+    }
     Address address = wram_address(buffer, ir::flatten_index(buffer, st.indices));
     if (address.base.kind == Value::Kind::Temp) temps_.unpin(address.base.temp);
-    Value current = new_temp(pair);
+    Value current = forwarded ? *forwarded : new_temp(pair);
     std::string base = register_name(reg(address.base));
-    if (pair) {
+    if (forwarded) {
+        reg(current);  // reloads it if the address computation spilled it
+    } else if (pair) {
         out_.ins("ld {}, {}, {}", pair_name(reg(current)), base, address.offset);
     } else {
         out_.ins("lw {}, {}, {}", register_name(reg(current)), base, address.offset);
@@ -330,7 +425,7 @@ void KernelEmitter::accumulate(const ir::Store &st) {
         out_.ins("sw {}, {}, {}", base, address.offset, register_name(reg(sum)));
     }
     drop(address.base);
-    drop(sum);
+    remember_stored(st, sum);
 }
 
 // A sub-word store rewrites its whole 8-byte word: it needs a lock when another tasklet may write the word's

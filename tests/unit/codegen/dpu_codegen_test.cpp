@@ -415,6 +415,79 @@ TEST(DpuCodegen, UnrolledLoopsRunAsCopies) {
     EXPECT_EQ(result.kernel.assembly.find("u_end"), std::string::npos);
 }
 
+// ACC[r] += A[r * copies + k] * B[k] for rows r = 0, 1 with k unrolled `copies` times: the row's output
+// element and A's row are addressed once per row, the sum is forwarded from one copy to the next.
+DpuResult unrolled_dot_products(int copies) {
+    lower::PimProgram program = empty_program("unrolled_dots", 1);
+    Buffer a = add_slice(program, "A", DType::Int32, 2 * copies);
+    Buffer b = add_slice(program, "B", DType::Int32, copies);
+    Buffer out = add_slice(program, "OUT", DType::Int32, 2);
+    Buffer a_w = ir::make_buffer("a_w", DType::Int32, {2 * copies}, MemScope::WramLocal);
+    Buffer b_w = ir::make_buffer("b_w", DType::Int32, {copies}, MemScope::WramLocal);
+    Buffer acc = ir::make_buffer("acc", DType::Int32, {2}, MemScope::WramLocal);
+    Var r("r"), k("k");
+    Expr product = ir::Load::make(a_w, {r * copies + k}) * ir::Load::make(b_w, {k});
+    Stmt row = ir::Seq::make(
+        {ir::Store::make(acc, {r}, Expr(0)),
+         loop(k, copies, ir::Store::make(acc, {r}, ir::Load::make(acc, {r}) + product), ForKind::Unrolled)});
+    auto dma = [](ir::DmaDirection d, Buffer w, Buffer m, int bytes) {
+        return ir::Dma::make(d, std::move(w), Expr(0), std::move(m), Expr(0), Expr(bytes));
+    };
+    program.kernel = ir::Allocate::make(
+        a_w,
+        ir::Allocate::make(
+            b_w, ir::Allocate::make(
+                     acc, ir::Seq::make({dma(ir::DmaDirection::MramToWram, a_w, a, 8 * copies),
+                                         dma(ir::DmaDirection::MramToWram, b_w, b, 4 * copies),
+                                         loop(r, 2, row), dma(ir::DmaDirection::WramToMram, acc, out, 8)}))));
+    std::vector<int64_t> in_a, in_b;
+    for (int i = 0; i < 2 * copies; ++i) in_a.push_back(3 * i - 7);
+    for (int i = 0; i < copies; ++i) in_b.push_back(11 - 2 * i);
+    DpuResult result = run_on_dpu(program, {in_a, in_b});
+    for (int row_index = 0; row_index < 2; ++row_index) {
+        int64_t want = 0;
+        for (int i = 0; i < copies; ++i) want += in_a[row_index * copies + i] * in_b[i];
+        EXPECT_EQ(result.slices[2][row_index], want) << "row " << row_index << " of " << copies << " copies";
+    }
+    return result;
+}
+
+int64_t instruction_lines(const std::string &assembly) {
+    int64_t lines = 0;
+    for (size_t at = 0; (at = assembly.find("\n    ", at)) != std::string::npos; ++at)
+        if (assembly.compare(at + 5, 2, "//") != 0 && assembly[at + 5] != '.') ++lines;
+    return lines;
+}
+
+// What clang -O2 makes of the unrolled C (GVN): each further copy is lw A, lw B, call __mulsi3, add, sw.
+TEST(DpuCodegen, UnrolledAccumulationReusesAddressesAndTheStoredSum) {
+    DpuResult four = unrolled_dot_products(4), eight = unrolled_dot_products(8);
+    EXPECT_EQ(instruction_lines(eight.kernel.assembly) - instruction_lines(four.kernel.assembly), 4 * 5)
+        << eight.kernel.assembly;
+}
+
+// A store to another element in the middle of a run may hit the accumulated one (here i == j at run time):
+// the next accumulation must read the element again instead of reusing the sum it stored.
+TEST(DpuCodegen, StraightLineForwardingStopsAtAnotherStore) {
+    lower::PimProgram program = empty_program("forwarding", 1);
+    Buffer in = add_slice(program, "IN", DType::Int32, 2);
+    Buffer out = add_slice(program, "OUT", DType::Int32, 2);
+    Buffer w = ir::make_buffer("w", DType::Int32, {2}, MemScope::WramLocal);
+    Var i("i"), j("j");
+    auto add_to = [&](Expr x) { return ir::Store::make(w, {i}, ir::Load::make(w, {i}) + x); };
+    auto dma = [](ir::DmaDirection d, Buffer wram, Buffer m) {
+        return ir::Dma::make(d, std::move(wram), Expr(0), std::move(m), Expr(0), Expr(8));
+    };
+    Stmt run = ir::Seq::make({add_to(Expr(5)), ir::Store::make(w, {j}, Expr(100)), add_to(Expr(7))});
+    program.kernel = ir::Allocate::make(
+        w, ir::Seq::make({dma(ir::DmaDirection::MramToWram, w, in),
+                          ir::LetStmt::make(i, ir::Load::make(w, {Expr(1)}),
+                                            ir::LetStmt::make(j, ir::Load::make(w, {Expr(1)}), run)),
+                          dma(ir::DmaDirection::WramToMram, w, out)}));
+    DpuResult result = run_on_dpu(program, {{40, 0}});  // i = j = w[1] = 0
+    EXPECT_EQ(result.slices[1][0], 107);
+}
+
 TEST(DpuCodegen, KernelLargerThanIramIsAUserError) {
     lower::PimProgram program = empty_program("huge", 1);
     Buffer out = add_slice(program, "OUT", DType::Int32, 2);
