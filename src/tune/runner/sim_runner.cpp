@@ -30,14 +30,17 @@ public:
         // Parallelism is across candidates; a single candidate's simulation stays on one thread.
         detail::for_each_parallel(batch.size(), options_.threads, [&](size_t i) {
             results[i] = measure(workload, reference, batch[i], sim::SimulationMode::Sampled,
-                                 /*sim_threads=*/1, kernel_ms_bound);
+                                 /*sim_threads=*/1, kernel_ms_bound, options_.timeout_seconds);
         });
         return results;
     }
 
+    // No wall-clock budget: the candidate already ran to completion in the search (so it terminates), and
+    // simulating all of a 2048-DPU program on a loaded machine can take minutes; timing it out would leave
+    // the report with no verified program.
     MeasureResult run_full(const workloads::Workload &workload, const schedule::Trace &trace) override {
         return measure(workload, reference_for(workload), trace, sim::SimulationMode::Full, options_.threads,
-                       std::nullopt);
+                       std::nullopt, /*timeout_seconds=*/0);
     }
 
 private:
@@ -57,8 +60,8 @@ private:
 
     MeasureResult measure(const workloads::Workload &workload, const runtime::ReferenceData &reference,
                           const schedule::Trace &trace, sim::SimulationMode mode, int sim_threads,
-                          std::optional<double> kernel_ms_bound) const {
-        return detail::measure_guarded(options_.timeout_seconds, kernel_ms_bound, [&] {
+                          std::optional<double> kernel_ms_bound, double timeout_seconds) const {
+        return detail::measure_guarded(timeout_seconds, kernel_ms_bound, [&] {
             lower::PimProgram program = detail::lower_candidate(workload, trace, options_);
             runtime::SimRunOptions sim_options;
             sim_options.machine = options_.machine;
