@@ -34,8 +34,8 @@ public:
     virtual std::vector<MeasureResult> run(const workloads::Workload &workload,
                                            const std::vector<schedule::Trace> &batch,
                                            std::optional<double> kernel_ms_bound = std::nullopt) = 0;
-    /// Measures one trace with every DPU simulated (the final check of the best candidates, which the search
-    /// already ran: no per-candidate wall-clock budget).
+    /// Measures one trace with every DPU simulated (the final check of the best candidates). The simulator
+    /// runner holds it to no wall-clock budget: the search already ran the candidate to its end.
     virtual MeasureResult run_full(const workloads::Workload &workload, const schedule::Trace &trace) = 0;
 };
 
