@@ -40,8 +40,9 @@ struct SearchOptions {
     /// 0 measures every candidate to the end.
     /// The bound is updated every kPruneChunk trials, independently of the thread count (determinism).
     double prune_factor = 2.0;
-    /// Evolutionary search: seed with PrIM+Search's grid points written in our sketches (PrIM's own points
-    /// measured in the first batch, the rest ranked by the cost model with the other candidates).
+    /// Evolutionary search: seed with PrIM+Search's grid points and, for mtv/gemv, rc-tile's K-split grid,
+    /// written in our sketches (PrIM's own points and the likeliest rc-tile points measured in the first
+    /// batch, the rest ranked by the cost model with the other candidates).
     bool prim_seeds = true;
     /// Evolutionary search: share of the cost model's picks taken from the neighbours (space's neighbours())
     /// of the fastest measured candidate, ranked by the model; 0 turns the local search off.

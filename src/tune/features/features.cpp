@@ -35,6 +35,9 @@ enum Feature : int {
     kGatherBytesTotal,
     kHostOps,
     kHostBytes,
+    kHostThreads,
+    kHostOpsPerThread,
+    kHostBytesPerThread,
     kDmaReads,
     kDmaWrites,
     kDmaReadBytes,
@@ -101,6 +104,9 @@ const FeatureDoc kFeatures[] = {
     {kGatherBytesTotal, "gather_bytes_total", "DPU->host bytes over all DPUs"},
     {kHostOps, "host_epilogue_ops", "integer operations of the host epilogue (final reduction)"},
     {kHostBytes, "host_epilogue_bytes", "bytes the host epilogue reads and writes"},
+    {kHostThreads, "host_epilogue_threads", "threads of the epilogue's parallel loop (1: serial)"},
+    {kHostOpsPerThread, "host_epilogue_ops_per_thread", "epilogue operations of its busiest thread"},
+    {kHostBytesPerThread, "host_epilogue_bytes_per_thread", "epilogue bytes of its busiest thread"},
     {kDmaReads, "dma_reads_per_dpu", "MRAM->WRAM DMAs"},
     {kDmaWrites, "dma_writes_per_dpu", "WRAM->MRAM DMAs"},
     {kDmaReadBytes, "dma_read_bytes_per_dpu", "bytes of MRAM->WRAM DMAs"},
@@ -245,6 +251,24 @@ void set_kernel_features(const lower::PimProgram &program, const target::UpmemMa
     f[kWramLocalBytes] = shape.wram_local_bytes, f[kWramSharedBytes] = shape.wram_shared_bytes;
 }
 
+// The epilogue's work, and what its busiest host thread does: a parallel loop shares its work among
+// min(extent, host cores) threads, as the simulator's host model charges it (host_model.cpp).
+void set_host_features(const lower::PimProgram &program, const target::UpmemMachine &machine,
+                       std::vector<float> &f) {
+    const runtime::HostWorkEstimate host = runtime::estimate_host_work(program.host_epilogue);
+    f[kHostOps] = host.integer_ops, f[kHostBytes] = host.bytes_touched;
+    const runtime::HostParallelWork serial = host.serial_part();
+    double ops = serial.integer_ops, bytes = serial.bytes_touched;
+    int64_t most_threads = 1;
+    for (const runtime::HostParallelWork &part : host.parallel) {
+        const int64_t threads = std::max<int64_t>(1, std::min<int64_t>(part.extent, machine.host.host_cores));
+        most_threads = std::max(most_threads, threads);
+        ops += static_cast<double>(part.integer_ops) / threads;
+        bytes += static_cast<double>(part.bytes_touched) / threads;
+    }
+    f[kHostThreads] = most_threads, f[kHostOpsPerThread] = ops, f[kHostBytesPerThread] = bytes;
+}
+
 }  // namespace
 
 const std::vector<std::string> &feature_names() {
@@ -265,10 +289,7 @@ std::vector<float> extract_features(const lower::PimProgram &program, const targ
     f[kTasklets] = program.tasklets;
     f[kOptLevel] = program.opt_level;
     set_transfer_features(program, f);
-    if (program.host_epilogue.defined()) {
-        runtime::HostWorkEstimate host = runtime::estimate_host_work(program.host_epilogue);
-        f[kHostOps] = host.integer_ops, f[kHostBytes] = host.bytes_touched;
-    }
+    if (program.host_epilogue.defined()) set_host_features(program, machine, f);
     set_kernel_features(program, machine, f);
     f[kWramBytesPerDpu] = program.wram_bytes_per_dpu;
     f[kWramShare] = static_cast<double>(program.wram_bytes_per_dpu) / machine.wram_bytes;

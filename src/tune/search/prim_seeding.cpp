@@ -8,6 +8,7 @@
 #include "atim/support/error.h"
 #include "atim/tune/evaluation.h"
 #include "tune/space/prim_seeds.h"
+#include "tune/space/rc_tile_seeds.h"
 
 namespace atim::tune::detail {
 namespace {
@@ -21,6 +22,15 @@ std::vector<size_t> spread_order(size_t count) {
     while (std::gcd(stride, count) != 1) ++stride;
     for (size_t k = 0; k < count; ++k) order.push_back(k * stride % count);
     return order;
+}
+
+// a[0], b[0], a[1], b[1], ... and then the rest of the longer one.
+void append_alternating(std::vector<HashedCandidate> &out, std::vector<HashedCandidate> a,
+                        std::vector<HashedCandidate> b) {
+    for (size_t i = 0; i < std::max(a.size(), b.size()); ++i) {
+        if (i < a.size()) out.push_back(std::move(a[i]));
+        if (i < b.size()) out.push_back(std::move(b[i]));
+    }
 }
 
 }  // namespace
@@ -51,19 +61,35 @@ PrimSeeds prim_search_seeds(SearchContext &context) {
         seeds.push_back(std::move(candidate));
         is_prim_point.push_back(i < prim_count);
     }
+    const std::vector<space::RcTilePoint> rc_points =
+        space::rc_tile_points(context.workload, context.machine, context.options.space.unroll_steps);
+    std::vector<HashedCandidate> rc_seeds;
+    for (const space::RcTilePoint &point : rc_points) {
+        std::optional<Candidate> seed =
+            space::rc_tile_seed(context.sketches, context.workload, context.machine, point);
+        if (!seed) continue;
+        HashedCandidate candidate = hashed(std::move(*seed));
+        if (seen.insert(candidate.hash).second) rc_seeds.push_back(std::move(candidate));
+    }
     context.evaluate(seeds);
-    PrimSeeds result;
-    std::vector<HashedCandidate> grid_rest;
+    context.evaluate(rc_seeds);
+    std::vector<HashedCandidate> own, grid_rest, rc_lowering;
     for (size_t i = 0; i < seeds.size(); ++i) {
         if (!context.info(seeds[i].hash).lowers) continue;
-        if (is_prim_point[i]) {
-            result.candidates.push_back(std::move(seeds[i]));
-            ++result.prim_points;
-        } else {
-            grid_rest.push_back(std::move(seeds[i]));
-        }
+        (is_prim_point[i] ? own : grid_rest).push_back(std::move(seeds[i]));
     }
-    for (size_t i : spread_order(grid_rest.size())) result.candidates.push_back(std::move(grid_rest[i]));
+    for (HashedCandidate &seed : rc_seeds)
+        if (context.info(seed.hash).lowers) rc_lowering.push_back(std::move(seed));
+    std::vector<HashedCandidate> spread;
+    for (size_t i : spread_order(grid_rest.size())) spread.push_back(std::move(grid_rest[i]));
+    // The rc-tile points paired with PrIM's own points first, the rest with the spread grid.
+    const size_t first_rc = std::min(own.size(), rc_lowering.size());
+    PrimSeeds result;
+    result.prim_points = own.size();
+    append_alternating(result.candidates, std::move(own),
+                       {rc_lowering.begin(), rc_lowering.begin() + static_cast<std::ptrdiff_t>(first_rc)});
+    append_alternating(result.candidates, std::move(spread),
+                       {rc_lowering.begin() + static_cast<std::ptrdiff_t>(first_rc), rc_lowering.end()});
     return result;
 }
 

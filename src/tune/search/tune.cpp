@@ -186,7 +186,7 @@ std::string run_key(const workloads::Workload &workload, const std::string &mach
         key_of(workload), machine_fingerprint, o.measurement, o.seed, strategy_name(o.strategy), o.trials,
         o.batch, o.population, o.init_measured_ratio, o.genetic_iters, o.mutate_prob, o.balanced_sampling,
         o.adaptive_epsilon, o.epsilon, o.early_phase, o.use_cost_model ? "xgboost" : "random", o.prune_factor,
-        o.prim_seeds ? "prim-search" : "none", o.incumbent_share, o.space.imperfect_tiles,
+        o.prim_seeds ? "prim-search+rc-tile" : "none", o.incumbent_share, o.space.imperfect_tiles,
         o.space.any_dpu_count, unroll, o.space.opt_level);
 }
 

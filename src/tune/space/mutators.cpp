@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <limits>
 #include <random>
 #include <string>
 
@@ -239,24 +240,43 @@ std::optional<std::vector<int64_t>> mutate_dpu_split(const Trace &trace, size_t 
     return with_dpu_count(inst, extent, count);
 }
 
-// Moves a factor of 2 or 3 of the DPU count from one DPU split to another (e.g. rows to the reduction),
-// keeping the grid's size: the trade-off between transfer sizes and host work that single-split moves
-// reach only through a worse grid.
-std::optional<Trace> trade_dpus(const Trace &trace, const std::vector<size_t> &splits,
-                                const te::PrimFunc &func, std::mt19937_64 &rng) {
-    if (splits.size() < 2) return std::nullopt;
-    size_t from = pick(splits, rng), to = pick(splits, rng);
-    if (from == to) return std::nullopt;
-    const int64_t factor = std::uniform_int_distribution<int64_t>(2, 3)(rng);
+// `trace` with the instruction at `index` replaced.
+Trace with_instruction(const Trace &trace, size_t index, Instruction replacement) {
+    Trace result;
+    for (size_t i = 0; i < trace.instructions().size(); ++i)
+        result.append(i == index ? std::move(replacement) : trace.instructions()[i]);
+    return result;
+}
+
+// `trace` with `factor` of the DPU count moved from the DPU split at `from` to the one at `to` (e.g. rows to
+// the reduction), keeping the grid's size: the trade-off between transfer sizes and host work that
+// single-split moves reach only through a worse grid. A sketch bounds a later split by the DPUs the earlier
+// ones left, so the growing split's upper bound grows by the same factor (lowering still checks the grid
+// against the machine). nullopt when either count leaves its bounds.
+std::optional<Trace> traded_grid(const Trace &trace, size_t from, size_t to, int64_t factor,
+                                 const te::PrimFunc &func) {
     const Instruction &shrink = trace.instructions()[from];
-    const Instruction &grow = trace.instructions()[to];
-    if (shrink.decision[0] < factor) return std::nullopt;
+    if (from == to || shrink.decision[0] < factor) return std::nullopt;
+    Instruction grow = trace.instructions()[to];
+    const int64_t max_outer = grow.attrs.at("max_outer").get<int64_t>();
+    if (max_outer <= std::numeric_limits<int64_t>::max() / factor)
+        grow.attrs["max_outer"] = max_outer * factor;
     std::optional<std::vector<int64_t>> shrunk =
         with_dpu_count(shrink, trace_extent(trace, from, func), shrink.decision[0] / factor);
     std::optional<std::vector<int64_t>> grown =
         with_dpu_count(grow, trace_extent(trace, to, func), grow.decision[0] * factor);
     if (!shrunk || !grown || *shrunk == shrink.decision || *grown == grow.decision) return std::nullopt;
-    return trace.with_decision(from, *shrunk).with_decision(to, *grown);
+    grow.decision = *grown;
+    return with_instruction(trace.with_decision(from, *shrunk), to, std::move(grow));
+}
+
+// A random trade of a factor of 2 or 3 between two DPU splits.
+std::optional<Trace> trade_dpus(const Trace &trace, const std::vector<size_t> &splits,
+                                const te::PrimFunc &func, std::mt19937_64 &rng) {
+    if (splits.size() < 2) return std::nullopt;
+    size_t from = pick(splits, rng), to = pick(splits, rng);
+    const int64_t factor = std::uniform_int_distribution<int64_t>(2, 3)(rng);
+    return traded_grid(trace, from, to, factor, func);
 }
 
 // Another index of a categorical or compute-location decision among `choices`.
@@ -339,15 +359,18 @@ std::optional<Candidate> mutate(const Candidate &candidate, MutatorKind kind,
 std::vector<Candidate> neighbours(const Candidate &candidate, const workloads::Workload &workload) {
     const Trace &trace = candidate.trace;
     std::vector<Candidate> result;
-    auto add = [&](size_t index, const std::optional<std::vector<int64_t>> &decision) {
-        if (!decision || *decision == trace.instructions()[index].decision) return;
-        // A repair re-draws a tile only when clamping cannot make it fit; seeded by position, so the
-        // neighbourhood is a function of the candidate.
-        std::mt19937_64 rng(index * 1009 + result.size());
-        if (std::optional<Trace> repaired =
-                repair(trace.with_decision(index, *decision), index, workload.func, rng))
+    // A repair re-draws a tile only when clamping cannot make it fit; seeded by position, so the
+    // neighbourhood is a function of the candidate.
+    auto add_repaired = [&](const Trace &moved, size_t first_changed) {
+        std::mt19937_64 rng(first_changed * 1009 + result.size());
+        if (std::optional<Trace> repaired = repair(moved, first_changed, workload.func, rng))
             result.push_back(Candidate{std::move(*repaired), candidate.sketch});
     };
+    auto add = [&](size_t index, const std::optional<std::vector<int64_t>> &decision) {
+        if (decision && *decision != trace.instructions()[index].decision)
+            add_repaired(trace.with_decision(index, *decision), index);
+    };
+    const std::vector<size_t> splits = instructions_where(trace, is_dpu_split);
     for (size_t index : trace.sampling_indices()) {
         const Instruction &inst = trace.instructions()[index];
         try {
@@ -356,10 +379,20 @@ std::vector<Candidate> neighbours(const Candidate &candidate, const workloads::W
                 for (int64_t other : {count - 64, count - 32, count - 16, count - 8, count + 8, count + 16,
                                       count + 32, count + 64, count / 2, count * 2})
                     add(index, with_dpu_count(inst, extent, other));
+                for (size_t to : splits)
+                    if (std::optional<Trace> traded = traded_grid(trace, index, to, 2, workload.func))
+                        add_repaired(*traded, std::min(index, to));
             } else if (inst.kind == "sample_tile" && tile_n(inst) >= 3) {
                 const int64_t extent = trace_extent(trace, index, workload.func);
                 const int n = tile_n(inst);
-                for (int from = 1; from < n; ++from)
+                for (int from = 1; from < n; ++from) {
+                    // One inner factor doubled or halved, the outer one (e.g. the tasklets) recomputed.
+                    for (int64_t scaled : {inst.decision[from] * 2, inst.decision[from] / 2}) {
+                        std::vector<int64_t> f = inst.decision;
+                        if (scaled < 1) continue;
+                        f[from] = scaled;
+                        add(index, clamp_tile(f, extent));
+                    }
                     for (int to = 1; to < n; ++to)
                         for (int64_t p : {2, 3}) {
                             std::vector<int64_t> f = inst.decision;
@@ -368,6 +401,7 @@ std::vector<Candidate> neighbours(const Candidate &candidate, const workloads::W
                             f[to] *= p;
                             add(index, clamp_tile(f, extent));
                         }
+                }
             } else if (inst.kind == "sample_compute_location" || inst.kind == "sample_categorical") {
                 const size_t choices = inst.kind == "sample_categorical" ? inst.attrs.at("candidates").size()
                                                                          : inst.inputs.size();

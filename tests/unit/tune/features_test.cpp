@@ -11,6 +11,7 @@
 #include "atim/lower/lower.h"
 #include "atim/tune/features.h"
 #include "atim/workloads/workload.h"
+#include "tune/space/rc_tile_seeds.h"
 
 namespace atim::tune {
 namespace {
@@ -45,7 +46,7 @@ TEST(FeatureNames, AreUniqueAndMatchTheVector) {
     const auto &names = feature_names();
     EXPECT_EQ(std::set<std::string>(names.begin(), names.end()).size(), names.size());
     for (const auto &name : names) EXPECT_FALSE(name.empty());
-    EXPECT_EQ(kFeatureSchemaVersion, 1);
+    EXPECT_EQ(kFeatureSchemaVersion, 2);
 }
 
 // prim on mtv 256x128 over 4 DPUs and 2 tasklets: 64 rows per DPU, 32 per tasklet (16 x 2 rows), each row
@@ -141,6 +142,28 @@ TEST(Features, HandBuiltKernelCountsGuardsMultipliesAndImbalance) {
                            {"wram_bytes_per_tasklet", 40},
                            {"dma_reads_per_dpu", 0},
                        });
+}
+
+// The final reduction of an rc-tile seed with K split 4 ways over 1024 rows: on 8 host threads the busiest
+// thread does an eighth of the parallel work; on 1 thread all of it.
+TEST(Features, HostThreadsShareTheFinalReduction) {
+    const target::UpmemMachine machine = target::load_machine("upmem-2048");  // 8 host cores
+    const workloads::Workload w = workloads::make_workload("mtv", {1024, 1024});
+    auto features = [&](int64_t threads) {
+        space::RcTilePoint point;
+        point.row_dpus = 64, point.k_dpus = 4, point.host_threads = threads;
+        std::optional<Candidate> seed = space::rc_tile_seed(generate_sketches(w, machine), w, machine, point);
+        EXPECT_TRUE(seed.has_value());
+        schedule::Schedule sch = seed->trace.replay(w.func);
+        return by_name(extract_features(lower::lower(sch, machine), machine));
+    };
+    const FeatureMap serial = features(1), parallel = features(8);
+    EXPECT_EQ(serial.at("host_epilogue_threads"), 1);
+    EXPECT_EQ(serial.at("host_epilogue_ops_per_thread"), serial.at("host_epilogue_ops"));
+    EXPECT_EQ(parallel.at("host_epilogue_threads"), 8);
+    EXPECT_EQ(parallel.at("host_epilogue_ops"), serial.at("host_epilogue_ops"));
+    EXPECT_LE(parallel.at("host_epilogue_ops_per_thread"), parallel.at("host_epilogue_ops") / 8 + 1);
+    EXPECT_LE(parallel.at("host_epilogue_bytes_per_thread"), parallel.at("host_epilogue_bytes") / 8 + 1);
 }
 
 }  // namespace

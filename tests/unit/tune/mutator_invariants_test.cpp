@@ -6,6 +6,8 @@
 // for a seed. The same invariants hold for the neighbourhoods of the local search.
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <array>
 #include <map>
@@ -18,6 +20,7 @@
 #include "atim/tune/space.h"
 #include "atim/workloads/workload.h"
 #include "support/small_workload_shapes.h"
+#include "tune/space/rc_tile_seeds.h"
 
 namespace atim::tune {
 namespace {
@@ -75,7 +78,16 @@ void expect_invariants(const Candidate &parent, const Candidate &mutated, const 
         SCOPED_TRACE("instruction " + std::to_string(i) + " " + after[i].kind);
         EXPECT_EQ(after[i].kind, before[i].kind);
         EXPECT_EQ(after[i].inputs, before[i].inputs);
-        EXPECT_EQ(after[i].attrs, before[i].attrs);
+        if (is_tile(after[i]) && after[i].attrs.at("n") == 2) {
+            // A DPU trade widens the growing split's upper bound (sketches bound later splits by the DPUs
+            // the earlier ones left); nothing else of a split's attributes moves, and no bound shrinks.
+            nlohmann::json widened = after[i].attrs;
+            EXPECT_GE(widened.at("max_outer").get<int64_t>(), before[i].attrs.at("max_outer").get<int64_t>());
+            widened["max_outer"] = before[i].attrs.at("max_outer");
+            EXPECT_EQ(widened, before[i].attrs);
+        } else {
+            EXPECT_EQ(after[i].attrs, before[i].attrs);
+        }
         EXPECT_EQ(after[i].outputs, before[i].outputs);
         if (after[i].decision != before[i].decision) ++changed;
     }
@@ -241,6 +253,35 @@ TEST(Neighbours, MoveTheWramBlockAtAFixedTaskletCount) {
     EXPECT_TRUE(dpu_counts.contains({192}));
     EXPECT_TRUE(dpu_counts.contains({320}));
     EXPECT_TRUE(dpu_counts.contains({248}));
+}
+
+TEST(Neighbours, TradeDpusBetweenSplitsAndScaleOneKTileFactor) {
+    // rc-tile on mtv 8192x8192 with K split 16 ways over 128 row DPUs: the trades keep 2048 DPUs and reach
+    // the 8-way and 32-way splits; the K tile [16, 32, 1] reaches 64-element tiles ([8, 64, 1]) in one move.
+    const target::UpmemMachine m = target::load_machine("upmem-2048");
+    const workloads::Workload w = workloads::make_workload("mtv", {8192, 8192});
+    space::RcTilePoint point;
+    point.row_dpus = 128, point.k_dpus = 16, point.k_tile = 32;
+    const std::optional<Candidate> start = space::rc_tile_seed(generate_sketches(w, m), w, m, point);
+    ASSERT_TRUE(start.has_value());
+    const std::vector<size_t> sampling = start->trace.sampling_indices();
+    auto decision = [&](const Candidate &c, size_t k) {
+        return c.trace.instructions()[sampling[k]].decision;
+    };
+    ASSERT_EQ(decision(*start, 0), (std::vector<int64_t>{16, 512}));
+    ASSERT_EQ(decision(*start, 1), (std::vector<int64_t>{128, 64}));
+    ASSERT_EQ(decision(*start, 3), (std::vector<int64_t>{16, 32, 1}));
+    std::set<std::pair<int64_t, int64_t>> grids;
+    std::set<std::vector<int64_t>> k_tiles;
+    for (const Candidate &n : neighbours(*start, w)) {
+        grids.insert({decision(n, 1)[0], decision(n, 0)[0]});
+        if (is_inner_factor_move(*start, n) || decision(n, 3) != decision(*start, 3))
+            k_tiles.insert(decision(n, 3));
+    }
+    EXPECT_TRUE(grids.contains({256, 8}));
+    EXPECT_TRUE(grids.contains({64, 32}));
+    EXPECT_TRUE(k_tiles.contains({8, 64, 1}));
+    EXPECT_TRUE(k_tiles.contains({32, 16, 1}));
 }
 
 }  // namespace

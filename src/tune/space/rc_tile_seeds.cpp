@@ -1,0 +1,116 @@
+// rc-tile points as decisions of the reduction-split sketch (seed_plan.h). Variants may coincide (no unroll
+// step in the space); the search drops repeats by their structural hash.
+#include "tune/space/rc_tile_seeds.h"
+
+#include <algorithm>
+
+#include "baselines/schedule_building.h"
+#include "baselines/schedule_params.h"
+#include "tune/space/seed_plan.h"
+#include "tune/space/sketches.h"
+
+namespace atim::tune::space {
+namespace {
+
+using baselines::ceil_div;
+
+// ATiM's tuned MTV/GEMV programs split K about 8 to 16 ways (atim-method.md §8); seeds are ordered by their
+// distance from 16 so that a short budget measures the likely ones first.
+constexpr int64_t kCentralKSplit = 16;
+// A DPU whose K slice is shorter than this spends more on its partials than on its dot products.
+constexpr int64_t kMinKSlice = 64;
+constexpr int64_t kMaxKSplit = 256;  // the sketch's bound (ATiM's rfactor rule)
+constexpr int64_t kLargestGrid = 2048;
+
+int log2_distance(int64_t a, int64_t b) {
+    int d = 0;
+    while (a < b) a *= 2, ++d;
+    while (a > b) a /= 2, ++d;
+    return d;
+}
+
+// (row DPUs, K DPUs) pairs: the DPU budget and half of it, K split in powers of two.
+std::vector<std::pair<int64_t, int64_t>> dpu_grids(int64_t rows, int64_t k, int64_t budget) {
+    std::vector<int64_t> splits;
+    for (int64_t kd = 2; kd <= kMaxKSplit && k / kd >= kMinKSlice; kd *= 2) splits.push_back(kd);
+    std::stable_sort(splits.begin(), splits.end(), [](int64_t a, int64_t b) {
+        return log2_distance(a, kCentralKSplit) < log2_distance(b, kCentralKSplit);
+    });
+    std::vector<std::pair<int64_t, int64_t>> grids;
+    for (int64_t total : {budget, budget / 2})
+        for (int64_t kd : splits) {
+            const int64_t row_dpus = std::min(total / kd, rows);
+            if (row_dpus >= 1 && row_dpus * kd == total) grids.emplace_back(row_dpus, kd);
+        }
+    return grids;
+}
+
+SeedPlan rc_tile_plan(const workloads::Workload &w, const target::UpmemMachine &machine,
+                      const RcTilePoint &p) {
+    const baselines::RowCut cut = baselines::cut_rows(w.shape[0], p.row_dpus, w.dtype);
+    const int64_t padding = baselines::rows_per_output_write(w.dtype);
+    SeedPlan plan;
+    plan.tile = [=](size_t ordinal, int64_t extent) {
+        switch (ordinal) {
+            case 0:  // K over dpu.y, slices padded to 8 bytes
+                return dpu_split(extent, baselines::round_up(ceil_div(extent, p.k_dpus), padding));
+            case 1:
+                return dpu_split(extent, cut.rows_per_dpu);
+            case 2: {  // [tasklets, groups, rows of one output write, 1]: the rows inside the K tile
+                const int64_t least = least_row_tasklets(machine, extent);
+                std::vector<int64_t> f =
+                    tasklet_tile(extent, clamp_tasklets(p.tasklets, machine, least), cut.rows_per_write);
+                std::swap(f[2], f[3]);
+                return f;
+            }
+            default: {
+                const int64_t tile = std::clamp<int64_t>(p.k_tile, 1, extent);
+                return std::vector<int64_t>{ceil_div(extent, tile), tile, 1};
+            }
+        }
+    };
+    // A and B read per K tile (K0), outputs written back per row group (S2).
+    plan.compute_locations = {1, 0};
+    plan.categorical_values = {p.unroll, p.host_threads};
+    return plan;
+}
+
+}  // namespace
+
+std::vector<RcTilePoint> rc_tile_points(const workloads::Workload &workload,
+                                        const target::UpmemMachine &machine,
+                                        const std::vector<int64_t> &unroll_steps) {
+    if (baselines::workload_shape(workload.name) != baselines::WorkloadShape::RowReduce ||
+        workload.shape.size() != 2)
+        return {};
+    const int64_t budget = std::min<int64_t>(kLargestGrid, machine.dpus);
+    const int64_t most_unroll =
+        unroll_steps.empty() ? 0 : *std::max_element(unroll_steps.begin(), unroll_steps.end());
+    struct Variant {
+        int64_t unroll, k_tile;
+    };
+    const Variant variants[] = {{most_unroll, 32}, {most_unroll, 64}, {0, 32}, {0, 64}};
+    std::vector<RcTilePoint> points;
+    const auto grids = dpu_grids(workload.shape[0], workload.shape[1], budget);
+    for (const Variant &v : variants) {
+        for (const auto &[row_dpus, k_dpus] : grids) {
+            RcTilePoint p;
+            p.row_dpus = row_dpus;
+            p.k_dpus = k_dpus;
+            p.k_tile = v.k_tile;
+            p.unroll = v.unroll;
+            p.host_threads = machine.host.host_cores;
+            points.push_back(p);
+        }
+    }
+    return points;
+}
+
+std::optional<Candidate> rc_tile_seed(const std::vector<Sketch> &sketches,
+                                      const workloads::Workload &workload,
+                                      const target::UpmemMachine &machine, const RcTilePoint &point) {
+    return seed_from_plan(sketches, SketchFamily::ReductionSplit, workload,
+                          rc_tile_plan(workload, machine, point));
+}
+
+}  // namespace atim::tune::space
