@@ -1,8 +1,9 @@
 // The search ablation ATiM's reviewers asked for (issue 5, atim-method.md §6.3): best total time versus
-// trials on mtv for four searches run in this one process with the same seed, runner and inputs: random
-// search, the evolutionary search without balanced sampling, without adaptive epsilon, and with both (full
-// ATiM). Times are the search's own measurements in the sim runner's fast mode (its note is printed);
-// nothing is re-measured at the end.
+// trials on mtv for five searches run in this one process with the same seed, runner and inputs: random
+// search, the evolutionary search without its seeds (PrIM+Search's grid, rc-tile's K splits), without
+// balanced sampling, without adaptive epsilon, and with all of them (full: ATiM plus our seeds). Times are
+// the search's own measurements in the sim runner's fast mode (its note is printed); nothing is re-measured
+// at the end.
 //
 // usage: bench_search_ablation [trials=16] [batch=8] [shape=8192x8192] [seed=1] [population=64]
 #include <fmt/format.h>
@@ -30,11 +31,13 @@ struct Variant {
     std::string name;
     tune::SearchStrategy strategy;
     bool balanced_sampling, adaptive_epsilon;
+    bool seeds = true;  ///< PrIM+Search's grid and rc-tile's K splits as seeds (evolutionary only)
 };
 
 const std::vector<Variant> &variants() {
     static const std::vector<Variant> all = {
         {"random", tune::SearchStrategy::Random, false, false},
+        {"no-seeds", tune::SearchStrategy::Evolutionary, true, true, false},
         {"no-balanced", tune::SearchStrategy::Evolutionary, false, true},
         {"no-adaptive-eps", tune::SearchStrategy::Evolutionary, true, false},
         {"full", tune::SearchStrategy::Evolutionary, true, true},
@@ -78,6 +81,7 @@ Curve run_variant(const Variant &variant, const workloads::Workload &workload,
     options.strategy = variant.strategy;
     options.balanced_sampling = variant.balanced_sampling;
     options.adaptive_epsilon = variant.adaptive_epsilon;
+    options.prim_seeds = variant.seeds;
     options.trials = budget.trials;
     options.batch = budget.batch;
     options.population = budget.population;
