@@ -21,8 +21,8 @@ build-asan: deps
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 
 # The main job: tune MTV 8192x8192 on the built-in cycle-level simulator of a 2048-DPU UPMEM machine
-# (evolutionary search with ATiM's balanced sampling and adaptive epsilon, 64 trials: about 4 minutes on
-# 2 cores), verify the best with every DPU simulated and compare it with PrIM's schedule. The best trace, its
+# (evolutionary search with ATiM's balanced sampling and adaptive epsilon, seeded with PrIM+Search's grid and
+# rc-tile's K splits, 64 trials: 4 minutes measured with one thread while another job used the other core), verify the best with every DPU simulated and compare it with PrIM's schedule. The best trace, its
 # C and assembly, report.json and the records database go to $(BUILD)/tune-mtv-8192x8192; --resume makes a
 # second `make run` reuse the recorded trials.
 run: build
@@ -40,8 +40,9 @@ test-fast: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L 'unit|integration'
 
 # Every bench/ executable (bench_search_ablation: best time versus trials on mtv 8192x8192 for random search,
-# evolutionary without balanced sampling, without adaptive epsilon, and full; 16 trials each, 16 minutes on
-# 2 shared cores; budget printed, argv overrides),
+# evolutionary without seeds, without balanced sampling, without adaptive epsilon, and full; 16 trials each,
+# about 20 minutes on 2 shared cores (16 minutes for four variants before the seeds); budget printed, argv
+# overrides),
 # then ATiM's evaluation: `atim bench --suite atim` on the 4 MB column (prim, PrIM+Search's 72-point grid and a
 # 32-trial tuner per entry; 2.6 minutes with --threads 1 on 2 cores shared at load average 6.5-7.6, measured
 # 2026-12-06 on h-suite), table on stdout, CSV in $(BUILD)/bench-suite-atim.csv.
