@@ -41,8 +41,7 @@ test-fast: build
 
 # Every bench/ executable (bench_search_ablation: best time versus trials on mtv 8192x8192 for random search,
 # evolutionary without seeds, without balanced sampling, without adaptive epsilon, and full; 16 trials each,
-# about 20 minutes on 2 shared cores (16 minutes for four variants before the seeds); budget printed, argv
-# overrides),
+# 94 s on 2 cores; budget printed, argv overrides),
 # then ATiM's evaluation: `atim bench --suite atim` on the 4 MB column (prim, PrIM+Search's 72-point grid and a
 # 32-trial tuner per entry; 2.6 minutes with --threads 1 on 2 cores shared at load average 6.5-7.6, measured
 # 2026-12-06 on h-suite), table on stdout, CSV in $(BUILD)/bench-suite-atim.csv.
