@@ -256,6 +256,13 @@ Trace Trace::with_decision(size_t index, std::vector<int64_t> decision) const {
     return copy;
 }
 
+Trace Trace::with_instruction(size_t index, Instruction replacement) const {
+    ATIM_CHECK(index < instructions_.size(), "instruction {} out of {}", index, instructions_.size());
+    Trace copy = *this;
+    copy.instructions_[index] = std::move(replacement);
+    return copy;
+}
+
 std::string Trace::to_json() const {
     json list = json::array();
     for (const Instruction &inst : instructions_) {

@@ -41,6 +41,9 @@ public:
     std::vector<size_t> sampling_indices() const;
     /// A copy with the decision of instruction `index` replaced (checked when replayed, not here).
     Trace with_decision(size_t index, std::vector<int64_t> decision) const;
+    /// A copy with instruction `index` replaced, e.g. a sampling instruction with widened bounds (checked
+    /// when replayed, not here).
+    Trace with_instruction(size_t index, Instruction replacement) const;
 
     /// Stable JSON text: {"version":1,"instructions":[{"kind":..,"inputs":..,"attrs":..,"outputs":..,
     /// "decision":..}, ...]}.

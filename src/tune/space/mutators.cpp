@@ -240,14 +240,6 @@ std::optional<std::vector<int64_t>> mutate_dpu_split(const Trace &trace, size_t 
     return with_dpu_count(inst, extent, count);
 }
 
-// `trace` with the instruction at `index` replaced.
-Trace with_instruction(const Trace &trace, size_t index, Instruction replacement) {
-    Trace result;
-    for (size_t i = 0; i < trace.instructions().size(); ++i)
-        result.append(i == index ? std::move(replacement) : trace.instructions()[i]);
-    return result;
-}
-
 // `trace` with `factor` of the DPU count moved from the DPU split at `from` to the one at `to` (e.g. rows to
 // the reduction), keeping the grid's size: the trade-off between transfer sizes and host work that
 // single-split moves reach only through a worse grid. A sketch bounds a later split by the DPUs the earlier
@@ -267,7 +259,7 @@ std::optional<Trace> traded_grid(const Trace &trace, size_t from, size_t to, int
         with_dpu_count(grow, trace_extent(trace, to, func), grow.decision[0] * factor);
     if (!shrunk || !grown || *shrunk == shrink.decision || *grown == grow.decision) return std::nullopt;
     grow.decision = *grown;
-    return with_instruction(trace.with_decision(from, *shrunk), to, std::move(grow));
+    return trace.with_decision(from, *shrunk).with_instruction(to, std::move(grow));
 }
 
 // A random trade of a factor of 2 or 3 between two DPU splits.

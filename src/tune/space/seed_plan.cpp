@@ -29,17 +29,11 @@ int64_t extent_before(const Trace &trace, size_t index, const te::PrimFunc &func
 
 // `trace` with the tile decision at `index` replaced, the outer-factor bounds widened to admit it.
 Trace with_tile_decision(const Trace &trace, size_t index, const std::vector<int64_t> &decision) {
-    Trace result;
-    for (size_t i = 0; i < trace.instructions().size(); ++i) {
-        Instruction inst = trace.instructions()[i];
-        if (i == index) {
-            inst.attrs["min_outer"] = std::min(inst.attrs.at("min_outer").get<int64_t>(), decision.front());
-            inst.attrs["max_outer"] = std::max(inst.attrs.at("max_outer").get<int64_t>(), decision.front());
-            inst.decision = decision;
-        }
-        result.append(std::move(inst));
-    }
-    return result;
+    Instruction inst = trace.instructions()[index];
+    inst.attrs["min_outer"] = std::min(inst.attrs.at("min_outer").get<int64_t>(), decision.front());
+    inst.attrs["max_outer"] = std::max(inst.attrs.at("max_outer").get<int64_t>(), decision.front());
+    inst.decision = decision;
+    return trace.with_instruction(index, std::move(inst));
 }
 
 // The index of the largest candidate not above `value` (the smallest candidate when all are above it).

@@ -59,6 +59,23 @@ TEST(SampleTile, ReplayValidatesTheDecision) {
     EXPECT_THROW(trace.with_decision(index, {8, 125}).replay(w.func), ScheduleError);
 }
 
+TEST(SampleTile, AWidenedBoundAdmitsADecisionTheOldOneRefused) {
+    workloads::Workload w = workloads::make_workload("va", {1000});
+    Schedule sch(w.func, 3);
+    LoopRV i = sch.get_loops(sch.get_block("C"))[0];
+    sch.split(i, sch.sample_tile(i, 2, 1000, 1, 100));  // outer factor at most 100
+    const Trace trace = sch.trace();
+    const size_t index = trace.sampling_indices().at(0);
+    EXPECT_THROW(trace.with_decision(index, {200, 5}).replay(w.func), ScheduleError);
+    schedule::Instruction widened = trace.instructions()[index];
+    widened.attrs["max_outer"] = 200;
+    widened.decision = {200, 5};
+    const Trace replaced = trace.with_instruction(index, widened);
+    EXPECT_NO_THROW(replaced.replay(w.func));
+    EXPECT_EQ(replaced.instructions()[index].attrs.at("max_outer"), 200);
+    EXPECT_EQ(trace.instructions()[index].attrs.at("max_outer"), 100);  // the original is unchanged
+}
+
 TEST(SampleComputeLocation, ChangingTheDecisionMovesTheCache) {
     workloads::Workload w = workloads::make_workload("mtv", {64, 64});
     Schedule sch(w.func, 1);
