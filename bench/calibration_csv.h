@@ -24,7 +24,8 @@ struct CsvRow {
     double number(const std::string &column) const { return std::stod(text(column)); }
 };
 
-inline std::vector<std::string> split_csv_line(const std::string &line) {
+inline std::vector<std::string> split_csv_line(std::string line) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();  // files written on Windows
     std::vector<std::string> cells;
     std::stringstream stream(line);
     std::string cell;

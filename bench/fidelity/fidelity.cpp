@@ -28,6 +28,7 @@
 #include "atim/target/upmem_machine.h"
 #include "atim/workloads/workload.h"
 #include "calibration_csv.h"
+#include "fidelity/server_suite.h"
 #include "fidelity/short_loop.h"
 
 namespace {
@@ -393,8 +394,13 @@ bool boundary_opt_kernels(const atim::target::UpmemMachine &machine) {
 
 }  // namespace
 
-int main() {
+int main(int argc, char **argv) {
     const auto start = std::chrono::steady_clock::now();
+    // `bench_fidelity server`: only the whole-program table of ATiM's server.
+    if (argc > 1 && std::string(argv[1]) == "server") {
+        atim::bench::print_atim_server_suite(atim::target::load_machine("upmem-2048"));
+        return 0;
+    }
     const atim::target::UpmemMachine machine = atim::target::load_machine("upmem-rank");
     fmt::print(
         "Fidelity: simulated times of compiled programs vs real UPMEM hardware. machine {} ({} MHz, launch "
@@ -407,6 +413,7 @@ int main() {
     const double va_measured_cycles = prim_workloads(machine);
     atim::bench::print_prim_va_short_loop(machine, va_measured_cycles);
     const bool ordered = boundary_opt_kernels(machine);
+    atim::bench::print_atim_server_suite(atim::target::load_machine("upmem-2048"));
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     fmt::print("\nbench wall time {:.1f} s (this machine, not asserted)\n", seconds);
     if (rows_with_wrong_outputs > 0) {

@@ -81,13 +81,19 @@ sim::Measurement run_host_program(const lower::PimProgram &program, const codege
     machine.allocate(static_cast<int>(dpus));
     machine.load(assemble_kernel(program, kernel, options.machine), program.tasklets);
     if (sample) machine.sample(sample->stand_in);
+    // host.c pushes the DPU arguments before the timed call under ATiM's accounting, inside it under PrIM's.
+    auto push_arguments = [&] {
+        machine.push(kernel.args_symbol, 0, kArgsBytes, [&](int dpu) { return grid_arguments(program, dpu); });
+    };
+    const bool atim_timing = options.timing == codegen::TimingMode::Atim;
+    if (atim_timing) push_arguments();
     for (const lower::Transfer &transfer : program.to_dpu)
         if (pushed_before_timing(transfer)) push(transfer);
     machine.take_measurement();
 
+    if (!atim_timing) push_arguments();
     for (const lower::Transfer &transfer : program.to_dpu)
         if (!pushed_before_timing(transfer)) push(transfer);
-    machine.push(kernel.args_symbol, 0, kArgsBytes, [&](int dpu) { return grid_arguments(program, dpu); });
     machine.launch();
     std::vector<uint8_t> left_out(dpus, 0);
     for (int64_t dpu = 0; dpu < dpus; ++dpu) left_out[dpu] = machine.simulated(static_cast<int>(dpu)) ? 0 : 1;
@@ -103,9 +109,9 @@ sim::Measurement run_host_program(const lower::PimProgram &program, const codege
     if (sample) unknown = detail::gathered_by(program, left_out);
     if (program.host_epilogue.defined()) {
         HostParallelWork serial = epilogue_work.serial_part();
-        machine.host_work(serial.integer_ops, serial.bytes_touched);
+        machine.host_work({serial.integer_ops, serial.bytes_touched, 1, 0});
         for (const HostParallelWork &p : epilogue_work.parallel)
-            machine.parallel_host_work(p.integer_ops, p.bytes_touched, p.extent, p.entries);
+            machine.host_work({p.integer_ops, p.bytes_touched, p.extent, p.entries});
     }
     return machine.take_measurement();
 }
@@ -121,7 +127,8 @@ nlohmann::json dpu_stats_json(const sim::DpuStats &stats) {
              {{"issue", stats.issue_cycles},
               {"dma_wait", stats.dma_wait_cycles},
               {"revolver_wait", stats.revolver_wait_cycles},
-              {"register_file_stall", stats.rf_stall_cycles}}}};
+              {"register_file_stall", stats.rf_stall_cycles},
+              {"dma_wram_port", stats.dma_port_stall_cycles}}}};
 }
 
 }  // namespace

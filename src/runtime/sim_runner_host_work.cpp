@@ -1,4 +1,6 @@
 // estimate_host_work: what the host epilogue costs, counted from its loop nest (for sim::op::HostWork).
+// Counted as a compiler would emit the code: the arithmetic of the stored values and the bytes loaded and
+// stored; index arithmetic is not work, since any compiler strength-reduces it to pointer increments.
 #include "atim/ir/functor.h"
 #include "atim/runtime/sim_runner.h"
 
@@ -30,8 +32,7 @@ protected:
     void visit(const ir::Store *op) override {
         ExprCounter counter;
         counter.visit(op->value);
-        for (const ir::Expr &index : op->indices) counter.visit(index);
-        const int64_t ops = iterations_ * (counter.operations + 1);
+        const int64_t ops = iterations_ * counter.operations;
         const int64_t bytes = iterations_ * (counter.loaded_bytes + ir::bytes_of(op->buffer->dtype));
         estimate.integer_ops += ops;
         estimate.bytes_touched += bytes;
@@ -48,8 +49,11 @@ private:
         int64_t operations = 0;
         int64_t loaded_bytes = 0;
         void visit(const ir::Expr &e) override {
+            if (const auto *load = e.as<ir::Load>()) {
+                loaded_bytes += ir::bytes_of(load->buffer->dtype);
+                return;  // its indices are addressing, not work
+            }
             if (e.kind() != ir::ExprKind::IntImm && e.kind() != ir::ExprKind::Var) ++operations;
-            if (const auto *load = e.as<ir::Load>()) loaded_bytes += ir::bytes_of(load->buffer->dtype);
             ir::Visitor::visit(e);
         }
     };

@@ -15,59 +15,70 @@
 namespace atim::target {
 namespace {
 
-// Host transfer/launch timing. The transfer values are fitted by bench/host_transfer_fit.cpp (least squares
-// on log(time), rows of calibration/host_transfer_2048dpus.csv with an even index per direction:
-// 1,4,16,64,256,1024 KB per DPU); the rows with an odd index are held out and their error is printed by that
-// bench. The per-rank and per-DPU bandwidths are not identifiable from 2048-DPU data and come from PrIM
-// (prim_microbenchmarks.csv rows host_to_dpu_1rank_parallel, dpu_to_host_1rank_parallel,
-// host_to_dpu_1dpu_32MB, dpu_to_host_1dpu_32MB, host_to_dpu_1rank_broadcast), so those rows are inputs, not
-// validation.
-HostTiming fitted_host_timing() {
+// ATiM's evaluation server: UPMEM SDK 2021.3.0, 2048 DPUs in 32 ranks, 350 MHz [atim-method.md §8.1]. The
+// mechanisms are those of the SDK's host library [upmem-transfers.md §1-4]; the constants marked [fit] are
+// fitted by bench_fidelity (log-time least squares over the H2D, kernel and after phases of the 26 rows of
+// calibration/atim_server_prim_suite.csv; the bench also prints the leave-one-workload-out error).
+HostTiming atim_server_host_timing() {
     HostTiming host;
-    host.push_rank_gbps = 6.68;        // PrIM 1 rank, parallel CPU->DPU [upmem-hardware.md §3.4, S]
-    host.gather_rank_gbps = 4.74;      // PrIM 1 rank, parallel DPU->CPU [§3.4, R]
-    host.broadcast_rank_gbps = 16.88;  // PrIM 1 rank, broadcast [§3.4, R]
-    host.push_dpu_gbps = 0.33;         // PrIM 1 DPU, 32 MB CPU->DPU [§3.4, S]
-    host.gather_dpu_gbps = 0.12;       // PrIM 1 DPU, 32 MB DPU->CPU [§3.4, S]
-    // Fitted by bench_host_transfer_fit (see fit_source). The per-call cost comes out at zero: on 2048 DPUs
-    // the slow saturation in bytes per DPU (exponent < 1) explains the small transfers without a fixed cost.
-    host.push_call_ms = 0;
-    host.host_link_gbps = 24.89;
-    host.half_bandwidth_bytes_per_dpu = 20110;
-    host.push_saturation_exponent = 0.5873;
-    host.gather_call_ms = 0;
-    host.gather_link_gbps = 12.85;
-    host.gather_half_bandwidth_bytes_per_dpu = 20300;
-    host.gather_saturation_exponent = 0.5764;
-    // Not measured anywhere; the smallest 64-DPU PrIM kernels take 0.26-0.78 ms wall time [§3.5, D, low
-    // confidence], so a launch + completion poll of 0.1 ms leaves room for their work.
-    host.launch_ms = 0.1;
-    // One dpu_copy_to/from of one DPU: same order as the per-call SDK cost of the direct interface, 0.09 ms
-    // at 32 ranks [§3.4, D]; for one DPU we assume a tenth of it [I].
-    host.serial_call_ms = 0.01;
-    // Host epilogue: a Xeon Silver 4215 core (2.5 GHz) doing about one simple integer op per ns [I],
-    // streaming about 10 GB/s from DRAM on one core [I].
-    host.host_ops_per_ns = 1.0;
-    host.host_bytes_per_ns = 10.0;
-    // Parallel epilogue loops. The Xeon Silver 4215 has 8 cores / 16 hardware threads [upmem-hardware.md §1
-    // PrIM system row; Intel's product sheet]; SMT siblings share a core's integer units, so integer work
-    // scales with the 8 cores, not the 16 threads (one socket: the OpenMP team is assumed not to span
-    // sockets).
+    host.sdk = "2021.3.0";
+    // 32 ranks on 8 DDR channels: 2 dual-rank PIM DIMMs per channel [I: the usual UPMEM server layout, as
+    // on the 2,048-DPU cloud server of upmem-transfers.md §5.1].
+    host.ranks_per_channel = 4;
+    host.call_ms = 0.045;             // [fit]
+    host.call_per_rank_ms = 0.0059;   // [fit]
+    host.prepare_us = 0.03;           // a pointer store and a call [I, upmem-transfers.md §6 (a)]
+    host.rank_section_ms = 0.011;     // [fit]
+    host.write_line_ns = 110;         // [fit]
+    host.read_line_ns = 290;          // [fit]
+    host.one_buffer_line_factor = 0.4;  // PrIM 1 rank: broadcast 16.88 vs parallel 6.68 GB/s [§5.3]
+    host.pool_threads = 4;            // nrThreadPerPool default [§1 item 7, read in SDK 2021.3]
+    host.write_gbps = 30;             // [I] LK direct-interface ceiling, a host-memory bound [§5.1]
+    host.read_gbps = 19;              // [I] likewise
+    host.mux_switch_ms = 0.03;        // ~20 CI commands [§4: 25-35 us]
+    host.ci_write_us = 1.0;           // LUT5 WRAM push tables [§5.2]
+    host.ci_read_us = 1.8;            // LUT5 WRAM gather tables [§5.2]
+    host.ci_rank_overlap = 0.02;      // LUT5: 2,048 DPUs take ~1.6x the time of 128 [§5.2]
+    host.launch_ms = 0.09;            // [fit]
+    host.launch_per_rank_ms = 0.004;  // [fit]
+    // Host epilogue. ATiM's server CPU is not published [atim-method.md §8.1]; its all-core streaming rate
+    // is read off cpu_tvm_total_ms (that host running each operation itself, TVM-tuned on all cores):
+    // the large memory-bound rows stream 16-20 GB/s [fit by bench_fidelity on that column].
     host.host_cores = 8;
-    // Estimated, not measured: an OpenMP parallel-for region costs a few microseconds to fork and join on
-    // 8-16 threads (EPCC OpenMP microbenchmarks' textbook figure) [I].
-    host.fork_join_ms = 0.003;
-    // Estimated [I]: the 4215 has 6 DDR4-2400 channels (6 x 19.2 GB/s) but a UPMEM server gives most DIMM
-    // slots to PIM DIMMs; we assume 2 channels of ordinary DRAM, 2 x 19.2 = 38.4 GB/s.
-    host.host_socket_bytes_per_ns = 38.4;
+    host.core_ops_per_ns = 4;         // [I] an int32 add vectorised 8 wide at ~2.5 GHz, load-bound
+    host.core_bytes_per_ns = 8;       // [I] one core's streaming rate on a server Xeon
+    host.socket_bytes_per_ns = 18;    // [fit]
+    host.fork_join_ms = 0.003;        // [I] EPCC OpenMP microbenchmarks' order for 8-16 threads
     host.fit_source =
-        "bench_host_transfer_fit: log-time least squares on even rows of host_transfer_2048dpus.csv";
+        "ATiM's server (SDK 2021.3.0): SDK host-library mechanisms, constants fitted by bench_fidelity on "
+        "atim_server_prim_suite.csv";
+    return host;
+}
+
+// The 2,048-DPU cloud server of calibration/host_transfer_2048dpus.csv: UPMEM SDK 2024.2.0, 32 ranks on 8
+// channels x 4 ranks, 4 NUMA nodes [upmem-transfers.md §5.1]. Transfer constants [fit] by
+// bench_host_transfer_fit on the even rows of that file (odd rows held out); launch and host constants are
+// not measured there and are those of ATiM's server.
+HostTiming cloud_server_host_timing() {
+    HostTiming host = atim_server_host_timing();
+    host.sdk = "2024.2.0";
+    host.ranks_per_channel = 4;
+    host.call_ms = 0.06;              // [fit]
+    host.call_per_rank_ms = 0.006;    // [fit]
+    host.rank_section_ms = 0.01;      // [fit]
+    host.write_line_ns = 60;          // [fit]
+    host.read_line_ns = 140;          // [fit]
+    host.write_gbps = 22;             // [fit]
+    host.read_gbps = 11;              // [fit]
+    host.fit_source =
+        "UPMEM cloud server (SDK 2024.2.0): SDK host-library mechanisms, transfer constants fitted by "
+        "bench_host_transfer_fit on even rows of host_transfer_2048dpus.csv";
     return host;
 }
 
 UpmemMachine base_machine() {
     UpmemMachine machine;  // defaults in the header: upmem-2048, each with its source
-    machine.host = fitted_host_timing();
+    machine.host = atim_server_host_timing();
     return machine;
 }
 
@@ -79,11 +90,18 @@ UpmemMachine with_dpus(std::string name, int dpus) {
 }
 
 std::optional<UpmemMachine> preset(const std::string &name) {
-    // 32 ranks of 64 DPUs: ATiM's evaluation system [atim-method.md §2.1].
+    // 32 ranks of 64 DPUs: ATiM's evaluation server [atim-method.md §2.1, §8.1].
     if (name == "upmem-2048") return with_dpus(name, 2048);
-    // 20 DIMMs x 2 ranks x 64 DPUs: PrIM's full server (2,556 of them usable) [upmem-hardware.md §1].
+    // The 2,048-DPU cloud server whose transfers host_transfer_2048dpus.csv measured (SDK 2024.2.0).
+    if (name == "upmem-cloud-2048") {
+        UpmemMachine machine = with_dpus(name, 2048);
+        machine.host = cloud_server_host_timing();
+        return machine;
+    }
+    // 20 DIMMs x 2 ranks x 64 DPUs: PrIM's full server (2,556 of them usable) [upmem-hardware.md §1]. Its
+    // host constants are not measured: those of ATiM's server stand in for them.
     if (name == "upmem-2560") return with_dpus(name, 2560);
-    // One rank = 8 chips x 8 DPUs [upmem-hardware.md §1].
+    // One rank = 8 chips x 8 DPUs [upmem-hardware.md §1]; ATiM's server's host constants.
     if (name == "upmem-rank") return with_dpus(name, 64);
     if (name == "upmem-1") return with_dpus(name, 1);
     return std::nullopt;
@@ -184,27 +202,34 @@ const std::vector<Field> &fields() {
         dpu_double("dma_read_alpha", &DpuTiming::dma_read_alpha, 0, 1e6),
         dpu_double("dma_write_alpha", &DpuTiming::dma_write_alpha, 0, 1e6),
         dpu_double("dma_beta", &DpuTiming::dma_beta, 0, 1e6),
-        host_double("push_call_ms", &HostTiming::push_call_ms, 0, kHuge),
-        host_double("push_rank_gbps", &HostTiming::push_rank_gbps, kTiny, kHuge),
-        host_double("gather_call_ms", &HostTiming::gather_call_ms, 0, kHuge),
-        host_double("gather_rank_gbps", &HostTiming::gather_rank_gbps, kTiny, kHuge),
-        host_double("broadcast_rank_gbps", &HostTiming::broadcast_rank_gbps, kTiny, kHuge),
-        host_double("host_link_gbps", &HostTiming::host_link_gbps, kTiny, kHuge),
-        host_double("half_bandwidth_bytes_per_dpu", &HostTiming::half_bandwidth_bytes_per_dpu, 0, kHuge),
+        dpu_double("dma_wram_port_share", &DpuTiming::dma_wram_port_share, 0, 1),
+        {"host.sdk",
+         [](UpmemMachine &m, const nlohmann::json &v, const std::string &k) {
+             if (!v.is_string()) bad_value(k, "must be a string");
+             m.host.sdk = v.get<std::string>();
+         }},
+        nested_field("host.ranks_per_channel", &UpmemMachine::host, &HostTiming::ranks_per_channel, 1, 1 << 16),
+        host_double("call_ms", &HostTiming::call_ms, 0, kHuge),
+        host_double("call_per_rank_ms", &HostTiming::call_per_rank_ms, 0, kHuge),
+        host_double("prepare_us", &HostTiming::prepare_us, 0, kHuge),
+        host_double("rank_section_ms", &HostTiming::rank_section_ms, 0, kHuge),
+        host_double("write_line_ns", &HostTiming::write_line_ns, 0, kHuge),
+        host_double("read_line_ns", &HostTiming::read_line_ns, 0, kHuge),
+        host_double("one_buffer_line_factor", &HostTiming::one_buffer_line_factor, 0, kHuge),
+        nested_field("host.pool_threads", &UpmemMachine::host, &HostTiming::pool_threads, 1, 64),
+        host_double("write_gbps", &HostTiming::write_gbps, kTiny, kHuge),
+        host_double("read_gbps", &HostTiming::read_gbps, kTiny, kHuge),
+        host_double("mux_switch_ms", &HostTiming::mux_switch_ms, 0, kHuge),
+        host_double("ci_write_us", &HostTiming::ci_write_us, 0, kHuge),
+        host_double("ci_read_us", &HostTiming::ci_read_us, 0, kHuge),
+        host_double("ci_rank_overlap", &HostTiming::ci_rank_overlap, 0, kHuge),
         host_double("launch_ms", &HostTiming::launch_ms, 0, kHuge),
-        host_double("host_ops_per_ns", &HostTiming::host_ops_per_ns, kTiny, kHuge),
-        host_double("push_dpu_gbps", &HostTiming::push_dpu_gbps, kTiny, kHuge),
-        host_double("gather_dpu_gbps", &HostTiming::gather_dpu_gbps, kTiny, kHuge),
-        host_double("gather_link_gbps", &HostTiming::gather_link_gbps, kTiny, kHuge),
-        host_double("gather_half_bandwidth_bytes_per_dpu", &HostTiming::gather_half_bandwidth_bytes_per_dpu,
-                    0, kHuge),
-        host_double("push_saturation_exponent", &HostTiming::push_saturation_exponent, 0.05, 20),
-        host_double("gather_saturation_exponent", &HostTiming::gather_saturation_exponent, 0.05, 20),
-        host_double("serial_call_ms", &HostTiming::serial_call_ms, 0, kHuge),
-        host_double("host_bytes_per_ns", &HostTiming::host_bytes_per_ns, kTiny, kHuge),
+        host_double("launch_per_rank_ms", &HostTiming::launch_per_rank_ms, 0, kHuge),
         nested_field("host.host_cores", &UpmemMachine::host, &HostTiming::host_cores, 1, 1 << 16),
+        host_double("core_ops_per_ns", &HostTiming::core_ops_per_ns, kTiny, kHuge),
+        host_double("core_bytes_per_ns", &HostTiming::core_bytes_per_ns, kTiny, kHuge),
+        host_double("socket_bytes_per_ns", &HostTiming::socket_bytes_per_ns, kTiny, kHuge),
         host_double("fork_join_ms", &HostTiming::fork_join_ms, 0, kHuge),
-        host_double("host_socket_bytes_per_ns", &HostTiming::host_socket_bytes_per_ns, kTiny, kHuge),
         {"host.fit_source",
          [](UpmemMachine &m, const nlohmann::json &v, const std::string &k) {
              if (!v.is_string()) bad_value(k, "must be a string");
@@ -262,7 +287,7 @@ nlohmann::json parse_file(const std::string &path) {
 }  // namespace
 
 std::vector<std::string> machine_preset_names() {
-    return {"upmem-2048", "upmem-2560", "upmem-rank", "upmem-1"};
+    return {"upmem-2048", "upmem-cloud-2048", "upmem-2560", "upmem-rank", "upmem-1"};
 }
 
 namespace {
@@ -319,28 +344,32 @@ std::string machine_to_json(const UpmemMachine &machine) {
           {"register_bank_stall", dpu.register_bank_stall},
           {"dma_read_alpha", dpu.dma_read_alpha},
           {"dma_write_alpha", dpu.dma_write_alpha},
-          {"dma_beta", dpu.dma_beta}}},
+          {"dma_beta", dpu.dma_beta},
+          {"dma_wram_port_share", dpu.dma_wram_port_share}}},
         {"host",
-         {{"push_call_ms", host.push_call_ms},
-          {"push_rank_gbps", host.push_rank_gbps},
-          {"gather_call_ms", host.gather_call_ms},
-          {"gather_rank_gbps", host.gather_rank_gbps},
-          {"broadcast_rank_gbps", host.broadcast_rank_gbps},
-          {"host_link_gbps", host.host_link_gbps},
-          {"half_bandwidth_bytes_per_dpu", host.half_bandwidth_bytes_per_dpu},
+         {{"sdk", host.sdk},
+          {"ranks_per_channel", host.ranks_per_channel},
+          {"call_ms", host.call_ms},
+          {"call_per_rank_ms", host.call_per_rank_ms},
+          {"prepare_us", host.prepare_us},
+          {"rank_section_ms", host.rank_section_ms},
+          {"write_line_ns", host.write_line_ns},
+          {"read_line_ns", host.read_line_ns},
+          {"one_buffer_line_factor", host.one_buffer_line_factor},
+          {"pool_threads", host.pool_threads},
+          {"write_gbps", host.write_gbps},
+          {"read_gbps", host.read_gbps},
+          {"mux_switch_ms", host.mux_switch_ms},
+          {"ci_write_us", host.ci_write_us},
+          {"ci_read_us", host.ci_read_us},
+          {"ci_rank_overlap", host.ci_rank_overlap},
           {"launch_ms", host.launch_ms},
-          {"host_ops_per_ns", host.host_ops_per_ns},
-          {"push_dpu_gbps", host.push_dpu_gbps},
-          {"gather_dpu_gbps", host.gather_dpu_gbps},
-          {"gather_link_gbps", host.gather_link_gbps},
-          {"gather_half_bandwidth_bytes_per_dpu", host.gather_half_bandwidth_bytes_per_dpu},
-          {"push_saturation_exponent", host.push_saturation_exponent},
-          {"gather_saturation_exponent", host.gather_saturation_exponent},
-          {"serial_call_ms", host.serial_call_ms},
-          {"host_bytes_per_ns", host.host_bytes_per_ns},
+          {"launch_per_rank_ms", host.launch_per_rank_ms},
           {"host_cores", host.host_cores},
+          {"core_ops_per_ns", host.core_ops_per_ns},
+          {"core_bytes_per_ns", host.core_bytes_per_ns},
+          {"socket_bytes_per_ns", host.socket_bytes_per_ns},
           {"fork_join_ms", host.fork_join_ms},
-          {"host_socket_bytes_per_ns", host.host_socket_bytes_per_ns},
           {"fit_source", host.fit_source}}},
     };
     return json.dump();

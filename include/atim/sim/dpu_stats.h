@@ -35,6 +35,7 @@ struct DpuStats {
     int64_t dma_wait_cycles = 0;       ///< nobody could issue: every live tasklet waited for its DMA
     int64_t revolver_wait_cycles = 0;  ///< a tasklet was runnable but none was 11 cycles past its last issue
     int64_t rf_stall_cycles = 0;       ///< issue blocked by the register-file bank rule
+    int64_t dma_port_stall_cycles = 0;  ///< issue blocked by the DMA engine's use of the WRAM port
 
     std::vector<int64_t> tasklet_instructions;  ///< per tasklet
 

@@ -6,7 +6,10 @@
 #include <map>
 #include <string>
 
+#include <vector>
+
 #include "atim/sim/dpu_stats.h"
+#include "atim/sim/host_model.h"
 
 namespace atim::sim {
 
@@ -26,6 +29,8 @@ struct Measurement {
     /// simulated instruction by instruction), simulated_instructions, total_instructions (all DPUs),
     /// host_to_dpu_bytes, dpu_to_host_bytes, host_transfers, dma_bytes (all DPUs).
     std::map<std::string, int64_t> counters;
+    /// Every transfer call, launch and host work of the run, in order, with its phase (HostModel prices them).
+    std::vector<HostEvent> host_events;
     /// What was simulated and what was estimated by a model, in words, for reports.
     std::string note;
     bool verified = false;  ///< set by the caller that compared the results with a reference

@@ -59,6 +59,8 @@ struct Push {  ///< dpu_prepare_xfer per DPU + dpu_push_xfer(TO_DPU): the same s
     std::string symbol;
     uint32_t offset = 0;
     PerDpuBytes data;
+    /// PerDpuBuffers, or OneBuffer when every DPU's pointer is the same host buffer (PrIM's replication).
+    TransferSource source = TransferSource::PerDpuBuffers;
 };
 struct Broadcast {  ///< dpu_broadcast_to: the same bytes to every DPU
     std::string symbol;
@@ -84,8 +86,7 @@ struct CopyFrom {  ///< dpu_copy_from one DPU
     uint32_t bytes = 0;
 };
 struct HostWork {  ///< host-side computation (e.g. the final reduction of partial results)
-    int64_t integer_ops = 0;
-    int64_t bytes_touched = 0;
+    sim::HostWork work;
 };
 }  // namespace op
 
@@ -114,18 +115,20 @@ public:
     // The same operations one at a time; each adds to the running measurement.
     void allocate(int dpus);
     void load(std::shared_ptr<const Program> program, int tasklets);
-    void push(const std::string &symbol, uint32_t offset, const PerDpuBytes &data);
+    void push(const std::string &symbol, uint32_t offset, const PerDpuBytes &data,
+              TransferSource source = TransferSource::PerDpuBuffers);
     /// A push of `bytes_per_dpu` bytes to every DPU; bytes_of(d) is called (during this call) only for the
-    /// DPUs that are simulated, so a sampled run never builds the bytes of the others.
-    void push(const std::string &symbol, uint32_t offset, uint32_t bytes_per_dpu, const BytesOfDpu &bytes_of);
+    /// DPUs that are simulated, so a sampled run never builds the bytes of the others. `source` says whether
+    /// the host prepared one buffer per DPU or the same buffer for all (it changes the host's cost).
+    void push(const std::string &symbol, uint32_t offset, uint32_t bytes_per_dpu, const BytesOfDpu &bytes_of,
+              TransferSource source = TransferSource::PerDpuBuffers);
     void broadcast(const std::string &symbol, uint32_t offset, std::span<const uint8_t> data);
     void copy_to(int dpu, const std::string &symbol, uint32_t offset, std::span<const uint8_t> data);
     void launch();
     PerDpuBytes gather(const std::string &symbol, uint32_t offset, uint32_t bytes_per_dpu);
     std::vector<uint8_t> copy_from(int dpu, const std::string &symbol, uint32_t offset, uint32_t bytes);
-    void host_work(int64_t integer_ops, int64_t bytes_touched);
-    /// Host work inside a parallel loop of `extent` iterations entered `entries` times (HostModel).
-    void parallel_host_work(int64_t integer_ops, int64_t bytes_touched, int64_t extent, int64_t entries);
+    /// Host-side work (an epilogue), priced by the host model's roofline.
+    void host_work(const sim::HostWork &work);
 
     /// What the operations since construction or the last take_measurement() cost; resets it.
     Measurement take_measurement();

@@ -21,35 +21,46 @@ struct DpuTiming {
     double dma_read_alpha = 77;   ///< mram_read latency = alpha + beta*bytes [PrIM, §3.2]
     double dma_write_alpha = 61;  ///< [PrIM, §3.2]
     double dma_beta = 0.5;        ///< cycles per byte [PrIM, §3.2]
+    /// Share of the cycles the pipeline loses while the DMA engine moves data (it takes the WRAM port the
+    /// pipeline's loads and stores use). Found on the VA/GEVA kernels of atim_server_prim_suite.csv (they alone
+    /// move as many DMA bytes as they compute on), confirmed on PrIM's 1-64 DPU VA rows (bench_fidelity).
+    double dma_wram_port_share = 0;
 };
 
-/// Cost of host<->DPU transfers, launch and host work. Fitted in bench/ (see README for the fit and errors).
+/// Cost of host<->DPU transfers, launch and host work, by the mechanisms of the SDK's host library
+/// [reference/upmem-transfers.md]; sim::HostModel evaluates them. Fitted per machine (see fit_source).
 struct HostTiming {
-    double push_call_ms = 0;    ///< fixed cost per dpu_push_xfer call
-    double push_rank_gbps = 0;  ///< saturated host->DPU bandwidth of one rank
-    double gather_call_ms = 0;
-    double gather_rank_gbps = 0;
-    double broadcast_rank_gbps = 0;
-    double host_link_gbps = 0;                ///< aggregate ceiling over all ranks (memory/socket limit)
-    double half_bandwidth_bytes_per_dpu = 0;  ///< size at which a rank reaches half its saturated bandwidth
-    double launch_ms = 0;                     ///< dpu_launch + completion poll
-    double host_ops_per_ns = 1.0;             ///< host epilogue throughput (simple integer ops per ns)
-    // Added by S2 (host transfer model of sim::HostModel; see docs/simulator.md):
-    double push_dpu_gbps = 0;     ///< host->DPU bandwidth a single DPU of a rank can take
-    double gather_dpu_gbps = 0;   ///< DPU->host bandwidth of a single DPU
-    double gather_link_gbps = 0;  ///< aggregate DPU->host ceiling (host reads are synchronous, slower)
-    double gather_half_bandwidth_bytes_per_dpu = 0;  ///< as half_bandwidth_bytes_per_dpu, DPU->host
-    /// Bandwidth reaches its saturated value as b^g / (b^g + half^g) in the bytes per DPU b (g = 1:
-    /// hyperbolic).
-    double push_saturation_exponent = 1;
-    double gather_saturation_exponent = 1;
-    double serial_call_ms = 0;     ///< fixed cost of one dpu_copy_to/dpu_copy_from (one DPU)
-    double host_bytes_per_ns = 0;  ///< host memory bandwidth seen by the epilogue (bytes per ns = GB/s)
-    // Added for host-parallel epilogue loops (sim::HostModel::parallel_host_work_ms):
-    int host_cores = 1;                   ///< cores that run a parallel epilogue loop's threads side by side
-    double fork_join_ms = 0;              ///< cost of one OpenMP parallel region (fork + join barrier)
-    double host_socket_bytes_per_ns = 0;  ///< DRAM bandwidth of all cores together (GB/s)
-    std::string fit_source;               ///< where the fitted values come from (bench program, rows used)
+    std::string sdk;            ///< UPMEM SDK version whose host library the constants describe
+    int ranks_per_channel = 4;  ///< ranks sharing a DDR channel: serialised by the channel lock [§1 item 6]
+    // Every transfer call.
+    double call_ms = 0;           ///< fixed part: symbol lookup, O(DPUs) program check, job hand-off [§1]
+    double call_per_rank_ms = 0;  ///< per rank of the set: job slots, matrix copy, worker wake-up [§1]
+    double prepare_us = 0;        ///< one dpu_prepare_xfer (a pointer store) [§1 item 1]
+    // MRAM through the rank window: per rank under the channel lock, the pool's hand-off, then the lines.
+    double rank_section_ms = 0;  ///< pool hand-off (two barrier rounds) per rank [§1 item 6]
+    double write_line_ns = 0;    ///< one pool thread transposes and writes one 64-B line of 8 DPUs' words
+    double read_line_ns = 0;     ///< one pool thread reads and transposes one line
+    /// Line cost when every DPU's bytes come from one host buffer (broadcast, same pointer): the 8 loads of a
+    /// line hit one cached address [§3].
+    double one_buffer_line_factor = 1;
+    int pool_threads = 4;        ///< nrThreadPerPool: threads for >= 32 KiB per DPU (1, 2, 4 below) [§1 item 7]
+    double write_gbps = 1e9;     ///< host memory ceiling of all channels together, host->DPU
+    double read_gbps = 1e9;      ///< the same, DPU->host
+    double mux_switch_ms = 0;    ///< first MRAM transfer after a launch: ~20 CI commands per rank [§4]
+    // WRAM through the control interface [§3].
+    double ci_write_us = 1.0;      ///< one write-type command (LUT5 WRAM push, §5.2)
+    double ci_read_us = 1.8;       ///< one read-type command (LUT5 WRAM gather, §5.2)
+    double ci_rank_overlap = 0.0;  ///< slow-down per extra rank issuing commands at once (LUT5: 1.6x at 32)
+    // dpu_launch(DPU_SYNCHRONOUS): boot every rank, then a per-NUMA-node thread polls them [§4].
+    double launch_ms = 0;           ///< fixed part
+    double launch_per_rank_ms = 0;  ///< per rank: boot commands and its share of the polling sweep
+    // Host epilogue: a roofline over the host's cores.
+    int host_cores = 1;                   ///< cores a parallel epilogue loop's threads run on side by side
+    double core_ops_per_ns = 1.0;         ///< arithmetic operations per ns of one core (compiled, vectorised)
+    double core_bytes_per_ns = 10.0;      ///< bytes per ns one core streams
+    double socket_bytes_per_ns = 20.0;    ///< bytes per ns all cores stream together
+    double fork_join_ms = 0;              ///< one OpenMP parallel region (fork + join barrier)
+    std::string fit_source;               ///< where the constants come from (rows fitted, bench that fits them)
 };
 
 struct UpmemMachine {

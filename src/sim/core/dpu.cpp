@@ -656,6 +656,8 @@ DpuStats Dpu::State::run() {
     const int64_t revolver = timing.revolver_cycles;
     const bool bank_stall = timing.register_bank_stall;
     const int64_t limit = options.max_cycles;
+    const double port_share = timing.dma_wram_port_share;
+    double port_debt = 0;
     int next_first = 0;  // round robin: the scan starts after the last tasklet that issued
     int last_issuer = 0;
     while (active_mask != 0) {
@@ -694,13 +696,24 @@ DpuStats Dpu::State::run() {
             stall = bit_count(used & kEvenRegisters) / 2 + bit_count(used & kOddRegisters) / 2;
         }
         if (options.on_issue) options.on_issue(IssueRecord{cycle, chosen, t.pc});
+        // The DMA engine writes and reads WRAM through the port the pipeline's loads and stores use: while it
+        // moves data, a share of the cycles is lost to the pipeline (timing.dma_wram_port_share).
+        int64_t port_stall = 0;
+        if (cycle < dma_engine_free && port_share > 0) {
+            port_debt += port_share;
+            if (port_debt >= 1) {
+                port_debt -= 1;
+                port_stall = 1;
+            }
+        }
         t.last_write_mask = ins.write_mask;
         t.ready_at = cycle + revolver;
         t.instructions += 1;
         execute(chosen, t, ins);
         stats.issue_cycles += 1;
         stats.rf_stall_cycles += stall;
-        cycle += 1 + stall;
+        stats.dma_port_stall_cycles += port_stall;
+        cycle += 1 + stall + port_stall;
         if (cycle > limit) cycle_limit_reached(chosen, limit);
         last_issuer = chosen;
         next_first = chosen + 1 == count ? 0 : chosen + 1;

@@ -1,139 +1,127 @@
-// HostModel: per-call cost + bytes / bandwidth(bytes per DPU, DPUs per rank, ranks) for every host operation.
+// HostModel: SDK transfer calls, launch and host epilogues priced by the host library's mechanisms.
 #include "atim/sim/host_model.h"
 
 #include <algorithm>
-#include <cmath>
 
 #include "atim/support/error.h"
 
 namespace atim::sim {
 namespace {
 
-// bytes / (GB/s) = ns; the model speaks milliseconds.
 constexpr double kNsPerMs = 1e6;
+constexpr double kUsPerMs = 1e3;
+constexpr int64_t kLinesPerRank = 8;  // one DPU per chip per line, 8 chips per rank [upmem-transfers.md §2]
 
-/// Fraction of the saturated bandwidth reached with `bytes_per_dpu` per DPU: a Hill curve b^g / (b^g + h^g).
-/// g = 1 is the hyperbola of a fixed per-DPU cost; the 2048-DPU measurements saturate more slowly (g < 1),
-/// presumably because the SDK's per-rank worker threads overlap better with larger buffers.
-double saturation(double bytes_per_dpu, double half_bytes, double exponent) {
-    if (half_bytes <= 0) return 1.0;
-    double b = std::pow(bytes_per_dpu, exponent);
-    return b / (b + std::pow(half_bytes, exponent));
-}
-
-struct DirectionTiming {
-    double call_ms, dpu_gbps, rank_gbps, link_gbps, half_bytes, exponent;
-};
-
-DirectionTiming timing_of(const target::HostTiming &host, HostDirection direction) {
-    if (direction == HostDirection::ToDpu) {
-        return {host.push_call_ms,
-                host.push_dpu_gbps,
-                host.push_rank_gbps,
-                host.host_link_gbps,
-                host.half_bandwidth_bytes_per_dpu,
-                host.push_saturation_exponent};
-    }
-    return {host.gather_call_ms,
-            host.gather_dpu_gbps,
-            host.gather_rank_gbps,
-            host.gather_link_gbps,
-            host.gather_half_bandwidth_bytes_per_dpu,
-            host.gather_saturation_exponent};
-}
-
-/// Saturated bandwidth of `dpus` DPUs packed into ranks: within a rank it grows with the DPUs taking part
-/// until the rank's bus saturates (1 DPU 0.33 GB/s vs 64 DPUs 6.68 GB/s [upmem-hardware.md §3.4]); ranks work
-/// in parallel until the host link is full.
-double saturated_gbps(const DirectionTiming &t, int64_t dpus, int64_t dpus_per_rank) {
-    int64_t dpus_in_rank = std::min(dpus, dpus_per_rank);
-    int64_t ranks = (dpus + dpus_per_rank - 1) / dpus_per_rank;
-    double rank_gbps = std::min(static_cast<double>(dpus_in_rank) * t.dpu_gbps, t.rank_gbps);
-    return std::min(static_cast<double>(ranks) * rank_gbps, t.link_gbps);
-}
-
-void check_transfer(int64_t dpus, int64_t bytes) {
-    ATIM_CHECK(dpus >= 1, "a transfer needs at least one DPU, got {}", dpus);
-    ATIM_CHECK(bytes >= 0, "negative transfer size {}", bytes);
-}
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 }  // namespace
 
 HostModel::HostModel(const target::UpmemMachine &machine) : machine_(machine) {}
 
-double HostModel::parallel_gbps(HostDirection direction, int64_t dpus, int64_t bytes_per_dpu) const {
-    check_transfer(dpus, bytes_per_dpu);
-    DirectionTiming t = timing_of(machine_.host, direction);
-    return saturated_gbps(t, dpus, machine_.dpus_per_rank) *
-           saturation(static_cast<double>(bytes_per_dpu), t.half_bytes, t.exponent);
+int64_t HostModel::ranks(int64_t dpus) const { return ceil_div(std::max<int64_t>(dpus, 1), machine_.dpus_per_rank); }
+
+int64_t HostModel::ranks_on_busiest_channel(int64_t dpus) const {
+    // dpu_alloc hands out ranks in their system order, and the ranks of one channel's DIMMs are numbered
+    // together, so a set fills one channel before the next [I: upmem-transfers.md §1 item 6].
+    return std::min<int64_t>(ranks(dpus), std::max(1, machine_.host.ranks_per_channel));
 }
 
-double HostModel::parallel_ms(HostDirection direction, int64_t dpus, int64_t bytes_per_dpu) const {
-    DirectionTiming t = timing_of(machine_.host, direction);
-    if (bytes_per_dpu == 0) return t.call_ms;
-    double bytes = static_cast<double>(dpus) * static_cast<double>(bytes_per_dpu);
-    return t.call_ms + bytes / parallel_gbps(direction, dpus, bytes_per_dpu) / kNsPerMs;
+int64_t HostModel::pool_threads(int64_t bytes_per_dpu, int64_t lines) const {
+    // poolThreshold1Thread 1 KiB, poolThreshold2Threads 2 KiB, poolThreshold4Threads 32 KiB, then
+    // nrThreadPerPool [upmem-transfers.md §1 item 7, read in SDK 2021.3 and 2023.2].
+    int64_t threads = bytes_per_dpu < 1024    ? 1
+                      : bytes_per_dpu < 2048  ? 2
+                      : bytes_per_dpu < 32768 ? 4
+                                              : machine_.host.pool_threads;
+    return std::clamp<int64_t>(threads, 1, std::max<int64_t>(lines, 1));
 }
 
-double HostModel::broadcast_ms(int64_t dpus, int64_t bytes) const {
-    check_transfer(dpus, bytes);
+double HostModel::mram_ms(const TransferCall &call) const {
     const target::HostTiming &host = machine_.host;
-    if (bytes == 0) return host.push_call_ms;
-    // One host buffer written to every DPU: a rank takes it at PrIM's broadcast rate [§3.4, R]. The
-    // single-DPU and link limits scale by the same ratio over a push: the host reads the buffer once, not per
-    // DPU [I].
-    DirectionTiming t = timing_of(host, HostDirection::ToDpu);
-    double speedup = host.broadcast_rank_gbps / host.push_rank_gbps;
-    t.rank_gbps = host.broadcast_rank_gbps;
-    t.dpu_gbps *= speedup;
-    t.link_gbps *= speedup;
-    double gbps = saturated_gbps(t, dpus, machine_.dpus_per_rank) *
-                  saturation(static_cast<double>(bytes), t.half_bytes, t.exponent);
-    return host.push_call_ms + static_cast<double>(dpus) * static_cast<double>(bytes) / gbps / kNsPerMs;
+    const bool one_dpu = call.source == TransferSource::OneDpu;
+    const int64_t dpus = one_dpu ? 1 : call.dpus;
+    // A set smaller than a rank fills the DPU lines of its first chip first [I].
+    const int64_t lines = std::min(kLinesPerRank, dpus);
+    // A single-DPU copy is done by the one pool thread that owns its line [§3].
+    const int64_t threads = one_dpu ? 1 : pool_threads(call.bytes_per_dpu, lines);
+    // One 64-B host line per 8-byte word of a DPU line; transfers are padded to 8 bytes.
+    const int64_t lines_per_thread = ceil_div(lines, threads) * ceil_div(call.bytes_per_dpu, 8);
+    double line_ns = call.direction == HostDirection::ToDpu ? host.write_line_ns : host.read_line_ns;
+    const bool one_buffer =
+        call.source == TransferSource::OneBuffer || call.source == TransferSource::Broadcast || one_dpu;
+    if (call.direction == HostDirection::ToDpu && one_buffer) line_ns *= host.one_buffer_line_factor;
+    const double rank_ms = host.rank_section_ms + static_cast<double>(lines_per_thread) * line_ns / kNsPerMs;
+    const bool prepares = call.source == TransferSource::PerDpuBuffers || call.source == TransferSource::OneBuffer;
+    double software = host.call_ms + host.call_per_rank_ms * static_cast<double>(ranks(dpus)) +
+                      static_cast<double>(ranks_on_busiest_channel(dpus)) * rank_ms;
+    if (prepares) software += host.prepare_us * static_cast<double>(dpus) / kUsPerMs;
+    if (call.after_launch) software += host.mux_switch_ms;
+    // The host's memory bounds all channels together.
+    const double gbps = call.direction == HostDirection::ToDpu ? host.write_gbps : host.read_gbps;
+    const double memory = static_cast<double>(dpus * call.bytes_per_dpu) / gbps / kNsPerMs;
+    return std::max(software, host.call_ms + memory);
 }
 
-double HostModel::serial_ms(HostDirection direction, int64_t dpus, int64_t bytes_per_dpu) const {
-    check_transfer(dpus, bytes_per_dpu);
-    // Serial copies do not scale with DPUs: each one is a single-DPU transfer [upmem-hardware.md §3.4].
-    double one_dpu = machine_.host.serial_call_ms;
-    if (bytes_per_dpu > 0) {
-        DirectionTiming t = timing_of(machine_.host, direction);
-        double gbps = t.dpu_gbps * saturation(static_cast<double>(bytes_per_dpu), t.half_bytes, t.exponent);
-        one_dpu += static_cast<double>(bytes_per_dpu) / gbps / kNsPerMs;
+double HostModel::wram_ms(const TransferCall &call) const {
+    const target::HostTiming &host = machine_.host;
+    const bool one_dpu = call.source == TransferSource::OneDpu;
+    const int64_t dpus = one_dpu ? 1 : call.dpus;
+    const int64_t lines = std::min(kLinesPerRank, dpus);
+    const int64_t words = ceil_div(call.bytes_per_dpu, 4);
+    // Per DPU line: one command selecting it, then per 32-bit word two commands to write (the address
+    // structure changes every word) or one to read; a broadcast selects every chip at once [§3].
+    int64_t commands = 0;
+    double command_us = host.ci_read_us;
+    if (call.direction == HostDirection::ToDpu) {
+        command_us = host.ci_write_us;
+        const int64_t selections = call.source == TransferSource::Broadcast ? 1 : lines;
+        commands = selections * (1 + 2 * words);
+    } else {
+        commands = lines * (1 + words);
     }
-    return static_cast<double>(dpus) * one_dpu;
+    // Each rank's worker issues its own commands; the ranks overlap, but not perfectly.
+    const double overlap = 1 + host.ci_rank_overlap * static_cast<double>(ranks(dpus) - 1);
+    return host.call_ms + host.call_per_rank_ms * static_cast<double>(ranks(dpus)) +
+           static_cast<double>(commands) * command_us / kUsPerMs * overlap;
 }
 
-double HostModel::launch_ms() const { return machine_.host.launch_ms; }
-
-double HostModel::host_work_ms(int64_t integer_ops, int64_t bytes_touched) const {
-    ATIM_CHECK(integer_ops >= 0 && bytes_touched >= 0, "negative host work {} ops {} bytes", integer_ops,
-               bytes_touched);
-    const target::HostTiming &host = machine_.host;
-    // Compute and memory streams overlap on an out-of-order core: the slower one sets the time.
-    double compute_ns = static_cast<double>(integer_ops) / host.host_ops_per_ns;
-    double memory_ns = static_cast<double>(bytes_touched) / host.host_bytes_per_ns;
-    return std::max(compute_ns, memory_ns) / kNsPerMs;
+double HostModel::transfer_ms(const TransferCall &call) const {
+    ATIM_CHECK(call.dpus >= 1, "a transfer needs at least one DPU, got {}", call.dpus);
+    ATIM_CHECK(call.bytes_per_dpu >= 0, "negative transfer size {}", call.bytes_per_dpu);
+    if (call.bytes_per_dpu == 0) return machine_.host.call_ms;
+    return call.memory == TransferMemory::Mram ? mram_ms(call) : wram_ms(call);
 }
 
-double HostModel::parallel_host_work_ms(int64_t integer_ops, int64_t bytes_touched, int64_t extent,
-                                        int64_t entries) const {
-    ATIM_CHECK(integer_ops >= 0 && bytes_touched >= 0 && extent >= 1 && entries >= 0,
-               "invalid parallel host work: {} ops {} bytes {} iterations {} entries", integer_ops,
-               bytes_touched, extent, entries);
+double HostModel::launch_ms(int64_t dpus) const {
     const target::HostTiming &host = machine_.host;
-    const int64_t threads = std::max<int64_t>(1, std::min<int64_t>(extent, host.host_cores));
-    // Static scheduling: the busiest thread runs ceil(extent / threads) of the extent iterations.
-    const double busiest_share =
-        static_cast<double>((extent + threads - 1) / threads) / static_cast<double>(extent);
-    double compute_ns = static_cast<double>(integer_ops) / host.host_ops_per_ns * busiest_share;
-    // Each thread streams at most what one core does, together at most what the socket's DRAM gives (and
-    // never less than one core alone).
-    double gbps = std::max(
-        host.host_bytes_per_ns,
-        std::min(static_cast<double>(threads) * host.host_bytes_per_ns, host.host_socket_bytes_per_ns));
-    double memory_ns = static_cast<double>(bytes_touched) / gbps;
-    return std::max(compute_ns, memory_ns) / kNsPerMs + static_cast<double>(entries) * host.fork_join_ms;
+    return host.launch_ms + host.launch_per_rank_ms * static_cast<double>(ranks(dpus));
+}
+
+double HostModel::host_work_ms(const HostWork &work) const {
+    ATIM_CHECK(work.operations >= 0 && work.bytes >= 0 && work.threads >= 1 && work.regions >= 0,
+               "invalid host work: {} operations, {} bytes, {} threads, {} regions", work.operations, work.bytes,
+               work.threads, work.regions);
+    const target::HostTiming &host = machine_.host;
+    const double threads = static_cast<double>(std::min<int64_t>(work.threads, std::max(host.host_cores, 1)));
+    // Roofline: compute over the threads' cores against the bytes over what those cores stream together
+    // (at most the socket's bandwidth, never less than one core).
+    const double compute_ns = static_cast<double>(work.operations) / (host.core_ops_per_ns * threads);
+    const double bytes_per_ns = std::max(host.core_bytes_per_ns,
+                                         std::min(threads * host.core_bytes_per_ns, host.socket_bytes_per_ns));
+    const double memory_ns = static_cast<double>(work.bytes) / bytes_per_ns;
+    return std::max(compute_ns, memory_ns) / kNsPerMs + static_cast<double>(work.regions) * host.fork_join_ms;
+}
+
+double HostModel::event_ms(const HostEvent &event) const {
+    switch (event.kind) {
+        case HostEvent::Kind::Transfer:
+            return transfer_ms(event.transfer);
+        case HostEvent::Kind::Launch:
+            return launch_ms(event.dpus) + event.dpu_ms;
+        case HostEvent::Kind::Work:
+            return host_work_ms(event.work);
+    }
+    return 0;
 }
 
 }  // namespace atim::sim

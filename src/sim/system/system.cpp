@@ -35,6 +35,7 @@ void add_stats(DpuStats &sum, const DpuStats &more) {
     sum.dma_wait_cycles += more.dma_wait_cycles;
     sum.revolver_wait_cycles += more.revolver_wait_cycles;
     sum.rf_stall_cycles += more.rf_stall_cycles;
+    sum.dma_port_stall_cycles += more.dma_port_stall_cycles;
     if (sum.tasklet_instructions.size() < more.tasklet_instructions.size())
         sum.tasklet_instructions.resize(more.tasklet_instructions.size());
     for (size_t t = 0; t < more.tasklet_instructions.size(); ++t)
@@ -77,6 +78,7 @@ struct Machine::State {
     bool written_since_load = false;
     Measurement measurement;
     bool launched = false;  // a launch happened in the current measurement: host time now counts as `after`
+    bool mram_on_dpu_side = false;  // since the last launch no MRAM transfer switched the memory back
 
     State(const target::UpmemMachine &m, MachineOptions o) : machine(m), options(o), host(m) {}
 
@@ -102,7 +104,35 @@ struct Machine::State {
         }
     }
 
-    void add_host_ms(double ms) { (launched ? measurement.after_ms : measurement.h2d_ms) += ms; }
+    /// Prices a host event, adds it to its phase and records it.
+    void charge(HostEvent event) {
+        event.phase = event.kind == HostEvent::Kind::Launch ? Phase::Kernel : launched ? Phase::After : Phase::H2d;
+        const double ms = host.event_ms(event);
+        (event.phase == Phase::Kernel ? measurement.kernel_ms
+         : event.phase == Phase::After ? measurement.after_ms
+                                       : measurement.h2d_ms) += ms;
+        measurement.host_events.push_back(event);
+    }
+
+    /// One SDK transfer call of `bytes_per_dpu` to or from a symbol of the loaded program.
+    void charge_transfer(HostDirection direction, TransferSource source, const std::string &symbol,
+                         int64_t dpus, int64_t bytes_per_dpu) {
+        HostEvent event;
+        event.transfer.direction = direction;
+        event.transfer.source = source;
+        event.transfer.dpus = dpus;
+        event.transfer.bytes_per_dpu = bytes_per_dpu;
+        event.transfer.memory =
+            program->symbol(symbol).space == MemorySpace::Mram ? TransferMemory::Mram : TransferMemory::Wram;
+        if (event.transfer.memory == TransferMemory::Mram) {
+            event.transfer.after_launch = mram_on_dpu_side;
+            mram_on_dpu_side = false;
+        }
+        charge(event);
+        count("host_transfers", 1);
+        count(direction == HostDirection::ToDpu ? "host_to_dpu_bytes" : "dpu_to_host_bytes",
+              bytes_per_dpu * (source == TransferSource::OneDpu ? 1 : dpus));
+    }
 
     void count(const char *name, int64_t amount) { measurement.counters[name] += amount; }
 
@@ -236,6 +266,7 @@ void Machine::load(std::shared_ptr<const Program> program, int tasklets) {
     if (s.allocated == 0) user_error("load before allocating DPUs; allocate first");
     ATIM_CHECK(program != nullptr, "load of a null program");
     s.program = std::move(program);
+    s.mram_on_dpu_side = false;
     s.tasklets = tasklets;
     s.instance_of.assign(s.allocated, nullptr);
     s.stand_in.clear();
@@ -248,7 +279,7 @@ void Machine::load(std::shared_ptr<const Program> program, int tasklets) {
     }
 }
 
-void Machine::push(const std::string &symbol, uint32_t offset, const PerDpuBytes &data) {
+void Machine::push(const std::string &symbol, uint32_t offset, const PerDpuBytes &data, TransferSource source) {
     State &s = *state_;
     s.require_loaded("push");
     if (data.size() != static_cast<size_t>(s.allocated)) {
@@ -264,13 +295,11 @@ void Machine::push(const std::string &symbol, uint32_t offset, const PerDpuBytes
     }
     s.check_alignment(symbol, offset, bytes);
     s.write_each(symbol, offset, {data.begin(), data.end()});
-    s.add_host_ms(s.host.parallel_ms(HostDirection::ToDpu, s.allocated, static_cast<int64_t>(bytes)));
-    s.count("host_transfers", 1);
-    s.count("host_to_dpu_bytes", static_cast<int64_t>(bytes) * s.allocated);
+    s.charge_transfer(HostDirection::ToDpu, source, symbol, s.allocated, static_cast<int64_t>(bytes));
 }
 
 void Machine::push(const std::string &symbol, uint32_t offset, uint32_t bytes_per_dpu,
-                   const BytesOfDpu &bytes_of) {
+                   const BytesOfDpu &bytes_of, TransferSource source) {
     State &s = *state_;
     s.require_loaded("push");
     s.check_alignment(symbol, offset, bytes_per_dpu);
@@ -285,9 +314,7 @@ void Machine::push(const std::string &symbol, uint32_t offset, uint32_t bytes_pe
         spans[dpu] = data[dpu];
     }
     s.write_each(symbol, offset, spans);
-    s.add_host_ms(s.host.parallel_ms(HostDirection::ToDpu, s.allocated, bytes_per_dpu));
-    s.count("host_transfers", 1);
-    s.count("host_to_dpu_bytes", static_cast<int64_t>(bytes_per_dpu) * s.allocated);
+    s.charge_transfer(HostDirection::ToDpu, source, symbol, s.allocated, bytes_per_dpu);
 }
 
 void Machine::broadcast(const std::string &symbol, uint32_t offset, std::span<const uint8_t> data) {
@@ -295,9 +322,8 @@ void Machine::broadcast(const std::string &symbol, uint32_t offset, std::span<co
     s.require_loaded("broadcast");
     s.check_alignment(symbol, offset, data.size());
     s.write_each(symbol, offset, std::vector<std::span<const uint8_t>>(s.allocated, data));
-    s.add_host_ms(s.host.broadcast_ms(s.allocated, static_cast<int64_t>(data.size())));
-    s.count("host_transfers", 1);
-    s.count("host_to_dpu_bytes", static_cast<int64_t>(data.size()) * s.allocated);
+    s.charge_transfer(HostDirection::ToDpu, TransferSource::Broadcast, symbol, s.allocated,
+                      static_cast<int64_t>(data.size()));
 }
 
 void Machine::copy_to(int dpu, const std::string &symbol, uint32_t offset, std::span<const uint8_t> data) {
@@ -307,9 +333,7 @@ void Machine::copy_to(int dpu, const std::string &symbol, uint32_t offset, std::
     s.check_alignment(symbol, offset, data.size());
     s.written_since_load = true;
     if (s.instance_of[dpu]) s.write_to(s.instance_of[dpu], {dpu}, symbol, offset, data);
-    s.add_host_ms(s.host.serial_ms(HostDirection::ToDpu, 1, static_cast<int64_t>(data.size())));
-    s.count("host_transfers", 1);
-    s.count("host_to_dpu_bytes", static_cast<int64_t>(data.size()));
+    s.charge_transfer(HostDirection::ToDpu, TransferSource::OneDpu, symbol, 1, static_cast<int64_t>(data.size()));
 }
 
 void Machine::launch() {
@@ -329,11 +353,14 @@ void Machine::launch() {
         s.count("dma_bytes", stats.dma_read_bytes + stats.dma_write_bytes);
     }
     // Kernel time: the host waits for the slowest DPU, plus the launch and completion poll.
-    double cycles_per_ms = s.machine.dpu_mhz * 1e3;
-    s.measurement.kernel_ms +=
-        s.host.launch_ms() + static_cast<double>(slowest->last_stats.cycles) / cycles_per_ms;
+    HostEvent event;
+    event.kind = HostEvent::Kind::Launch;
+    event.dpus = s.allocated;
+    event.dpu_ms = static_cast<double>(slowest->last_stats.cycles) / (s.machine.dpu_mhz * 1e3);
+    s.charge(event);
     add_stats(s.measurement.kernel, slowest->last_stats);
     s.launched = true;
+    s.mram_on_dpu_side = true;
     s.count("launches", 1);
     s.count("dpu_runs", s.allocated);
     s.count("simulated_dpu_runs", static_cast<int64_t>(instances.size()));
@@ -361,9 +388,7 @@ PerDpuBytes Machine::gather(const std::string &symbol, uint32_t offset, uint32_t
         instance->dpu->read_symbol(symbol, offset, out[dpu]);
         read_from[instance] = dpu;
     }
-    s.add_host_ms(s.host.parallel_ms(HostDirection::FromDpu, s.allocated, bytes_per_dpu));
-    s.count("host_transfers", 1);
-    s.count("dpu_to_host_bytes", static_cast<int64_t>(bytes_per_dpu) * s.allocated);
+    s.charge_transfer(HostDirection::FromDpu, TransferSource::PerDpuBuffers, symbol, s.allocated, bytes_per_dpu);
     return out;
 }
 
@@ -374,27 +399,19 @@ std::vector<uint8_t> Machine::copy_from(int dpu, const std::string &symbol, uint
     s.check_alignment(symbol, offset, bytes);
     std::vector<uint8_t> out(bytes, 0);
     if (s.instance_of[dpu]) s.instance_of[dpu]->dpu->read_symbol(symbol, offset, out);
-    s.add_host_ms(s.host.serial_ms(HostDirection::FromDpu, 1, bytes));
-    s.count("host_transfers", 1);
-    s.count("dpu_to_host_bytes", bytes);
+    s.charge_transfer(HostDirection::FromDpu, TransferSource::OneDpu, symbol, 1, bytes);
     return out;
 }
 
-void Machine::host_work(int64_t integer_ops, int64_t bytes_touched) {
-    if (integer_ops < 0 || bytes_touched < 0) {
-        user_error("host work of {} operations over {} bytes: both must be >= 0", integer_ops, bytes_touched);
+void Machine::host_work(const sim::HostWork &work) {
+    if (work.operations < 0 || work.bytes < 0 || work.threads < 1 || work.regions < 0) {
+        user_error("host work of {} operations over {} bytes on {} threads in {} regions: invalid", work.operations,
+                   work.bytes, work.threads, work.regions);
     }
-    state_->add_host_ms(state_->host.host_work_ms(integer_ops, bytes_touched));
-}
-
-void Machine::parallel_host_work(int64_t integer_ops, int64_t bytes_touched, int64_t extent,
-                                 int64_t entries) {
-    if (integer_ops < 0 || bytes_touched < 0 || extent < 1 || entries < 0) {
-        user_error(
-            "parallel host work of {} operations over {} bytes, {} iterations entered {} times: invalid",
-            integer_ops, bytes_touched, extent, entries);
-    }
-    state_->add_host_ms(state_->host.parallel_host_work_ms(integer_ops, bytes_touched, extent, entries));
+    HostEvent event;
+    event.kind = HostEvent::Kind::Work;
+    event.work = work;
+    state_->charge(event);
 }
 
 Measurement Machine::take_measurement() {
@@ -435,7 +452,7 @@ SystemRun Machine::run(const std::vector<HostOp> &ops) {
                 } else if constexpr (std::is_same_v<T, op::Load>) {
                     load(o.program, o.tasklets);
                 } else if constexpr (std::is_same_v<T, op::Push>) {
-                    push(o.symbol, o.offset, o.data);
+                    push(o.symbol, o.offset, o.data, o.source);
                 } else if constexpr (std::is_same_v<T, op::Broadcast>) {
                     broadcast(o.symbol, o.offset, o.data);
                 } else if constexpr (std::is_same_v<T, op::CopyTo>) {
@@ -447,7 +464,7 @@ SystemRun Machine::run(const std::vector<HostOp> &ops) {
                 } else if constexpr (std::is_same_v<T, op::CopyFrom>) {
                     result.read_back.push_back({copy_from(o.dpu, o.symbol, o.offset, o.bytes)});
                 } else {
-                    host_work(o.integer_ops, o.bytes_touched);
+                    host_work(o.work);
                 }
             },
             host_op);

@@ -1,0 +1,355 @@
+// Whole-program fidelity on ATiM's server: every row of atim_server_prim_suite.csv is compiled with the `prim`
+// schedule, run on the simulator (sampled mode: the kernel within 0.4% of simulating every DPU, the computed
+// outputs checked bit-exactly), and its host events (transfer calls, launches, host work) are priced by the
+// host model. The host constants are fitted by mechanism on these rows (log-time least squares over the H2D,
+// kernel and after phases; the socket bandwidth on the cpu_tvm_total_ms column), and each row is also
+// predicted by a fit that left its whole workload out.
+#include "fidelity/server_suite.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "atim/baselines/named_schedules.h"
+#include "atim/lower/lower.h"
+#include "atim/runtime/sim_runner.h"
+#include "atim/runtime/verification.h"
+#include "atim/sim/host_model.h"
+#include "atim/workloads/workload.h"
+#include "calibration_csv.h"
+
+namespace atim::bench {
+namespace {
+
+/// One measured row and the program that stands for it.
+struct ServerRow {
+    std::string group, workload;
+    std::vector<int64_t> shape;
+    std::map<std::string, std::string> params;
+    int64_t dpus = 0;
+    double h2d = 0, kernel = 0, after = 0, total = 0, cpu_tvm = 0;
+    int64_t input_bytes = 0, output_bytes = 0;
+    std::string label() const { return fmt::format("{} {}", group, workload); }
+};
+
+std::vector<ServerRow> read_rows() {
+    std::vector<ServerRow> rows;
+    for (const CsvRow &csv : read_calibration("atim_server_prim_suite.csv")) {
+        ServerRow row;
+        row.group = csv.text("group");
+        row.workload = csv.text("workload");
+        const int64_t m = std::stoll(csv.text("M")), n = std::stoll(csv.text("N")), k = std::stoll(csv.text("K"));
+        row.dpus = std::stoll(csv.text("dpus"));
+        if (row.workload == "va" || row.workload == "geva" || row.workload == "red") row.shape = {m};
+        if (row.workload == "mtv" || row.workload == "gemv") row.shape = {m, k};
+        if (row.workload == "ttv" || row.workload == "mmtv") row.shape = {m, n, k};
+        // PrIM(E) MMTV's `dpus` is batch x DPUs per batch; the prim schedule takes the DPUs per batch.
+        const int64_t dpus_param = row.workload == "mmtv" ? row.dpus / m : row.dpus;
+        row.params = {{"dpus", std::to_string(dpus_param)},
+                      {"tasklets", csv.text("tasklets")},
+                      {"block", csv.text("block")}};
+        row.h2d = csv.number("h2d_ms"), row.kernel = csv.number("kernel_ms"), row.after = csv.number("after_ms");
+        row.total = csv.number("total_ms"), row.cpu_tvm = csv.number("cpu_tvm_total_ms");
+        rows.push_back(row);
+    }
+    return rows;
+}
+
+/// What the simulator produced for a row: its host events (priced again under any constants).
+struct SimulatedRow {
+    std::vector<sim::HostEvent> events;
+    int64_t dpus = 0;
+    bool verified = false;
+};
+
+SimulatedRow simulate(const ServerRow &row, const target::UpmemMachine &machine) {
+    workloads::Workload workload = workloads::make_workload(row.workload, row.shape);
+    schedule::Schedule schedule = baselines::apply_named_schedule("prim", workload, row.params, machine);
+    lower::PimProgram program = lower::lower(schedule, machine, lower::LowerOptions{});
+    runtime::SimRunOptions options;
+    options.machine = machine;
+    options.mode = sim::SimulationMode::Sampled;
+    runtime::SeededInputs inputs = runtime::seeded_inputs(workload, 1);
+    runtime::SimExecution run = runtime::execute_on_sim(program, inputs.by_name, options);
+    runtime::run_reference(workload, inputs.memory, run.known);
+    runtime::TensorValues expected;
+    for (const ir::Buffer &output : workload.func.outputs) expected[output->name] = inputs.memory.values(output);
+    runtime::RunResult result;
+    runtime::compare_outputs(workload, expected, run.outputs, run.known, result);
+    return {run.measurement.host_events, program.grid.count(), result.verified};
+}
+
+struct Phases {
+    double h2d = 0, kernel = 0, after = 0;
+    double total() const { return h2d + kernel + after; }
+};
+
+Phases price(const std::vector<sim::HostEvent> &events, const target::UpmemMachine &machine) {
+    sim::HostModel model(machine);
+    Phases p;
+    for (const sim::HostEvent &e : events) {
+        const double ms = model.event_ms(e);
+        (e.phase == sim::Phase::H2d ? p.h2d : e.phase == sim::Phase::Kernel ? p.kernel : p.after) += ms;
+    }
+    return p;
+}
+
+// ---- the fit -------------------------------------------------------------------------------------------------
+
+/// A fitted constant: where it lives in HostTiming.
+struct Constant {
+    const char *name;
+    double target::HostTiming::*member;
+};
+const std::array<Constant, 8> kFitted = {{
+    {"call_ms", &target::HostTiming::call_ms},
+    {"call_per_rank_ms", &target::HostTiming::call_per_rank_ms},
+    {"rank_section_ms", &target::HostTiming::rank_section_ms},
+    {"write_line_ns", &target::HostTiming::write_line_ns},
+    {"read_line_ns", &target::HostTiming::read_line_ns},
+    {"mux_switch_ms", &target::HostTiming::mux_switch_ms},
+    {"launch_ms", &target::HostTiming::launch_ms},
+    {"launch_per_rank_ms", &target::HostTiming::launch_per_rank_ms},
+}};
+using Vector = std::array<double, kFitted.size()>;
+
+target::UpmemMachine with_constants(target::UpmemMachine machine, const Vector &log_values) {
+    for (size_t i = 0; i < kFitted.size(); ++i) machine.host.*kFitted[i].member = std::exp(log_values[i]);
+    return machine;
+}
+
+double squared_log_error(double predicted, double measured) {
+    const double r = std::log(std::max(predicted, 1e-6) / measured);
+    return r * r;
+}
+
+/// Sum of squared log errors of the H2D (where measured), kernel and after phases of the chosen rows.
+double objective(const std::vector<ServerRow> &rows, const std::vector<SimulatedRow> &sims,
+                 const std::vector<bool> &use, const target::UpmemMachine &machine) {
+    double sum = 0;
+    for (size_t i = 0; i < rows.size(); ++i) {
+        if (!use[i]) continue;
+        const Phases p = price(sims[i].events, machine);
+        if (rows[i].h2d > 0) sum += squared_log_error(p.h2d, rows[i].h2d);
+        sum += squared_log_error(p.kernel, rows[i].kernel);
+        sum += squared_log_error(p.after, rows[i].after);
+    }
+    return sum;
+}
+
+/// Nelder-Mead in log space, restarted once from its own optimum.
+Vector minimise(const std::function<double(const Vector &)> &f, Vector start) {
+    constexpr size_t n = kFitted.size();
+    for (int restart = 0; restart < 3; ++restart) {
+        std::array<Vector, n + 1> simplex;
+        std::array<double, n + 1> value{};
+        for (size_t i = 0; i <= n; ++i) {
+            simplex[i] = start;
+            if (i > 0) simplex[i][i - 1] += 0.7;
+            value[i] = f(simplex[i]);
+        }
+        for (int iteration = 0; iteration < 3000; ++iteration) {
+            std::array<size_t, n + 1> order{};
+            for (size_t i = 0; i <= n; ++i) order[i] = i;
+            std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return value[a] < value[b]; });
+            const size_t best = order[0], worst = order[n], second = order[n - 1];
+            Vector centroid{};
+            for (size_t i = 0; i < n; ++i)
+                for (size_t d = 0; d < n; ++d) centroid[d] += simplex[order[i]][d] / n;
+            auto towards = [&](double t) {
+                Vector p;
+                for (size_t d = 0; d < n; ++d) p[d] = centroid[d] + t * (simplex[worst][d] - centroid[d]);
+                return p;
+            };
+            const Vector reflected = towards(-1);
+            const double fr = f(reflected);
+            if (fr < value[best]) {
+                const Vector expanded = towards(-2);
+                const double fe = f(expanded);
+                if (fe < fr) simplex[worst] = expanded, value[worst] = fe;
+                else simplex[worst] = reflected, value[worst] = fr;
+            } else if (fr < value[second]) {
+                simplex[worst] = reflected, value[worst] = fr;
+            } else {
+                const Vector contracted = towards(0.5);
+                const double fc = f(contracted);
+                if (fc < value[worst]) {
+                    simplex[worst] = contracted, value[worst] = fc;
+                } else {
+                    for (size_t i = 1; i <= n; ++i) {
+                        for (size_t d = 0; d < n; ++d)
+                            simplex[order[i]][d] = simplex[best][d] + 0.5 * (simplex[order[i]][d] - simplex[best][d]);
+                        value[order[i]] = f(simplex[order[i]]);
+                    }
+                }
+            }
+        }
+        start = simplex[std::min_element(value.begin(), value.end()) - value.begin()];
+    }
+    return start;
+}
+
+Vector log_constants(const target::UpmemMachine &machine) {
+    Vector v;
+    for (size_t i = 0; i < kFitted.size(); ++i) v[i] = std::log(std::max(machine.host.*kFitted[i].member, 1e-6));
+    return v;
+}
+
+/// The machine with its constants fitted on the rows `use` selects.
+target::UpmemMachine fit(const std::vector<ServerRow> &rows, const std::vector<SimulatedRow> &sims,
+                         const std::vector<bool> &use, const target::UpmemMachine &machine, double *error) {
+    auto f = [&](const Vector &v) { return objective(rows, sims, use, with_constants(machine, v)); };
+    const Vector best = minimise(f, log_constants(machine));
+    if (error) *error = f(best);
+    return with_constants(machine, best);
+}
+
+/// The host's all-core streaming rate from cpu_tvm_total_ms: bytes read plus twice the bytes written
+/// (write-allocate) over the time, median over the rows moving at least 64 MB.
+double socket_bytes_per_ns(const std::vector<ServerRow> &rows) {
+    std::vector<double> rates;
+    for (const ServerRow &row : rows) {
+        workloads::Workload w = workloads::make_workload(row.workload, row.shape);
+        double read = 0, written = 0;
+        for (const ir::Buffer &b : w.func.inputs) read += static_cast<double>(b->size_bytes());
+        for (const ir::Buffer &b : w.func.outputs) written += static_cast<double>(b->size_bytes());
+        if (read + written < 64e6) continue;
+        rates.push_back((read + 2 * written) / (row.cpu_tvm * 1e6));
+    }
+    std::sort(rates.begin(), rates.end());
+    return rates.empty() ? 0 : rates[rates.size() / 2];
+}
+
+// ---- tables --------------------------------------------------------------------------------------------------
+
+struct PhaseErrors {
+    ErrorSummary h2d, kernel, after, total;
+    int h2d_over_20 = 0, after_over_20 = 0;
+    void add(const ServerRow &row, const Phases &p) {
+        if (row.h2d > 0.1) {
+            h2d.add(percent_error(p.h2d, row.h2d));
+            if (std::abs(percent_error(p.h2d, row.h2d)) > 20) ++h2d_over_20;
+        }
+        kernel.add(percent_error(p.kernel, row.kernel));
+        if (row.after > 0.1) {
+            after.add(percent_error(p.after, row.after));
+            if (std::abs(percent_error(p.after, row.after)) > 20) ++after_over_20;
+        }
+        total.add(percent_error(p.total(), row.total));
+    }
+    void print(const char *title) const {
+        fmt::print("{}\n  total  {}\n  kernel {}\n  h2d    {} (rows over 0.1 ms); beyond 20%: {}\n"
+                   "  after  {} (rows over 0.1 ms); beyond 20%: {}\n",
+                   title, total.str(), kernel.str(), h2d.str(), h2d_over_20, after.str(), after_over_20);
+    }
+};
+
+void print_row(const ServerRow &row, const Phases &p, const char *mark) {
+    auto cell = [](double predicted, double measured) {
+        if (measured <= 0) return fmt::format("{:>6.3f}/{:>6.3f}       ", measured, predicted);
+        return fmt::format("{:>6.3f}/{:>6.3f} {:>+5.0f}%", measured, predicted, percent_error(predicted, measured));
+    };
+    fmt::print("{:<14} {:>5} | {} | {} | {} | {}{}\n", row.label(), row.dpus, cell(p.h2d, row.h2d),
+               cell(p.kernel, row.kernel), cell(p.after, row.after), cell(p.total(), row.total), mark);
+}
+
+void print_constants(const target::UpmemMachine &machine) {
+    for (const Constant &c : kFitted) fmt::print("  {:<20} {:.6g}\n", c.name, machine.host.*c.member);
+}
+
+}  // namespace
+
+double print_atim_server_suite(const target::UpmemMachine &base) {
+    std::vector<ServerRow> rows = read_rows();
+    target::UpmemMachine machine = base;
+    machine.host.socket_bytes_per_ns = socket_bytes_per_ns(rows);
+    fmt::print(
+        "\n== atim_server_prim_suite.csv: PrIM / PrIM(E) on ATiM's server (SDK 2021.3.0), --timing atim, "
+        "machine {}\nhost socket bandwidth from cpu_tvm_total_ms: {:.1f} GB/s\n",
+        machine.name, machine.host.socket_bytes_per_ns);
+
+    // The DMA/WRAM-port share is a DPU constant: each candidate value needs its own simulation.
+    const std::vector<double> shares = {0.0, 0.15, 0.3, 0.45};
+    std::vector<std::vector<SimulatedRow>> sims(shares.size());
+    int wrong = 0;
+    for (size_t s = 0; s < shares.size(); ++s) {
+        target::UpmemMachine m = machine;
+        m.dpu.dma_wram_port_share = shares[s];
+        for (const ServerRow &row : rows) {
+            sims[s].push_back(simulate(row, m));
+            if (!sims[s].back().verified) ++wrong;
+        }
+    }
+    auto fit_with_share = [&](const std::vector<bool> &use, size_t *chosen) {
+        double best_error = 1e300;
+        target::UpmemMachine best;
+        for (size_t s = 0; s < shares.size(); ++s) {
+            target::UpmemMachine m = machine;
+            m.dpu.dma_wram_port_share = shares[s];
+            double error = 0;
+            target::UpmemMachine fitted = fit(rows, sims[s], use, m, &error);
+            if (error < best_error) best_error = error, best = fitted, *chosen = s;
+        }
+        return best;
+    };
+
+    // In sample: every row.
+    size_t share_all = 0;
+    const target::UpmemMachine all = fit_with_share(std::vector<bool>(rows.size(), true), &share_all);
+    fmt::print("fitted on all 26 rows: DMA/WRAM-port share {}\n", shares[share_all]);
+    print_constants(all);
+
+    // Leave one workload out.
+    std::vector<std::string> workloads;
+    for (const ServerRow &row : rows)
+        if (std::find(workloads.begin(), workloads.end(), row.workload) == workloads.end())
+            workloads.push_back(row.workload);
+    std::vector<Phases> held_out(rows.size());
+    for (const std::string &left_out : workloads) {
+        std::vector<bool> use(rows.size());
+        for (size_t i = 0; i < rows.size(); ++i) use[i] = rows[i].workload != left_out;
+        size_t share = 0;
+        const target::UpmemMachine fitted = fit_with_share(use, &share);
+        fmt::print("fit without {:<5}: share {:.2f}, launch {:.3f} + {:.4f}/rank ms, lines {:.0f}/{:.0f} ns\n",
+                   left_out, shares[share], fitted.host.launch_ms, fitted.host.launch_per_rank_ms,
+                   fitted.host.write_line_ns, fitted.host.read_line_ns);
+        for (size_t i = 0; i < rows.size(); ++i)
+            if (!use[i]) held_out[i] = price(sims[share][i].events, fitted);
+    }
+
+    fmt::print("\nrow              DPUs |  h2d meas/sim  err |  kernel meas/sim err |  after meas/sim err | "
+               " total meas/sim err   (in-sample fit)\n");
+    PhaseErrors in_sample, loo;
+    for (size_t i = 0; i < rows.size(); ++i) {
+        const Phases p = price(sims[share_all][i].events, all);
+        in_sample.add(rows[i], p);
+        print_row(rows[i], p, sims[share_all][i].verified ? "" : "  OUTPUT MISMATCH");
+    }
+    fmt::print("\nrow              DPUs |  h2d meas/sim  err |  kernel meas/sim err |  after meas/sim err | "
+               " total meas/sim err   (leave-one-workload-out)\n");
+    for (size_t i = 0; i < rows.size(); ++i) {
+        loo.add(rows[i], held_out[i]);
+        print_row(rows[i], held_out[i], "");
+    }
+    in_sample.print("\nin-sample (fitted on every row):");
+    loo.print("leave-one-workload-out (each workload predicted by a fit without it):");
+
+    // The preset as shipped, for comparison (its constants were pasted from an earlier run of this fit).
+    PhaseErrors preset;
+    for (size_t i = 0; i < rows.size(); ++i) {
+        target::UpmemMachine m = base;
+        std::vector<SimulatedRow> one = {simulate(rows[i], m)};
+        preset.add(rows[i], price(one[0].events, m));
+    }
+    preset.print("preset upmem-2048 as shipped:");
+    if (wrong > 0) fmt::print("{} simulated rows computed wrong outputs\n", wrong);
+    return loo.total.count ? loo.total.sum / loo.total.count : 0;
+}
+
+}  // namespace atim::bench
