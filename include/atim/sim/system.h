@@ -59,6 +59,9 @@ struct Push {  ///< dpu_prepare_xfer per DPU + dpu_push_xfer(TO_DPU): the same s
     std::string symbol;
     uint32_t offset = 0;
     PerDpuBytes data;
+    /// Every DPU's prepared pointer is the same host buffer (PrIM's replication of a vector): `data` holds
+    /// the same bytes for every DPU, and the host model charges a push from one source buffer.
+    bool one_host_buffer = false;
 };
 struct Broadcast {  ///< dpu_broadcast_to: the same bytes to every DPU
     std::string symbol;
@@ -114,10 +117,15 @@ public:
     // The same operations one at a time; each adds to the running measurement.
     void allocate(int dpus);
     void load(std::shared_ptr<const Program> program, int tasklets);
-    void push(const std::string &symbol, uint32_t offset, const PerDpuBytes &data);
+    /// `one_host_buffer`: every DPU's pointer is the same host buffer (op::Push); `data` must then hold the
+    /// same bytes for every DPU.
+    void push(const std::string &symbol, uint32_t offset, const PerDpuBytes &data,
+              bool one_host_buffer = false);
     /// A push of `bytes_per_dpu` bytes to every DPU; bytes_of(d) is called (during this call) only for the
-    /// DPUs that are simulated, so a sampled run never builds the bytes of the others.
-    void push(const std::string &symbol, uint32_t offset, uint32_t bytes_per_dpu, const BytesOfDpu &bytes_of);
+    /// DPUs that are simulated, so a sampled run never builds the bytes of the others. With
+    /// `one_host_buffer` the caller states that bytes_of(d) is the same host buffer for every d.
+    void push(const std::string &symbol, uint32_t offset, uint32_t bytes_per_dpu, const BytesOfDpu &bytes_of,
+              bool one_host_buffer = false);
     void broadcast(const std::string &symbol, uint32_t offset, std::span<const uint8_t> data);
     void copy_to(int dpu, const std::string &symbol, uint32_t offset, std::span<const uint8_t> data);
     void launch();

@@ -248,7 +248,8 @@ void Machine::load(std::shared_ptr<const Program> program, int tasklets) {
     }
 }
 
-void Machine::push(const std::string &symbol, uint32_t offset, const PerDpuBytes &data) {
+void Machine::push(const std::string &symbol, uint32_t offset, const PerDpuBytes &data,
+                   bool one_host_buffer) {
     State &s = *state_;
     s.require_loaded("push");
     if (data.size() != static_cast<size_t>(s.allocated)) {
@@ -261,16 +262,20 @@ void Machine::push(const std::string &symbol, uint32_t offset, const PerDpuBytes
                 "push to '{}' gives DPU {} {} bytes and DPU 0 {}; a parallel push needs equal sizes (pad)",
                 symbol, dpu, data[dpu].size(), bytes);
         }
+        if (one_host_buffer && data[dpu] != data.front())
+            user_error("push to '{}' from one host buffer gives DPU {} other bytes than DPU 0", symbol, dpu);
     }
     s.check_alignment(symbol, offset, bytes);
     s.write_each(symbol, offset, {data.begin(), data.end()});
+    // TODO(host model): charge a push from one source buffer by its own cost once HostModel has it.
     s.add_host_ms(s.host.parallel_ms(HostDirection::ToDpu, s.allocated, static_cast<int64_t>(bytes)));
+    if (one_host_buffer) s.count("one_buffer_pushes", 1);
     s.count("host_transfers", 1);
     s.count("host_to_dpu_bytes", static_cast<int64_t>(bytes) * s.allocated);
 }
 
 void Machine::push(const std::string &symbol, uint32_t offset, uint32_t bytes_per_dpu,
-                   const BytesOfDpu &bytes_of) {
+                   const BytesOfDpu &bytes_of, bool one_host_buffer) {
     State &s = *state_;
     s.require_loaded("push");
     s.check_alignment(symbol, offset, bytes_per_dpu);
@@ -285,7 +290,9 @@ void Machine::push(const std::string &symbol, uint32_t offset, uint32_t bytes_pe
         spans[dpu] = data[dpu];
     }
     s.write_each(symbol, offset, spans);
+    // TODO(host model): charge a push from one source buffer by its own cost once HostModel has it.
     s.add_host_ms(s.host.parallel_ms(HostDirection::ToDpu, s.allocated, bytes_per_dpu));
+    if (one_host_buffer) s.count("one_buffer_pushes", 1);
     s.count("host_transfers", 1);
     s.count("host_to_dpu_bytes", static_cast<int64_t>(bytes_per_dpu) * s.allocated);
 }
@@ -296,6 +303,7 @@ void Machine::broadcast(const std::string &symbol, uint32_t offset, std::span<co
     s.check_alignment(symbol, offset, data.size());
     s.write_each(symbol, offset, std::vector<std::span<const uint8_t>>(s.allocated, data));
     s.add_host_ms(s.host.broadcast_ms(s.allocated, static_cast<int64_t>(data.size())));
+    s.count("broadcasts", 1);
     s.count("host_transfers", 1);
     s.count("host_to_dpu_bytes", static_cast<int64_t>(data.size()) * s.allocated);
 }
@@ -435,7 +443,7 @@ SystemRun Machine::run(const std::vector<HostOp> &ops) {
                 } else if constexpr (std::is_same_v<T, op::Load>) {
                     load(o.program, o.tasklets);
                 } else if constexpr (std::is_same_v<T, op::Push>) {
-                    push(o.symbol, o.offset, o.data);
+                    push(o.symbol, o.offset, o.data, o.one_host_buffer);
                 } else if constexpr (std::is_same_v<T, op::Broadcast>) {
                     broadcast(o.symbol, o.offset, o.data);
                 } else if constexpr (std::is_same_v<T, op::CopyTo>) {
