@@ -14,9 +14,8 @@ std::string description(NamedSchedule schedule, WorkloadShape shape) {
             case WorkloadShape::Elementwise:
                 return "PrIM VA: contiguous chunk per DPU, tasklets take WRAM blocks cyclically";
             case WorkloadShape::FullReduce:
-                return "PrIM RED: chunk per DPU, cyclic blocks per tasklet, tasklet partials summed in WRAM, "
-                       "DPU "
-                       "partials on the host";
+                return "PrIM RED: chunk per DPU, cyclic blocks per tasklet, every tasklet's partial gathered "
+                       "and summed on the host";
             case WorkloadShape::RowReduce:
                 return "PrIM GEMV: row blocks per DPU (ttv: M*N rows), row pairs per tasklet, full K in WRAM "
                        "blocks";

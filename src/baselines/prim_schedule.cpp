@@ -30,26 +30,32 @@ void elementwise(Schedule &sch, const workloads::Workload &w, const std::map<std
     sch.reverse_compute_at(sch.cache_write(c, "wram"), round);
 }
 
-// RED: contiguous chunk per DPU (DPU-level rfactor, the host adds the D partials serially), cyclic blocks per
-// tasklet with a private sum each (WRAM rfactor), then one tasklet adds the T partials after a barrier —
-// PrIM's SINGLE variant; ATiM's baseline uses a tree with handshakes, which only changes the DPU's final
-// T-element sum (prim-baselines.md §1.6, §1.13).
+// RED: contiguous chunk per DPU, cyclic blocks per tasklet with a private sum each; every tasklet's sum goes
+// to the host (PrIM's DPU_RESULTS[NR_TASKLETS], gathered from every DPU by one parallel push FROM_DPU) and
+// the host adds all D*T of them (prim-baselines.md §1.6). One rfactor over the fused (DPU, tasklet) loop
+// expresses that data flow: the partials are indexed by d*T + t, so DPU d holds its T partials as one
+// contiguous box. Differences from PrIM: PrIM's tasklet 0 first adds the T partials on the DPU into
+// DPU_RESULTS[0] (SINGLE; ATiM's baseline a tree with handshakes), and the host adds the D totals; here the
+// host adds all D*T values, so the DPU's final T-element sum moves to the host. The partials live in MRAM,
+// not in a WRAM symbol.
 void full_reduce(Schedule &sch, const workloads::Workload &w, const std::map<std::string, int64_t> &p) {
     BlockRV b = sch.get_block("B");
     std::vector<LoopRV> loops = sch.get_loops(b);
     LoopRV i = loops[0], k = loops[1];
     std::vector<LoopRV> per_dpu = split_over_dpus(sch, k, p.at("dpus"), rows_per_output_write(w.dtype));
-    LoopRV k_dpu = per_dpu[0];
-    BlockRV dpu_partials = sch.rfactor(k_dpu, "mram");
     std::vector<LoopRV> cyclic = sch.split(per_dpu[1], {kInfer, p.at("tasklets"), p.at("block")});
     LoopRV round = cyclic[0], tasklet = cyclic[1], element = cyclic[2];
-    BlockRV tasklet_partials = sch.rfactor(tasklet, "wram");
-    reorder_exactly(sch, tasklet_partials, {k_dpu, tasklet, i, round, element});
-    sch.bind(k_dpu, "dpu.x");
-    sch.bind(tasklet, "tasklet");
-    sch.reverse_compute_at(dpu_partials, k_dpu);
-    cache_inputs_at(sch, tasklet_partials, {"A"}, round);
-    sch.decompose_reduction(tasklet_partials, round);
+    reorder_exactly(sch, b, {i, per_dpu[0], tasklet, round, element});
+    LoopRV dpu_tasklet = sch.fuse({per_dpu[0], tasklet});
+    BlockRV partials = sch.rfactor(dpu_tasklet, "mram");
+    std::vector<LoopRV> unfused = sch.split(dpu_tasklet, {kInfer, p.at("tasklets")});
+    reorder_exactly(sch, partials, {unfused[0], unfused[1], i, round, element});
+    sch.bind(unfused[0], "dpu.x");
+    sch.bind(unfused[1], "tasklet");
+    cache_inputs_at(sch, partials, {"A"}, round);
+    // The tasklet's private sum: a WRAM scalar, written to its MRAM partial once at the end.
+    sch.reverse_compute_at(sch.cache_write(partials, "wram"), unfused[1]);
+    sch.decompose_reduction(partials, round);
 }
 
 // The MTV kernel shared by mtv/gemv/ttv/mmtv: rows of one DPU go to tasklets in contiguous ranges of row
@@ -104,6 +110,10 @@ void batched(Schedule &sch, const workloads::Workload &w, const std::map<std::st
 
 void build_prim_schedule(Schedule &sch, const workloads::Workload &workload,
                          const std::map<std::string, int64_t> &params, const target::UpmemMachine &machine) {
+    // PrIM replicates data every DPU needs by preparing the same pointer for every DPU and pushing once, not
+    // with dpu_broadcast_to (prim-baselines.md §1.4): the calls are part of the baseline, so its time is
+    // PrIM's. Recorded in the trace, so a saved PrIM schedule replays with the same calls.
+    sch.annotate_host_calls("prim");
     switch (workload_shape(workload.name)) {
         case WorkloadShape::Elementwise:
             return elementwise(sch, workload, params);

@@ -78,7 +78,7 @@ PimProgram run_pim_passes(const ScheduledLoops &loops, const target::UpmemMachin
         log("hoist_invariant_branches", s);
     }
     layout_mram_slices(s, grid, vars, tasklets, program.slices);
-    TransferPlan transfers = plan_transfers(program.slices, program.tensors);
+    TransferPlan transfers = plan_transfers(program.slices, program.tensors, loops.prim_host_calls);
     program.to_dpu = transfers.to_dpu;
     program.from_dpu = transfers.from_dpu;
     program.kernel = s;

@@ -11,4 +11,16 @@ bool MramSlice::same_for_all_dpus() const {
                        [](const ir::Expr &e) { return ir::as_const_int(e) != nullptr; });
 }
 
+const char *to_string(TransferKind kind) {
+    switch (kind) {
+        case TransferKind::Parallel:
+            return "parallel";
+        case TransferKind::Broadcast:
+            return "broadcast";
+        case TransferKind::Replicated:
+            return "replicated";
+    }
+    return "?";
+}
+
 }  // namespace atim::lower

@@ -173,6 +173,7 @@ public:
         result.device = sequence(device, false, false);
         if (!host.empty()) result.host_epilogue = ir::Seq::make(host);
         result.tensors = tensor_infos();
+        result.prim_host_calls = state_.prim_host_calls;
         return result;
     }
 

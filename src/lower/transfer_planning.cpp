@@ -20,7 +20,8 @@ const TensorInfo &tensor_of(const MramSlice &slice, const std::vector<TensorInfo
 
 }  // namespace
 
-TransferPlan plan_transfers(const std::vector<MramSlice> &slices, const std::vector<TensorInfo> &tensors) {
+TransferPlan plan_transfers(const std::vector<MramSlice> &slices, const std::vector<TensorInfo> &tensors,
+                            bool prim_host_calls) {
     TransferPlan plan;
     for (size_t i = 0; i < slices.size(); ++i) {
         const MramSlice &slice = slices[i];
@@ -29,8 +30,10 @@ TransferPlan plan_transfers(const std::vector<MramSlice> &slices, const std::vec
         const int64_t box_bytes = round_up(slice.local->size_bytes(), kMramTransferAlignment);
         Transfer transfer{TransferDirection::ToDpu, TransferKind::Parallel, i, box_bytes, tensor.resident};
         if (tensor.role == TensorRole::Input) {
-            // dpu_broadcast_to sends one buffer to every DPU: cheaper than a push when the data is the same.
-            if (slice.same_for_all_dpus()) transfer.kind = TransferKind::Broadcast;
+            // dpu_broadcast_to sends one buffer to every DPU: cheaper than a push when the data is the same
+            // (ATiM's runtime). PrIM instead prepares the same pointer for every DPU and pushes once.
+            if (slice.same_for_all_dpus())
+                transfer.kind = prim_host_calls ? TransferKind::Replicated : TransferKind::Broadcast;
             plan.to_dpu.push_back(transfer);
         } else {
             transfer.direction = TransferDirection::FromDpu;

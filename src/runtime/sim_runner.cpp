@@ -69,6 +69,15 @@ sim::Measurement run_host_program(const lower::PimProgram &program, const codege
             machine.broadcast(symbol, 0, detail::pack_box(program, slice, 0, values, transfer.bytes_per_dpu));
             return;
         }
+        if (transfer.kind == lower::TransferKind::Replicated) {
+            // PrIM's replication: one packed host buffer, every DPU's prepared pointer.
+            const std::vector<uint8_t> box =
+                detail::pack_box(program, slice, 0, values, transfer.bytes_per_dpu);
+            machine.push(
+                symbol, 0, static_cast<uint32_t>(transfer.bytes_per_dpu), [&](int) { return box; },
+                sim::TransferSource::OneBuffer);
+            return;
+        }
         machine.push(symbol, 0, static_cast<uint32_t>(transfer.bytes_per_dpu), [&](int dpu) {
             return detail::pack_box(program, slice, dpu, values, transfer.bytes_per_dpu);
         });

@@ -264,4 +264,14 @@ void Schedule::annotate_unroll(const BlockRV &block, const ExprRV &max_step) {
            nlohmann::json::object(), {});
 }
 
+void Schedule::annotate_host_calls(const std::string &style) {
+    if (style != "atim" && style != "prim")
+        schedule_error(
+            "annotate_host_calls: unknown style '{}'; use \"atim\" (dpu_broadcast_to) or \"prim\" (the same "
+            "pointer prepared for every DPU + one dpu_push_xfer)",
+            style);
+    state_.prim_host_calls = style == "prim";
+    record(trace_, "annotate_host_calls", nlohmann::json::array(), {{"style", style}}, {});
+}
+
 }  // namespace atim::schedule

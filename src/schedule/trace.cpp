@@ -143,6 +143,10 @@ public:
             expect_inputs(inst, 2);
             sch_.annotate_unroll(block(inst.inputs[0]), value(inst.inputs[1]));
             bind_outputs(inst, {}, loops_);
+        } else if (k == "annotate_host_calls") {
+            expect_inputs(inst, 0);
+            sch_.annotate_host_calls(string_attr(inst, "style"));
+            bind_outputs(inst, {}, loops_);
         } else {
             fail(fmt::format("unknown primitive '{}'", k));
         }

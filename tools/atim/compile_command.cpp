@@ -45,8 +45,7 @@ void describe_transfers(const lower::PimProgram &p, const std::vector<lower::Tra
     for (const lower::Transfer &t : transfers) {
         const lower::MramSlice &slice = p.slices.at(t.slice);
         out +=
-            fmt::format("//   {} {} {} -> {}: {} B per DPU{}\n", direction,
-                        t.kind == lower::TransferKind::Broadcast ? "broadcast" : "parallel",
+            fmt::format("//   {} {} {} -> {}: {} B per DPU{}\n", direction, lower::to_string(t.kind),
                         t.direction == lower::TransferDirection::ToDpu ? slice.host->name : slice.local->name,
                         t.direction == lower::TransferDirection::ToDpu ? slice.local->name : slice.host->name,
                         t.bytes_per_dpu, t.resident ? " (resident)" : "");

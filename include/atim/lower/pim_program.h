@@ -40,7 +40,12 @@ enum class TransferDirection : uint8_t { ToDpu, FromDpu };
 enum class TransferKind : uint8_t {
     Parallel,   ///< dpu_prepare_xfer per DPU + one dpu_push_xfer of bytes_per_dpu to every DPU
     Broadcast,  ///< dpu_broadcast_to: the same bytes to every DPU
+    /// PrIM's replication of data every DPU needs: dpu_prepare_xfer of the same host pointer for every DPU +
+    /// one dpu_push_xfer (a parallel push whose source is one buffer; prim-baselines.md §1.4).
+    Replicated,
 };
+/// "parallel", "broadcast", "replicated".
+const char *to_string(TransferKind kind);
 
 /// One host<->DPU transfer of one MramSlice.
 struct Transfer {

@@ -43,6 +43,9 @@ struct ScheduledLoops {
     std::vector<TensorInfo> tensors;  ///< inputs in parameter order, then outputs, then partials
     ir::Stmt device;
     ir::Stmt host_epilogue;
+    /// Inputs every DPU needs whole go out with PrIM's calls (TransferKind::Replicated) instead of ATiM's
+    /// dpu_broadcast_to (schedule::Schedule::annotate_host_calls).
+    bool prim_host_calls = false;
 };
 
 }  // namespace atim::lower

@@ -104,6 +104,12 @@ public:
     /// write-back), so DMA never lands in unrolled code. Apply it last: loops split or bound later are not
     /// revisited.
     void annotate_unroll(const BlockRV &block, const ExprRV &max_step);
+    /// Which SDK calls the host program makes for an input every DPU needs whole (the MTV vector, scalars):
+    /// "atim" (the default, ATiM's runtime: dpu_broadcast_to) or "prim" (PrIM's: dpu_prepare_xfer of the same
+    /// host pointer for every DPU + one dpu_push_xfer, prim-baselines.md §1.4). The calls are part of the
+    /// baseline being reproduced, so the choice lives in the trace: a saved PrIM schedule replays with PrIM's
+    /// calls, whichever tool lowers it.
+    void annotate_host_calls(const std::string &style);
 
     // --- Block transformations --------------------------------------------------------------------------
     /// Factors the reduction loop `loop` out of its block: a new producer block (returned) computes partial

@@ -102,6 +102,9 @@ struct ScheduleState {
     /// Loop handles made by sample_compute_location: LoopRV id kLoopAliasBase + i names loop_aliases[i], so
     /// a changed decision re-targets every later use of the handle on replay.
     std::vector<int> loop_aliases;
+    /// Host calls for inputs every DPU needs: false = ATiM's runtime (dpu_broadcast_to), true = PrIM's (the
+    /// same host pointer prepared for every DPU + one dpu_push_xfer). Set by Schedule::annotate_host_calls.
+    bool prim_host_calls = false;
 };
 
 /// First LoopRV id of an alias handle (see ScheduleState::loop_aliases).

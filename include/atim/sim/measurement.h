@@ -27,7 +27,8 @@ struct Measurement {
     DpuStats kernel;
     /// Counters: dpus, launches, dpu_runs (DPU runs the kernel stands for), simulated_dpu_runs (runs
     /// simulated instruction by instruction), simulated_instructions, total_instructions (all DPUs),
-    /// host_to_dpu_bytes, dpu_to_host_bytes, host_transfers, dma_bytes (all DPUs).
+    /// host_to_dpu_bytes, dpu_to_host_bytes, host_transfers (of which broadcasts and one_buffer_pushes:
+    /// parallel pushes whose every DPU reads one host buffer), dma_bytes (all DPUs).
     std::map<std::string, int64_t> counters;
     /// Every transfer call, launch and host work of the run, in order, with its phase (HostModel prices them).
     std::vector<HostEvent> host_events;

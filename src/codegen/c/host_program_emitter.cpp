@@ -100,6 +100,18 @@ static void atim_unpack_box(void *host, const int64_t *host_shape, const int64_t
 
 )";
 
+const char *transfer_words(lower::TransferKind kind) {
+    switch (kind) {
+        case lower::TransferKind::Parallel:
+            return "parallel push";
+        case lower::TransferKind::Broadcast:
+            return "broadcast";
+        case lower::TransferKind::Replicated:
+            return "replicated push (one buffer, every DPU)";
+    }
+    return "?";
+}
+
 std::string int64_list(const std::vector<int64_t> &values) {
     std::string out;
     for (int64_t v : values) out += (out.empty() ? "" : ", ") + std::to_string(v);
@@ -196,7 +208,7 @@ private:
         out += "    /* Staging buffers: one padded box per DPU and transfer; the DPU arguments. */\n";
         for (size_t i = 0; i < program_.to_dpu.size(); ++i) {
             const lower::Transfer &t = program_.to_dpu[i];
-            int64_t boxes = t.kind == lower::TransferKind::Broadcast ? 1 : program_.grid.count();
+            int64_t boxes = t.kind == lower::TransferKind::Parallel ? program_.grid.count() : 1;
             out += fmt::format("    uint8_t *{} = (uint8_t *)atim_checked_calloc({}, {});\n",
                                stage_name("to", i), boxes, t.bytes_per_dpu);
         }
@@ -263,21 +275,29 @@ private:
                    "transfer of {} bytes per DPU into slice {} of {} bytes", t.bytes_per_dpu,
                    slice.local->name, slice.bytes_per_dpu);
         out += fmt::format("    {{ /* {} -> {}: {} of {} bytes per DPU{} */\n", slice.host->name, symbol,
-                           t.kind == lower::TransferKind::Broadcast ? "broadcast" : "parallel push",
-                           t.bytes_per_dpu, t.resident ? ", resident input" : "");
+                           transfer_words(t.kind), t.bytes_per_dpu, t.resident ? ", resident input" : "");
         out += "        " + shapes(slice) + "\n";
-        if (t.kind == lower::TransferKind::Broadcast) {
-            ATIM_CHECK(slice.same_for_all_dpus(), "broadcast of slice {} whose box depends on the DPU",
-                       slice.local->name);
+        if (t.kind != lower::TransferKind::Parallel) {
+            ATIM_CHECK(slice.same_for_all_dpus(), "{} of slice {} whose box depends on the DPU",
+                       transfer_words(t.kind), slice.local->name);
             out += "        {\n";
             box_origin(slice, "0u", 3, out);
             out += fmt::format(
                 "            atim_pack_box({}, host_shape, box_min, box_shape, {}, {}, {}, {});\n", host,
                 rank, element, stage, t.bytes_per_dpu);
             out += "        }\n";
+        }
+        if (t.kind == lower::TransferKind::Broadcast) {
             out += fmt::format(
                 "        DPU_ASSERT(dpu_broadcast_to(set, \"{}\", 0, {}, {}, DPU_XFER_DEFAULT));\n", symbol,
                 stage, t.bytes_per_dpu);
+        } else if (t.kind == lower::TransferKind::Replicated) {
+            // PrIM's replication (prim-baselines.md §1.4): every DPU's pointer is the one packed buffer.
+            out += fmt::format(
+                "        DPU_FOREACH(set, dpu, dpu_index) DPU_ASSERT(dpu_prepare_xfer(dpu, {}));\n", stage);
+            out += fmt::format(
+                "        DPU_ASSERT(dpu_push_xfer(set, DPU_XFER_TO_DPU, \"{}\", 0, {}, DPU_XFER_DEFAULT));\n",
+                symbol, t.bytes_per_dpu);
         } else {
             out += "        DPU_FOREACH(set, dpu, dpu_index) {\n";
             box_origin(slice, "dpu_index", 3, out);

@@ -130,6 +130,8 @@ struct Machine::State {
         }
         charge(event);
         count("host_transfers", 1);
+        if (source == TransferSource::OneBuffer) count("one_buffer_pushes", 1);
+        if (source == TransferSource::Broadcast) count("broadcasts", 1);
         count(direction == HostDirection::ToDpu ? "host_to_dpu_bytes" : "dpu_to_host_bytes",
               bytes_per_dpu * (source == TransferSource::OneDpu ? 1 : dpus));
     }
@@ -292,6 +294,8 @@ void Machine::push(const std::string &symbol, uint32_t offset, const PerDpuBytes
                 "push to '{}' gives DPU {} {} bytes and DPU 0 {}; a parallel push needs equal sizes (pad)",
                 symbol, dpu, data[dpu].size(), bytes);
         }
+        if (source == TransferSource::OneBuffer && data[dpu] != data.front())
+            user_error("push to '{}' from one host buffer gives DPU {} other bytes than DPU 0", symbol, dpu);
     }
     s.check_alignment(symbol, offset, bytes);
     s.write_each(symbol, offset, {data.begin(), data.end()});

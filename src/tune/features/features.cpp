@@ -202,6 +202,7 @@ void set_transfer_features(const lower::PimProgram &program, std::vector<float> 
             f[kResidentBytes] += bytes;
             continue;
         }
+        // A Replicated push (PrIM's calls) is a dpu_push_xfer: it counts with the parallel pushes.
         f[t.kind == lower::TransferKind::Broadcast ? kPushBroadcastBytes : kPushParallelBytes] += bytes;
         f[kTimedPushTransfers] += 1;
         f[kTimedPushBytesTotal] += bytes * dpus;

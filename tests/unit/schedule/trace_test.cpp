@@ -69,6 +69,26 @@ TEST(Trace, ReplayRebuildsTheIdenticalSchedule) {
     }
 }
 
+// The host-call style is part of the schedule: it survives JSON and replay, reaches the loop nests, and an
+// unknown style is refused with what to write instead.
+TEST(Trace, HostCallStyleReplays) {
+    auto w = workloads::make_workload("mtv", {48, 96});
+    Schedule sch = sampled_mtv(w.func, 1);
+    EXPECT_FALSE(lower::schedule_to_loops(sch).prim_host_calls);
+    sch.annotate_host_calls("prim");
+    EXPECT_TRUE(lower::schedule_to_loops(sch).prim_host_calls);
+    Schedule replayed = Trace::from_json(sch.trace().to_json()).replay(w.func);
+    EXPECT_TRUE(lower::schedule_to_loops(replayed).prim_host_calls);
+    replayed.annotate_host_calls("atim");
+    EXPECT_FALSE(lower::schedule_to_loops(replayed).prim_host_calls);
+    try {
+        sch.annotate_host_calls("sdk");
+        ADD_FAILURE() << "an unknown style was accepted";
+    } catch (const ScheduleError &e) {
+        EXPECT_NE(std::string(e.what()).find("use \"atim\""), std::string::npos) << e.what();
+    }
+}
+
 TEST(Trace, ChangedDecisionGivesADifferentConsistentProgram) {
     auto w = workloads::make_workload("mtv", {48, 96});
     Schedule original = sampled_mtv(w.func, 1);

@@ -61,8 +61,9 @@ TEST(Features, PrimMtvHasTheCountedTransfersAndDmas) {
                            {"ranks_used", 1},
                            {"tasklets", 2},
                            {"resident_bytes_per_dpu", 64 * 128 * 4},
-                           {"push_parallel_bytes_per_dpu", 0},
-                           {"push_broadcast_bytes_per_dpu", 128 * 4},
+                           // PrIM replicates B by a parallel push of one buffer, not a broadcast.
+                           {"push_parallel_bytes_per_dpu", 128 * 4},
+                           {"push_broadcast_bytes_per_dpu", 0},
                            {"gather_bytes_per_dpu", 64 * 4},
                            {"timed_push_transfers", 1},
                            {"gather_transfers", 1},
@@ -93,7 +94,7 @@ TEST(Features, DpuCountChangesPerDpuWorkAndTransfers) {
     EXPECT_EQ(two.at("gather_bytes_per_dpu"), 2 * four.at("gather_bytes_per_dpu"));
     EXPECT_EQ(two.at("dma_reads_per_dpu"), 2 * four.at("dma_reads_per_dpu"));
     EXPECT_EQ(two.at("mul_ops_per_dpu"), 2 * four.at("mul_ops_per_dpu"));
-    EXPECT_EQ(two.at("timed_push_bytes_total"), four.at("timed_push_bytes_total") / 2);  // broadcast B
+    EXPECT_EQ(two.at("timed_push_bytes_total"), four.at("timed_push_bytes_total") / 2);  // B to every DPU
 }
 
 // rc-tile on mtv 1000x777, 16 x 2 DPUs: K split in two halves of 390 / 387 columns (boxes of 416), partials
