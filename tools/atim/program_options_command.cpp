@@ -48,7 +48,11 @@ void ProgramOptions::add_to(CLI::App &command) {
                     "named schedule (see `atim schedules WORKLOAD`) or a trace .json file")
         ->capture_default_str();
     command.add_option("--param", params, "named-schedule parameter key=value (repeatable)");
-    command.add_option("--machine", machine, "machine preset or JSON file")->capture_default_str();
+    command
+        .add_option("--machine", machine,
+                    "machine: a preset (upmem-2048: ATiM's evaluation server, SDK 2021.3; upmem-cloud-2048: the "
+                    "SDK 2024.2 cloud server of the transfer table; upmem-2560, upmem-rank, upmem-1) or a JSON file")
+        ->capture_default_str();
     command
         .add_option("--opt-level", opt_level,
                     "PIM-aware optimizations: 0 none, 1 DMA, 2 +LT, 3 +weak BH, 4 +BH")
