@@ -287,7 +287,7 @@ std::array<int64_t, 3> coordinates_of(const DpuGrid &grid, int64_t dpu) {
 /// Calls f(host_flat_index, local_flat_index) for every element of the box that lies inside the tensor.
 template <typename F>
 void for_each_box_element(const MramSlice &slice, const std::vector<int64_t> &box_min, F f) {
-    const auto &host_shape = slice.host->shape;
+    const std::vector<int64_t> host_shape = slice.host_shape();
     const auto &box_shape = slice.local->shape;
     const size_t rank = host_shape.size();
     std::vector<int64_t> pos(rank, 0);

@@ -18,10 +18,11 @@ std::array<int64_t, 3> coordinates_of(const lower::DpuGrid &grid, int64_t dpu);
 std::vector<int64_t> box_min_of(const lower::PimProgram &program, const lower::MramSlice &slice, int64_t dpu);
 
 /// Calls f(host_flat, local_flat, count) for every run of `count` consecutive elements of the box (along its
-/// last dimension) that lies inside the host tensor: one call per box row instead of one per element.
+/// last dimension) that lies inside the host tensor: one call per box row instead of one per element. The box
+/// is one of the tensor seen as MramSlice::host_shape(); row-major, so flat indices are the tensor's own.
 template <typename F>
 void for_each_box_run(const lower::MramSlice &slice, const std::vector<int64_t> &box_min, F f) {
-    const auto &host_shape = slice.host->shape;
+    const std::vector<int64_t> host_shape = slice.host_shape();
     const auto &box_shape = slice.local->shape;
     const size_t rank = host_shape.size();
     ATIM_CHECK(rank >= 1 && box_shape.size() == rank && box_min.size() == rank,

@@ -245,11 +245,14 @@ private:
     }
 
     std::string shapes(const lower::MramSlice &slice) const {
-        ATIM_CHECK(slice.box_min.size() == slice.host->shape.size() &&
-                       slice.local->shape.size() == slice.host->shape.size(),
-                   "slice {} of {}: box rank differs from the tensor's", slice.local->name, slice.host->name);
-        return fmt::format("const int64_t host_shape[] = {}, box_shape[] = {};",
-                           int64_list(slice.host->shape), int64_list(slice.local->shape));
+        // A box of a fused view (MramSlice::fused_dims) sees the row-major tensor with its leading
+        // dimensions fused: the same flat elements, so host_shape is the view's.
+        const std::vector<int64_t> host_shape = slice.host_shape();
+        ATIM_CHECK(
+            slice.box_min.size() == host_shape.size() && slice.local->shape.size() == host_shape.size(),
+            "slice {} of {}: box rank differs from the tensor's", slice.local->name, slice.host->name);
+        return fmt::format("const int64_t host_shape[] = {}, box_shape[] = {};", int64_list(host_shape),
+                           int64_list(slice.local->shape));
     }
 
     void to_dpu(const lower::Transfer &t, size_t index, std::string &out) {
@@ -257,7 +260,7 @@ private:
         std::string stage = stage_name("to", index);
         std::string symbol = names_.name_of(slice.local);
         std::string host = names_.name_of(slice.host);
-        int rank = static_cast<int>(slice.host->shape.size());
+        int rank = static_cast<int>(slice.host_shape().size());
         size_t element = static_cast<size_t>(bytes_of(slice.host->dtype));
         ATIM_CHECK(t.bytes_per_dpu % 8 == 0 && t.bytes_per_dpu <= slice.bytes_per_dpu,
                    "transfer of {} bytes per DPU into slice {} of {} bytes", t.bytes_per_dpu,
@@ -305,7 +308,7 @@ private:
             slice.local->name, slice.host->name, program_.grid.count());
         std::string stage = stage_name("from", index);
         std::string symbol = names_.name_of(slice.local);
-        int rank = static_cast<int>(slice.host->shape.size());
+        int rank = static_cast<int>(slice.host_shape().size());
         out += fmt::format("    {{ /* {} -> {}: gather of {} bytes per DPU */\n", symbol, slice.host->name,
                            t.bytes_per_dpu);
         out += "        " + shapes(slice) + "\n";
