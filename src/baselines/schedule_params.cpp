@@ -224,8 +224,8 @@ int64_t default_param(NamedSchedule schedule, WorkloadShape shape, const std::st
     if (name == "tasklets") return kPrimTasklets;
     if (name == "block") return kPrimBlockBytes / ir::bytes_of(w.dtype);
     if (name == "cache")
-        return shape == WorkloadShape::RowReduce || shape == WorkloadShape::Batched ? kRcTileRowCache
-                                                                                    : kRcTileElementCache;
+        return shape == WorkloadShape::Elementwise || shape == WorkloadShape::FullReduce ? kRcTileElementCache
+                                                                                         : kRcTileRowCache;
     int64_t tasklets = p.at("tasklets");
     if (schedule == NamedSchedule::Prim) {
         ATIM_CHECK(name == "dpus", "no default for prim parameter {}", name);

@@ -197,8 +197,16 @@ std::optional<size_t> ungatherable_dimension(const ViewBounds &dims) {
     return std::nullopt;
 }
 
+/// The box of one view of a tensor, and how many elements of the tensor it spans before its rows are padded.
+/// Views are compared by that count: the padding would favour fusing a matrix into one long row whose rows
+/// no longer start DMA-aligned.
+struct ViewBox {
+    MramSlice slice;
+    int64_t elements = 0;
+};
+
 /// Turns the collected bounds of one view of a tensor into its box (box_min, extents).
-MramSlice make_slice(const ir::Buffer &host, const ViewBounds &dims, size_t fused_dims) {
+ViewBox make_slice(const ir::Buffer &host, const ViewBounds &dims, size_t fused_dims) {
     MramSlice slice;
     slice.host = host;
     slice.fused_dims = fused_dims;
@@ -230,6 +238,8 @@ MramSlice make_slice(const ir::Buffer &host, const ViewBounds &dims, size_t fuse
         slice.box_min.push_back(box_min);
         extents.push_back(*extent);
     }
+    int64_t elements = 1;
+    for (int64_t extent : extents) elements *= extent;
     const int64_t elem_bytes = ir::bytes_of(host->dtype);
     if (extents.size() > 1) {
         // Rows that start on an 8-byte boundary let a row's tile be one DMA (e.g. 777 int32 -> 778).
@@ -237,7 +247,7 @@ MramSlice make_slice(const ir::Buffer &host, const ViewBounds &dims, size_t fuse
     }
     slice.local = ir::make_buffer(host->name + "_mram", host->dtype, extents, ir::MemScope::Mram);
     slice.bytes_per_dpu = round_up(slice.local->size_bytes(), 8);
-    return slice;
+    return {slice, elements};
 }
 
 /// The value of box_min, an affine function of the grid coordinates, on every DPU.
@@ -356,7 +366,7 @@ std::string shape_text(const std::vector<int64_t> &shape) {
 /// Throws UserError when there is none.
 MramSlice gatherable_slice(const ir::Buffer &host, const std::vector<ViewBounds> &views, const DpuGrid &grid,
                            const GridVars &vars) {
-    std::vector<MramSlice> candidates;
+    std::vector<ViewBox> candidates;
     for (size_t fused = 1; fused <= views.size(); ++fused) {
         if (!ungatherable_dimension(views[fused - 1]))
             candidates.push_back(make_slice(host, views[fused - 1], fused));
@@ -367,33 +377,31 @@ MramSlice gatherable_slice(const ir::Buffer &host, const std::vector<ViewBounds>
             "DPU loops); bind loops that index {} directly (not fused) to the DPU grid",
             host->name, *ungatherable_dimension(views[0]), host->name);
     }
-    std::stable_sort(candidates.begin(), candidates.end(), [](const MramSlice &a, const MramSlice &b) {
-        return a.local->num_elements() < b.local->num_elements();
-    });
+    std::stable_sort(candidates.begin(), candidates.end(),
+                     [](const ViewBox &a, const ViewBox &b) { return a.elements < b.elements; });
     std::optional<Overlap> overlap;
-    for (const MramSlice &candidate : candidates) {
-        std::optional<Overlap> found = find_overlap(candidate, grid, vars);
-        if (!found) return candidate;
+    for (const ViewBox &candidate : candidates) {
+        std::optional<Overlap> found = find_overlap(candidate.slice, grid, vars);
+        if (!found) return candidate.slice;
         if (!overlap) overlap = found;
     }
-    const MramSlice &smallest = candidates.front();
+    const MramSlice &smallest = candidates.front().slice;
     user_error(
         "the parts of {} that DPUs {} and {} write overlap (both hold element {} of {} seen as {}, box {}), "
-        "so "
-        "one DPU's gathered results would overwrite the other's; split the loops that index {} over the DPUs "
-        "into disjoint blocks, a multiple of 8 bytes along its last dimension",
+        "so one DPU's gathered results would overwrite the other's; split the loops that index {} over the "
+        "DPUs into disjoint blocks, a multiple of 8 bytes along its last dimension",
         host->name, overlap->first_dpu, overlap->second_dpu, overlap->element, host->name,
         shape_text(smallest.host_shape()), shape_text(smallest.local->shape), host->name);
 }
 
 /// The box of an input: the smallest one of its views (every one holds what the DPU reads).
 MramSlice smallest_slice(const ir::Buffer &host, const std::vector<ViewBounds> &views) {
-    MramSlice best = make_slice(host, views[0], 1);
+    ViewBox best = make_slice(host, views[0], 1);
     for (size_t fused = 2; fused <= views.size(); ++fused) {
-        MramSlice candidate = make_slice(host, views[fused - 1], fused);
-        if (candidate.local->num_elements() < best.local->num_elements()) best = candidate;
+        ViewBox candidate = make_slice(host, views[fused - 1], fused);
+        if (candidate.elements < best.elements) best = candidate;
     }
-    return best;
+    return best.slice;
 }
 
 }  // namespace

@@ -187,28 +187,3 @@ TEST(MramLayout, RejectsOutputBoxesThatOverlap) {
 
 }  // namespace
 }  // namespace atim::lower
-
-namespace atim::lower {
-namespace {
-
-TEST(MramLayout, RejectsAnOutputWhosePerDpuPartCannotBeDescribed) {
-    ir::Var f("f"), e("e");
-    ir::Buffer out = ir::make_buffer("O", ir::DType::Int32, {3, 7});
-    ir::Expr flat = f * 5 + e;
-    ir::Stmt device =
-        testing::loop(f, 4, testing::loop(e, 5, ir::Store::make(out, {flat / 7, flat % 7}, ir::Expr(1))),
-                      ir::ForKind::DpuX);
-    ScheduledLoops loops{"fused", {{out, TensorRole::Output}}, device, ir::Stmt()};
-    try {
-        lower_loops(loops, target::UpmemMachine{});
-        ADD_FAILURE() << "no error";
-    } catch (const UserError &error) {
-        EXPECT_EQ(
-            std::string(error.what()),
-            "cannot tell which part of O each DPU writes (dimension 0 is not indexed affinely by the DPU "
-            "loops); bind loops that index O directly (not fused) to the DPU grid");
-    }
-}
-
-}  // namespace
-}  // namespace atim::lower
