@@ -243,7 +243,9 @@ ViewBox make_slice(const ir::Buffer &host, const ViewBounds &dims, size_t fused_
     const int64_t elem_bytes = ir::bytes_of(host->dtype);
     if (extents.size() > 1) {
         // Rows that start on an 8-byte boundary let a row's tile be one DMA (e.g. 777 int32 -> 778).
-        extents.back() = round_up(extents.back() * elem_bytes, 8) / elem_bytes;
+        const int64_t padded = round_up(extents.back() * elem_bytes, 8) / elem_bytes;
+        slice.row_padding = padded - extents.back();
+        extents.back() = padded;
     }
     slice.local = ir::make_buffer(host->name + "_mram", host->dtype, extents, ir::MemScope::Mram);
     slice.bytes_per_dpu = round_up(slice.local->size_bytes(), 8);
@@ -323,7 +325,7 @@ std::optional<Overlap> find_overlap(const MramSlice &slice, const DpuGrid &grid,
     for (int64_t dpu = 0; dpu < grid.count(); ++dpu) {
         const std::vector<int64_t> origin = origins.of(dpu);
         const int64_t first = std::max<int64_t>(origin[last], 0);
-        const int64_t end = std::min(origin[last] + box[last], shape[last]);
+        const int64_t end = std::min(origin[last] + box[last] - slice.row_padding, shape[last]);
         if (end <= first) continue;
         // Rows of the box (every dimension but the last), each a run of the last dimension.
         std::vector<int64_t> position(last, 0);
@@ -386,12 +388,14 @@ MramSlice gatherable_slice(const ir::Buffer &host, const std::vector<ViewBounds>
         if (!overlap) overlap = found;
     }
     const MramSlice &smallest = candidates.front().slice;
+    const std::string view = smallest.fused_dims > 1 ? " seen as " + shape_text(smallest.host_shape()) : "";
     user_error(
-        "the parts of {} that DPUs {} and {} write overlap (both hold element {} of {} seen as {}, box {}), "
-        "so one DPU's gathered results would overwrite the other's; split the loops that index {} over the "
-        "DPUs into disjoint blocks, a multiple of 8 bytes along its last dimension",
-        host->name, overlap->first_dpu, overlap->second_dpu, overlap->element, host->name,
-        shape_text(smallest.host_shape()), shape_text(smallest.local->shape), host->name);
+        "the parts of {} that DPUs {} and {} write overlap (both hold element {} of {}{}, box {}), so one "
+        "DPU's gathered results would overwrite the other's; split the loops that index {} over the DPUs "
+        "into "
+        "disjoint blocks",
+        host->name, overlap->first_dpu, overlap->second_dpu, overlap->element, host->name, view,
+        shape_text(smallest.local->shape), host->name);
 }
 
 /// The box of an input: the smallest one of its views (every one holds what the DPU reads).

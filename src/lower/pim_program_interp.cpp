@@ -301,6 +301,7 @@ void for_each_box_element(const MramSlice &slice, const std::vector<int64_t> &bo
             host_flat = host_flat * host_shape[d] + g;
             local_flat = local_flat * box_shape[d] + pos[d];
         }
+        inside = inside && pos[rank - 1] < box_shape[rank - 1] - slice.row_padding;
         if (inside) f(host_flat, local_flat);
         for (size_t d = rank; d-- > 0;) {
             if (++pos[d] < box_shape[d]) break;

@@ -30,7 +30,7 @@ void for_each_box_run(const lower::MramSlice &slice, const std::vector<int64_t> 
     const size_t last = rank - 1;
     // The part of a box row inside the tensor: [first, end) of the box's last dimension.
     const int64_t first = std::max<int64_t>(0, -box_min[last]);
-    const int64_t end = std::min(box_shape[last], host_shape[last] - box_min[last]);
+    const int64_t end = std::min(box_shape[last] - slice.row_padding, host_shape[last] - box_min[last]);
     if (end <= first) return;
     std::vector<int64_t> position(rank, 0);
     const int64_t rows = slice.local->num_elements() / box_shape[last];

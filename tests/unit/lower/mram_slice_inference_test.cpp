@@ -5,6 +5,7 @@
 #include "atim/ir/ir.h"
 #include "atim/ir/utils.h"
 #include "atim/lower/lower.h"
+#include "lower/pim_program_interp.h"
 #include "unit/lower/hand_built_programs.h"
 
 namespace atim::lower {
@@ -169,20 +170,35 @@ TEST(MramLayout, RejectsAnOutputWhosePerDpuPartCannotBeDescribed) {
 }
 
 TEST(MramLayout, RejectsOutputBoxesThatOverlap) {
-    // Columns of O[2, 6] in blocks of 3 per DPU: rows of 3 int32 are padded to 4 (8-byte DMA), so DPU 0's
-    // box [2, 4] covers column 3 of DPU 1, and the fused view [9] overlaps too. Gathering either would
-    // overwrite DPU 1's results with DPU 0's padding.
+    // DPU d writes O[3d .. 3d+4]: two elements of every block are also the next DPU's.
+    ir::Var d("d"), e("e");
+    ir::Buffer out = ir::make_buffer("O", ir::DType::Int32, {10});
+    ir::Stmt device = testing::loop(d, 3, testing::loop(e, 5, ir::Store::make(out, {d * 3 + e}, ir::Expr(1))),
+                                    ir::ForKind::DpuX);
+    ScheduledLoops loops{"overlapping", {{out, TensorRole::Output}}, device, ir::Stmt()};
+    EXPECT_EQ(
+        user_error_of([&] { lower_loops(loops, target::UpmemMachine{}); }),
+        "the parts of O that DPUs 0 and 1 write overlap (both hold element 3 of O, box [5]), so one DPU's "
+        "gathered results would overwrite the other's; split the loops that index O over the DPUs into "
+        "disjoint blocks");
+}
+
+TEST(MramLayout, RowPaddingIsNotPartOfTheGatheredBox) {
+    // Columns of O[2, 6] in blocks of 3 per DPU: rows of 3 int32 are padded to 4 (8-byte DMA). The padding
+    // is not gathered, so DPU 0's box does not reach DPU 1's column 3.
     ir::Var d("d"), i("i"), e("e");
     ir::Buffer out = ir::make_buffer("O", ir::DType::Int32, {2, 6});
     ir::Stmt device = testing::loop(
-        d, 2, testing::loop(i, 2, testing::loop(e, 3, ir::Store::make(out, {i, d * 3 + e}, ir::Expr(1)))),
+        d, 2, testing::loop(i, 2, testing::loop(e, 3, ir::Store::make(out, {i, d * 3 + e}, d + 1))),
         ir::ForKind::DpuX);
     ScheduledLoops loops{"columns", {{out, TensorRole::Output}}, device, ir::Stmt()};
-    EXPECT_EQ(
-        user_error_of([&] { lower_loops(loops, target::UpmemMachine{}); }),
-        "the parts of O that DPUs 0 and 1 write overlap (both hold element 3 of O seen as [2, 6], box [2, "
-        "4]), so one DPU's gathered results would overwrite the other's; split the loops that index O "
-        "over the DPUs into disjoint blocks, a multiple of 8 bytes along its last dimension");
+    PimProgram program = lower_loops(loops, target::UpmemMachine{});
+    EXPECT_EQ(describe_slices(program),
+              (std::vector<std::string>{"O: [2, 4] at (0, (dpu_x*3)), 32 bytes at 0"}));
+    EXPECT_EQ(program.slices[0].row_padding, 1);
+    HostTensors tensors;
+    run_pim_program(program, tensors);
+    EXPECT_EQ(tensors.at(out.get()), (std::vector<int64_t>{1, 1, 1, 2, 2, 2, 1, 1, 1, 2, 2, 2}));
 }
 
 }  // namespace
