@@ -198,24 +198,6 @@ std::vector<DpuSplit> dpu_splits(NamedSchedule schedule, WorkloadShape shape, co
     return {};
 }
 
-// A DPU count that would leave DPUs without any block is refused; one that equal blocks round down is
-// reported by dpu_count_notes.
-void check_dpu_counts(NamedSchedule schedule, WorkloadShape shape, const workloads::Workload &w,
-                      const std::map<std::string, int64_t> &p) {
-    for (const DpuSplit &split : dpu_splits(schedule, shape, w, p)) {
-        if (split.dpus <= split.most()) continue;
-        if (split.multiple > 1)
-            user_error(
-                "{}={} is more DPUs than {} {} {} in blocks of {} (one 8-byte output write or slice) can "
-                "use; "
-                "use {} <= {}",
-                split.param, split.dpus, w.name, split.units, split.unit_name, split.multiple, split.param,
-                split.most());
-        user_error("{}={} is more DPUs than the {} {} of {} can use; use {} <= {}", split.param, split.dpus,
-                   split.units, split.unit_name, w.name, split.param, split.most());
-    }
-}
-
 // Defaults: see param_specs for the rules in words.
 int64_t default_param(NamedSchedule schedule, WorkloadShape shape, const std::string &name,
                       const workloads::Workload &w, const std::map<std::string, int64_t> &p,
@@ -408,7 +390,6 @@ std::map<std::string, int64_t> resolve_params(NamedSchedule schedule, const work
         p[name] = default_param(schedule, shape, name, workload, p, machine);
     }
     check_machine_limits(schedule, shape, p, machine);
-    check_dpu_counts(schedule, shape, workload, p);
     check_tile_alignment(schedule, workload, p);
     check_wram_fits(schedule, shape, workload, p, machine);
     return p;
@@ -420,6 +401,16 @@ std::vector<std::string> dpu_count_notes(NamedSchedule schedule, const workloads
     std::vector<std::string> notes;
     for (const DpuSplit &split : dpu_splits(schedule, workload_shape(workload.name), workload, params)) {
         if (split.used() == split.dpus || !given.count(split.param)) continue;
+        const std::string unit = split.multiple > 1
+                                     ? fmt::format("blocks of {} (one 8-byte output write)", split.multiple)
+                                     : "blocks of 1";
+        if (split.dpus > split.most()) {
+            notes.push_back(
+                fmt::format("{}={} runs on {} DPUs: {} {} in {} fill at most {} DPUs; use {} <= {}",
+                            split.param, split.dpus, split.used(), split.units, split.unit_name, unit,
+                            split.most(), split.param, split.most()));
+            continue;
+        }
         const int64_t block = round_up(ceil_div(split.units, split.dpus), split.multiple);
         notes.push_back(fmt::format(
             "{}={} runs on {} DPUs: {} {} in equal blocks of {} (ceil({} / {}){}) fill {} DPUs; a count "

@@ -36,15 +36,15 @@ struct ParamSpec {
 };
 std::vector<ParamSpec> param_specs(NamedSchedule schedule, WorkloadShape shape);
 
-/// The given parameters checked and completed with defaults (see param_specs for the rules). A DPU count
-/// larger than the blocks it splits (e.g. dpus above M*N/2 for ttv's row pairs) is a UserError.
+/// The given parameters checked and completed with defaults (see param_specs for the rules).
 std::map<std::string, int64_t> resolve_params(NamedSchedule schedule, const workloads::Workload &workload,
                                               const std::map<std::string, std::string> &given,
                                               const target::UpmemMachine &machine);
 
 /// One line for each DPU-count parameter in `given` that the schedule uses fewer DPUs for than asked
-/// (`params`: the resolved parameters): equal blocks rounded up to whole output writes can leave the last
-/// DPUs nothing (1500 rows over 100 DPUs: 16 rows each fill 94 DPUs). Defaults are not noted: they say
+/// (`params`: the resolved parameters): a count above the blocks it splits (ttv prim: more than M*N/2
+/// int32 row pairs), or equal blocks rounded up to whole output writes that leave the last DPUs nothing
+/// (1500 rows over 100 DPUs: 16 rows each fill 94 DPUs). Defaults are not noted: they say
 /// what they choose (param_specs), and the program reports the DPUs it runs on.
 std::vector<std::string> dpu_count_notes(NamedSchedule schedule, const workloads::Workload &workload,
                                          const std::map<std::string, int64_t> &params,

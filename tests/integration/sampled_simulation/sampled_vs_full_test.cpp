@@ -49,12 +49,8 @@ std::vector<SampledCase> sampled_cases() {
     std::vector<SampledCase> cases;
     for (const auto &[workload, list] : shapes) {
         for (const std::string &shape : list) {
-            // mmtv's 8 or 9 rows per batch and ttv's 7 or 8 j rows (rc-tile) fill at most 4 DPUs in row
-            // pairs.
-            const std::string prim_dpus = workload == "mmtv" ? "4" : "8";
-            const std::string row_dpus = workload == "mmtv" || workload == "ttv" ? "4" : "8";
-            cases.push_back({workload, shape, "prim", {{"tasklets", "4"}, {"dpus", prim_dpus}}});
-            cases.push_back({workload, shape, "rc-tile", {{"tasklets", "4"}, {"dpus_x", row_dpus}}});
+            cases.push_back({workload, shape, "prim", {{"tasklets", "4"}, {"dpus", "8"}}});
+            cases.push_back({workload, shape, "rc-tile", {{"tasklets", "4"}, {"dpus_x", "8"}}});
             if (workload == "mtv" || workload == "gemv" || workload == "mmtv")  // K split: host sums partials
                 cases.push_back(
                     {workload, shape, "rc-tile", {{"tasklets", "4"}, {"dpus_x", "4"}, {"dpus_y", "2"}}});

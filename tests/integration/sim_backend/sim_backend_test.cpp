@@ -65,11 +65,8 @@ std::vector<SimCase> sim_cases() {
 
 std::map<std::string, std::string> small_params(const SimCase &c) {
     std::map<std::string, std::string> params{{"tasklets", "4"}};
-    // Rows go to DPUs in pairs (8-byte output writes): mmtv's 5 rows per batch and ttv's 3 j rows (rc-tile)
-    // fill at most 3 and 2 DPUs, and more is refused.
-    const bool few_rows = c.shape == "3x5x29" || c.shape == "5x3x37";
     for (const char *dpus : {"dpus", "dpus_x"})
-        if (schedule_has_param(c.workload, c.schedule, dpus)) params[dpus] = few_rows ? "2" : "4";
+        if (schedule_has_param(c.workload, c.schedule, dpus)) params[dpus] = "4";
     return params;
 }
 

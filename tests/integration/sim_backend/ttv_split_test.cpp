@@ -74,6 +74,8 @@ INSTANTIATE_TEST_SUITE_P(
         TtvCase{"30x50x70", "prim", {{"dpus", "7"}}, {7, 1, 1}, true},
         TtvCase{"30x50x70", "prim", {{"dpus", "100"}, {"tasklets", "4"}}, {94, 1, 1}, true},
         TtvCase{"30x50x70", "prim", {{"dpus", "750"}, {"tasklets", "2"}}, {750, 1, 1}},
+        // More DPUs than row pairs: the 750 the pairs fill (with a note).
+        TtvCase{"30x50x70", "prim", {{"dpus", "2048"}, {"tasklets", "2"}}, {750, 1, 1}},
         // j blocks of 14 over dpu.x, K halves over dpu.y, i blocks of 4 over dpu.z.
         TtvCase{"30x50x70",
                 "rc-tile",
@@ -83,30 +85,25 @@ INSTANTIATE_TEST_SUITE_P(
         TtvCase{"30x50x70", "rc-tile", {{"dpus_x", "3"}, {"dpus_y", "1"}, {"dpus_z", "30"}}, {3, 1, 30}}),
     [](const ::testing::TestParamInfo<TtvCase> &info) { return info.param.name(); });
 
-TEST(TtvSplitParams, MoreDpusThanRowPairsIsAUserError) {
+TEST(TtvSplitParams, ADpuCountTheRowsCannotFillIsNoted) {
     workloads::Workload workload = workloads::make_workload("ttv", workloads::parse_shape("ttv", "30x50x70"));
     target::UpmemMachine machine = target::load_machine("upmem-2048");
-    try {
-        baselines::apply_named_schedule("prim", workload, {{"dpus", "751"}}, machine);
-        ADD_FAILURE() << "no error";
-    } catch (const UserError &error) {
-        EXPECT_EQ(std::string(error.what()),
-                  "dpus=751 is more DPUs than ttv 1500 M*N rows in blocks of 2 (one 8-byte output write or "
-                  "slice) can use; use dpus <= 750");
-    }
-    EXPECT_THROW(baselines::apply_named_schedule("rc-tile", workload, {{"dpus_z", "31"}}, machine),
-                 UserError);
-}
-
-TEST(TtvSplitParams, ARoundedDownDpuCountIsNoted) {
-    workloads::Workload workload = workloads::make_workload("ttv", workloads::parse_shape("ttv", "30x50x70"));
-    target::UpmemMachine machine = target::load_machine("upmem-2048");
+    EXPECT_EQ(
+        baselines::named_schedule_notes("prim", workload, {{"dpus", "2048"}}, machine),
+        (std::vector<std::string>{"dpus=2048 runs on 750 DPUs: 1500 M*N rows in blocks of 2 (one 8-byte "
+                                  "output write) fill at most 750 DPUs; use dpus <= 750"}));
     EXPECT_EQ(
         baselines::named_schedule_notes("prim", workload, {{"dpus", "100"}}, machine),
         (std::vector<std::string>{
             "dpus=100 runs on 94 DPUs: 1500 M*N rows in equal blocks of 16 (ceil(1500 / 100) rounded up "
             "to a multiple of 2) fill 94 DPUs; a count that divides the blocks evenly uses every DPU"}));
+    EXPECT_EQ(
+        baselines::named_schedule_notes("rc-tile", workload, {{"dpus_z", "31"}, {"dpus_x", "4"}}, machine),
+        (std::vector<std::string>{
+            "dpus_z=31 runs on 30 DPUs: 30 M rows in blocks of 1 fill at most 30 DPUs; use dpus_z <= 30"}));
+    // Counts the blocks fill, and defaults, are not noted.
     EXPECT_TRUE(baselines::named_schedule_notes("prim", workload, {{"dpus", "7"}}, machine).empty());
+    EXPECT_TRUE(baselines::named_schedule_notes("prim", workload, {}, machine).empty());
 }
 
 }  // namespace
