@@ -390,10 +390,9 @@ MramSlice gatherable_slice(const ir::Buffer &host, const std::vector<ViewBounds>
     const MramSlice &smallest = candidates.front().slice;
     const std::string view = smallest.fused_dims > 1 ? " seen as " + shape_text(smallest.host_shape()) : "";
     user_error(
-        "the parts of {} that DPUs {} and {} write overlap (both hold element {} of {}{}, box {}), so one "
-        "DPU's gathered results would overwrite the other's; split the loops that index {} over the DPUs "
-        "into "
-        "disjoint blocks",
+        "the parts of {} that DPUs {} and {} write overlap (both hold element {} of {}{}, box {}), so "
+        "one DPU's gathered results would overwrite the other's; split the loops that index {} over the "
+        "DPUs into disjoint blocks",
         host->name, overlap->first_dpu, overlap->second_dpu, overlap->element, host->name, view,
         shape_text(smallest.local->shape), host->name);
 }
