@@ -19,8 +19,14 @@ bool looks_like_trace_file(const std::string &schedule) {
 schedule::Schedule make_schedule(const ProgramOptions &options, const workloads::Workload &workload,
                                  const target::UpmemMachine &machine) {
     std::map<std::string, std::string> params = parse_params(options.params);
-    if (baselines::is_named_schedule(options.schedule))
-        return baselines::apply_named_schedule(options.schedule, workload, params, machine);
+    if (baselines::is_named_schedule(options.schedule)) {
+        schedule::Schedule sch = baselines::apply_named_schedule(options.schedule, workload, params, machine);
+        // On stderr, so that `run --json` stays one JSON object on stdout.
+        for (const std::string &note :
+             baselines::named_schedule_notes(options.schedule, workload, params, machine))
+            fmt::print(stderr, "note: {}\n", note);
+        return sch;
+    }
     if (!looks_like_trace_file(options.schedule)) {
         std::string names;
         for (const baselines::NamedScheduleInfo &info : baselines::list_named_schedules(workload.name))
