@@ -122,11 +122,10 @@ const std::vector<Constant> kTransferConstants = {
     {"rank_section_ms", &target::HostTiming::rank_section_ms},
     {"write_line_ns", &target::HostTiming::write_line_ns},
     {"read_line_ns", &target::HostTiming::read_line_ns},
-    {"mux_switch_ms", &target::HostTiming::mux_switch_ms},
-    {"write_gbps", &target::HostTiming::write_gbps},
     {"read_gbps", &target::HostTiming::read_gbps},
     {"short_run_line_factor", &target::HostTiming::short_run_line_factor},
     {"line_ramp_bytes", &target::HostTiming::line_ramp_bytes},
+    {"one_buffer_line_factor", &target::HostTiming::one_buffer_line_factor},
 };
 
 target::UpmemMachine with_constants(target::UpmemMachine machine, const std::vector<Constant> &constants,
