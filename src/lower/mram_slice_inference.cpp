@@ -172,8 +172,12 @@ void check_gatherable(const ir::Buffer &host, const std::vector<DimBounds> &dims
     }
 }
 
+// PrIM RED's per-tasklet record in its __host WRAM array: dpu_results_t {uint64_t cycles; T t_count;}
+// (prim-baselines.md §1.6). Rows of a host-WRAM box are padded to it, so the host moves PrIM's bytes.
+constexpr int64_t kHostWramRowBytes = 16;
+
 /// Turns the collected bounds of one tensor into its box (box_min, extents).
-MramSlice make_slice(const ir::Buffer &host, const std::vector<DimBounds> &dims) {
+MramSlice make_slice(const ir::Buffer &host, const std::vector<DimBounds> &dims, bool in_wram) {
     MramSlice slice;
     slice.host = host;
     std::vector<int64_t> extents;
@@ -206,9 +210,12 @@ MramSlice make_slice(const ir::Buffer &host, const std::vector<DimBounds> &dims)
     const int64_t elem_bytes = ir::bytes_of(host->dtype);
     if (extents.size() > 1) {
         // Rows that start on an 8-byte boundary let a row's tile be one DMA (e.g. 777 int32 -> 778).
-        extents.back() = round_up(extents.back() * elem_bytes, 8) / elem_bytes;
+        const int64_t row_bytes = in_wram ? kHostWramRowBytes : 8;
+        extents.back() = round_up(extents.back() * elem_bytes, row_bytes) / elem_bytes;
     }
-    slice.local = ir::make_buffer(host->name + "_mram", host->dtype, extents, ir::MemScope::Mram);
+    slice.in_wram = in_wram;
+    slice.local = in_wram ? ir::make_buffer(host->name + "_wram", host->dtype, extents, ir::MemScope::WramShared)
+                          : ir::make_buffer(host->name + "_mram", host->dtype, extents, ir::MemScope::Mram);
     slice.bytes_per_dpu = round_up(slice.local->size_bytes(), 8);
     return slice;
 }
@@ -224,7 +231,7 @@ std::vector<MramSlice> infer_mram_slices(const ir::Stmt &kernel, const std::vect
         auto found = collector.boxes.find(tensor.buffer.get());
         if (found == collector.boxes.end()) continue;
         if (tensor.role != TensorRole::Input && dpus > 1) check_gatherable(tensor.buffer, found->second);
-        slices.push_back(make_slice(tensor.buffer, found->second));
+        slices.push_back(make_slice(tensor.buffer, found->second, tensor.in_host_wram));
         collector.boxes.erase(found);
     }
     ATIM_CHECK(collector.boxes.empty(),

@@ -27,12 +27,15 @@ struct GridVars {
 /// How one host tensor is laid out in every DPU's memory: the DPU holds the box
 /// [box_min[d], box_min[d] + local->shape[d]) of the host tensor, row-major, in buffer `local`.
 /// Elements of the box outside the host tensor are padding (zero on push, ignored on gather).
+/// Usually the box is in MRAM; a slice `in_wram` is a `__host` WRAM symbol instead (rfactor "host_wram"
+/// partials: the kernel stores to it directly, the host reads it through the control interface).
 struct MramSlice {
     ir::Buffer host;                 ///< the host tensor (MemScope::Global)
-    ir::Buffer local;                ///< per-DPU copy, MemScope::Mram; shape = box extents
+    ir::Buffer local;                ///< per-DPU copy, MemScope::Mram (WramShared when in_wram); shape = box
     std::vector<ir::Expr> box_min;   ///< one per host dimension, affine in the GridVars
     int64_t bytes_per_dpu = 0;       ///< local size rounded up to 8 bytes plus safe over-fetch padding
-    int64_t mram_offset = 0;         ///< byte offset in the DPU's MRAM, 8-byte aligned
+    int64_t mram_offset = 0;         ///< byte offset in the DPU's MRAM, 8-byte aligned (0 when in_wram)
+    bool in_wram = false;            ///< a `__host` WRAM symbol of bytes_per_dpu bytes, not part of MRAM
     bool same_for_all_dpus() const;  ///< box_min does not depend on the grid: data every DPU needs
 };
 
