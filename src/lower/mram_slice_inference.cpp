@@ -214,8 +214,9 @@ MramSlice make_slice(const ir::Buffer &host, const std::vector<DimBounds> &dims,
         extents.back() = round_up(extents.back() * elem_bytes, row_bytes) / elem_bytes;
     }
     slice.in_wram = in_wram;
-    slice.local = in_wram ? ir::make_buffer(host->name + "_wram", host->dtype, extents, ir::MemScope::WramShared)
-                          : ir::make_buffer(host->name + "_mram", host->dtype, extents, ir::MemScope::Mram);
+    slice.local = in_wram
+                      ? ir::make_buffer(host->name + "_wram", host->dtype, extents, ir::MemScope::WramShared)
+                      : ir::make_buffer(host->name + "_mram", host->dtype, extents, ir::MemScope::Mram);
     slice.bytes_per_dpu = round_up(slice.local->size_bytes(), 8);
     return slice;
 }

@@ -79,7 +79,8 @@ std::string mram_declarations(const lower::PimProgram &program, CNameTable &name
     return out + "\n";
 }
 
-/// The slices the host reads from WRAM: `__host` arrays, like PrIM RED's DPU_RESULTS (prim-baselines.md §1.6).
+/// The slices the host reads from WRAM: `__host` arrays, like PrIM RED's DPU_RESULTS (prim-baselines.md
+/// §1.6).
 std::string host_wram_declarations(const lower::PimProgram &program, CNameTable &names) {
     std::string out;
     for (const lower::MramSlice *slice : distinct_mram_buffers(program)) {
@@ -87,11 +88,13 @@ std::string host_wram_declarations(const lower::PimProgram &program, CNameTable 
         const Buffer &local = slice->local;
         std::string shape;
         for (int64_t extent : local->shape) shape += (shape.empty() ? "" : " x ") + std::to_string(extent);
-        out += fmt::format("__host {} {}[{}]; /* box of {}: {} */\n", c_type(local->dtype), names.name_of(local),
-                           slice->bytes_per_dpu / bytes_of(local->dtype), slice->host->name, shape);
+        out +=
+            fmt::format("__host {} {}[{}]; /* box of {}: {} */\n", c_type(local->dtype), names.name_of(local),
+                        slice->bytes_per_dpu / bytes_of(local->dtype), slice->host->name, shape);
     }
     if (out.empty()) return "";
-    return "/* WRAM the host reads after the kernel: this DPU's box of each host-WRAM tensor. */\n" + out + "\n";
+    return "/* WRAM the host reads after the kernel: this DPU's box of each host-WRAM tensor. */\n" + out +
+           "\n";
 }
 
 std::string shared_wram_declarations(const std::vector<Buffer> &shared, CNameTable &names) {
