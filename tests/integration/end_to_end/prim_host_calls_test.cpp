@@ -81,9 +81,9 @@ HostCalls host_calls(const codegen::CSources &sources, int64_t dpus) {
     const std::set<std::string> wram_symbols = host_wram_symbols(sources.dpu_c);
     EXPECT_TRUE(wram_symbols.contains("dpu_args")) << "the grid-coordinate struct is a __host variable";
     const std::regex push(
-        R"(dpu_push_xfer\(set, DPU_XFER_(TO|FROM)_DPU, "(\w+)", 0, (\d+|sizeof\(\w+\)), DPU_XFER_DEFAULT\))");
+        R"re(dpu_push_xfer\(set, DPU_XFER_(TO|FROM)_DPU, "(\w+)", 0, (\d+|sizeof\(\w+\)), DPU_XFER_DEFAULT\))re");
     const std::regex prepare(R"(dpu_prepare_xfer\(dpu, ([^;]*)\)\);)");
-    const std::regex broadcast(R"(dpu_broadcast_to\(set, "(\w+)", 0, \w+, (\d+), DPU_XFER_DEFAULT\))");
+    const std::regex broadcast(R"re(dpu_broadcast_to\(set, "(\w+)", 0, \w+, (\d+), DPU_XFER_DEFAULT\))re");
     EXPECT_EQ(host_c.find("dpu_copy_"), std::string::npos) << "host.c copies to or from single DPUs";
     // The DPU argument struct: dpu_x, dpu_y, dpu_z, unused (int32 each).
     constexpr int64_t kArgsBytes = 16;
@@ -256,7 +256,9 @@ TEST(PrimHostCalls, RedGathersEveryTaskletPartialFromWram) {
         EXPECT_EQ(slice.local->scope, ir::MemScope::WramShared);
         EXPECT_EQ(gather.bytes_per_dpu, 5 * 16) << "the DPU's T records of 16 bytes";
         for (const lower::MramSlice &other : program.slices)
-            if (&other != &slice) EXPECT_FALSE(other.in_wram) << other.local->name;
+            if (&other != &slice) {
+                EXPECT_FALSE(other.in_wram) << other.local->name;
+            }
         // The partials take WRAM, not MRAM: the kernel stores them without DMA.
         const std::string dpu_c = codegen::emit_c(program, {}).dpu_c;
         EXPECT_NE(dpu_c.find(fmt::format("__host {}_t {}[", dtype, slice.local->name)), std::string::npos)
