@@ -5,16 +5,22 @@ BUILD ?= build
 ASAN_BUILD ?= build-asan
 ATIM := $(BUILD)/tools/atim/atim
 
-.PHONY: all deps build build-asan run test test-fast bench format check-format clean
+.PHONY: all deps configure build build-tool build-asan run test test-fast bench format check-format clean
 
 all: build
 
 deps:
 	@scripts/install_deps.sh
 
-build: deps
+configure: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DATIM_WERROR=ON >/dev/null
+
+build: configure
 	@cmake --build $(BUILD) -j $(JOBS)
+
+# Only the command-line tool: what `make run` needs (not the test and bench targets).
+build-tool: configure
+	@cmake --build $(BUILD) -j $(JOBS) --target atim
 
 build-asan: deps
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DATIM_SANITIZE=ON -DATIM_WERROR=ON >/dev/null
@@ -25,7 +31,7 @@ build-asan: deps
 # rc-tile's K splits, 64 trials: 4 minutes measured with one thread while another job used the other core), verify the best with every DPU simulated and compare it with PrIM's schedule. The best trace, its
 # C and assembly, report.json and the records database go to $(BUILD)/tune-mtv-8192x8192; --resume makes a
 # second `make run` reuse the recorded trials.
-run: build
+run: build-tool
 	$(ATIM) tune mtv --shape 8192x8192 --trials 64 --batch 16 --population 64 --resume -o $(BUILD)/tune-mtv-8192x8192
 
 check-format: deps

@@ -23,6 +23,7 @@
 #include "atim/sim/host_model.h"
 #include "atim/workloads/workload.h"
 #include "calibration_csv.h"
+#include "nelder_mead.h"
 
 namespace atim::bench {
 namespace {
@@ -100,28 +101,44 @@ Phases price(const std::vector<sim::HostEvent> &events, const target::UpmemMachi
     return p;
 }
 
-// ---- the fit -------------------------------------------------------------------------------------------------
+// ---- the fit ----------------------------------------------------------------------------------------------
+// The kernel phase depends only on the launch constants and the DPU's DMA/WRAM-port share; H2D and after only
+// on the transfer and host-work constants. So the two are fitted apart, each over its discrete mechanism
+// choices (port share; ranks per DDR channel and pool threads) with Nelder-Mead over its continuous
+// constants in log space.
 
 /// A fitted constant: where it lives in HostTiming.
 struct Constant {
     const char *name;
     double target::HostTiming::*member;
 };
-const std::array<Constant, 8> kFitted = {{
+const std::vector<Constant> kLaunchConstants = {
+    {"launch_ms", &target::HostTiming::launch_ms},
+    {"launch_per_rank_ms", &target::HostTiming::launch_per_rank_ms},
+};
+const std::vector<Constant> kTransferConstants = {
     {"call_ms", &target::HostTiming::call_ms},
     {"call_per_rank_ms", &target::HostTiming::call_per_rank_ms},
     {"rank_section_ms", &target::HostTiming::rank_section_ms},
     {"write_line_ns", &target::HostTiming::write_line_ns},
     {"read_line_ns", &target::HostTiming::read_line_ns},
     {"mux_switch_ms", &target::HostTiming::mux_switch_ms},
-    {"launch_ms", &target::HostTiming::launch_ms},
-    {"launch_per_rank_ms", &target::HostTiming::launch_per_rank_ms},
-}};
-using Vector = std::array<double, kFitted.size()>;
+    {"write_gbps", &target::HostTiming::write_gbps},
+    {"read_gbps", &target::HostTiming::read_gbps},
+    {"short_run_line_factor", &target::HostTiming::short_run_line_factor},
+    {"line_ramp_bytes", &target::HostTiming::line_ramp_bytes},
+};
 
-target::UpmemMachine with_constants(target::UpmemMachine machine, const Vector &log_values) {
-    for (size_t i = 0; i < kFitted.size(); ++i) machine.host.*kFitted[i].member = std::exp(log_values[i]);
+target::UpmemMachine with_constants(target::UpmemMachine machine, const std::vector<Constant> &constants,
+                                    const std::vector<double> &log_values) {
+    for (size_t i = 0; i < constants.size(); ++i) machine.host.*constants[i].member = std::exp(log_values[i]);
     return machine;
+}
+
+std::vector<double> log_constants(const target::UpmemMachine &machine, const std::vector<Constant> &constants) {
+    std::vector<double> v;
+    for (const Constant &c : constants) v.push_back(std::log(std::max(machine.host.*c.member, 1e-6)));
+    return v;
 }
 
 double squared_log_error(double predicted, double measured) {
@@ -129,85 +146,35 @@ double squared_log_error(double predicted, double measured) {
     return r * r;
 }
 
-/// Sum of squared log errors of the H2D (where measured), kernel and after phases of the chosen rows.
+enum class Phases_ { Kernel, Transfers };
+
+/// Sum of squared log errors of the chosen rows: the kernel phase, or the H2D (where measured) and after phases.
 double objective(const std::vector<ServerRow> &rows, const std::vector<SimulatedRow> &sims,
-                 const std::vector<bool> &use, const target::UpmemMachine &machine) {
+                 const std::vector<bool> &use, const target::UpmemMachine &machine, Phases_ which) {
     double sum = 0;
     for (size_t i = 0; i < rows.size(); ++i) {
         if (!use[i]) continue;
         const Phases p = price(sims[i].events, machine);
+        if (which == Phases_::Kernel) {
+            sum += squared_log_error(p.kernel, rows[i].kernel);
+            continue;
+        }
         if (rows[i].h2d > 0) sum += squared_log_error(p.h2d, rows[i].h2d);
-        sum += squared_log_error(p.kernel, rows[i].kernel);
         sum += squared_log_error(p.after, rows[i].after);
     }
     return sum;
 }
 
-/// Nelder-Mead in log space, restarted once from its own optimum.
-Vector minimise(const std::function<double(const Vector &)> &f, Vector start) {
-    constexpr size_t n = kFitted.size();
-    for (int restart = 0; restart < 3; ++restart) {
-        std::array<Vector, n + 1> simplex;
-        std::array<double, n + 1> value{};
-        for (size_t i = 0; i <= n; ++i) {
-            simplex[i] = start;
-            if (i > 0) simplex[i][i - 1] += 0.7;
-            value[i] = f(simplex[i]);
-        }
-        for (int iteration = 0; iteration < 3000; ++iteration) {
-            std::array<size_t, n + 1> order{};
-            for (size_t i = 0; i <= n; ++i) order[i] = i;
-            std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return value[a] < value[b]; });
-            const size_t best = order[0], worst = order[n], second = order[n - 1];
-            Vector centroid{};
-            for (size_t i = 0; i < n; ++i)
-                for (size_t d = 0; d < n; ++d) centroid[d] += simplex[order[i]][d] / n;
-            auto towards = [&](double t) {
-                Vector p;
-                for (size_t d = 0; d < n; ++d) p[d] = centroid[d] + t * (simplex[worst][d] - centroid[d]);
-                return p;
-            };
-            const Vector reflected = towards(-1);
-            const double fr = f(reflected);
-            if (fr < value[best]) {
-                const Vector expanded = towards(-2);
-                const double fe = f(expanded);
-                if (fe < fr) simplex[worst] = expanded, value[worst] = fe;
-                else simplex[worst] = reflected, value[worst] = fr;
-            } else if (fr < value[second]) {
-                simplex[worst] = reflected, value[worst] = fr;
-            } else {
-                const Vector contracted = towards(0.5);
-                const double fc = f(contracted);
-                if (fc < value[worst]) {
-                    simplex[worst] = contracted, value[worst] = fc;
-                } else {
-                    for (size_t i = 1; i <= n; ++i) {
-                        for (size_t d = 0; d < n; ++d)
-                            simplex[order[i]][d] = simplex[best][d] + 0.5 * (simplex[order[i]][d] - simplex[best][d]);
-                        value[order[i]] = f(simplex[order[i]]);
-                    }
-                }
-            }
-        }
-        start = simplex[std::min_element(value.begin(), value.end()) - value.begin()];
-    }
-    return start;
-}
-
-Vector log_constants(const target::UpmemMachine &machine) {
-    Vector v;
-    for (size_t i = 0; i < kFitted.size(); ++i) v[i] = std::log(std::max(machine.host.*kFitted[i].member, 1e-6));
-    return v;
-}
-
-/// The machine with its constants fitted on the rows `use` selects.
+/// `machine` with `constants` fitted on the rows `use` selects; `error` receives the objective reached.
 target::UpmemMachine fit(const std::vector<ServerRow> &rows, const std::vector<SimulatedRow> &sims,
-                         const std::vector<bool> &use, const target::UpmemMachine &machine, double *error) {
-    auto f = [&](const Vector &v) { return objective(rows, sims, use, with_constants(machine, v)); };
-    const Vector best = minimise(f, log_constants(machine));
-    if (error) *error = f(best);
-    return with_constants(machine, best);
+                         const std::vector<bool> &use, const target::UpmemMachine &machine,
+                         const std::vector<Constant> &constants, Phases_ which, double *error) {
+    auto f = [&](const std::vector<double> &v) {
+        return objective(rows, sims, use, with_constants(machine, constants, v), which);
+    };
+    const std::vector<double> best = nelder_mead(f, log_constants(machine, constants), 1500, 2);
+    *error = f(best);
+    return with_constants(machine, constants, best);
 }
 
 /// The host's all-core streaming rate from cpu_tvm_total_ms: bytes read plus twice the bytes written
@@ -259,10 +226,6 @@ void print_row(const ServerRow &row, const Phases &p, const char *mark) {
                cell(p.kernel, row.kernel), cell(p.after, row.after), cell(p.total(), row.total), mark);
 }
 
-void print_constants(const target::UpmemMachine &machine) {
-    for (const Constant &c : kFitted) fmt::print("  {:<20} {:.6g}\n", c.name, machine.host.*c.member);
-}
-
 }  // namespace
 
 double print_atim_server_suite(const target::UpmemMachine &base) {
@@ -286,24 +249,46 @@ double print_atim_server_suite(const target::UpmemMachine &base) {
             if (!sims[s].back().verified) ++wrong;
         }
     }
-    auto fit_with_share = [&](const std::vector<bool> &use, size_t *chosen) {
+    // Fits the launch constants and the port share on the kernels, then the transfer constants with the
+    // ranks per channel and pool threads on H2D and after, on the rows `use` selects.
+    struct Fitted {
+        target::UpmemMachine machine;
+        size_t share = 0;
+    };
+    auto fit_all = [&](const std::vector<bool> &use) {
+        Fitted best;
         double best_error = 1e300;
-        target::UpmemMachine best;
         for (size_t s = 0; s < shares.size(); ++s) {
             target::UpmemMachine m = machine;
             m.dpu.dma_wram_port_share = shares[s];
             double error = 0;
-            target::UpmemMachine fitted = fit(rows, sims[s], use, m, &error);
-            if (error < best_error) best_error = error, best = fitted, *chosen = s;
+            target::UpmemMachine fitted = fit(rows, sims[s], use, m, kLaunchConstants, Phases_::Kernel, &error);
+            if (error < best_error) best_error = error, best = {fitted, s};
         }
+        best_error = 1e300;
+        target::UpmemMachine transfers = best.machine;
+        for (int ranks_per_channel : {1, 2, 4}) {
+            for (int pool_threads : {1, 2, 4, 8}) {
+                target::UpmemMachine m = best.machine;
+                m.host.ranks_per_channel = ranks_per_channel;
+                m.host.pool_threads = pool_threads;
+                double error = 0;
+                target::UpmemMachine fitted =
+                    fit(rows, sims[best.share], use, m, kTransferConstants, Phases_::Transfers, &error);
+                if (error < best_error) best_error = error, transfers = fitted;
+            }
+        }
+        best.machine = transfers;
         return best;
     };
 
     // In sample: every row.
-    size_t share_all = 0;
-    const target::UpmemMachine all = fit_with_share(std::vector<bool>(rows.size(), true), &share_all);
-    fmt::print("fitted on all 26 rows: DMA/WRAM-port share {}\n", shares[share_all]);
-    print_constants(all);
+    const Fitted all = fit_all(std::vector<bool>(rows.size(), true));
+    const size_t share_all = all.share;
+    fmt::print("fitted on all 26 rows: DMA/WRAM-port share {}, ranks per channel {}, pool threads {}\n",
+               shares[share_all], all.machine.host.ranks_per_channel, all.machine.host.pool_threads);
+    for (const std::vector<Constant> *constants : {&kLaunchConstants, &kTransferConstants})
+        for (const Constant &c : *constants) fmt::print("  {:<20} {:.6g}\n", c.name, all.machine.host.*c.member);
 
     // Leave one workload out.
     std::vector<std::string> workloads;
@@ -314,20 +299,22 @@ double print_atim_server_suite(const target::UpmemMachine &base) {
     for (const std::string &left_out : workloads) {
         std::vector<bool> use(rows.size());
         for (size_t i = 0; i < rows.size(); ++i) use[i] = rows[i].workload != left_out;
-        size_t share = 0;
-        const target::UpmemMachine fitted = fit_with_share(use, &share);
-        fmt::print("fit without {:<5}: share {:.2f}, launch {:.3f} + {:.4f}/rank ms, lines {:.0f}/{:.0f} ns\n",
-                   left_out, shares[share], fitted.host.launch_ms, fitted.host.launch_per_rank_ms,
-                   fitted.host.write_line_ns, fitted.host.read_line_ns);
+        const Fitted fitted = fit_all(use);
+        const target::HostTiming &h = fitted.machine.host;
+        fmt::print(
+            "fit without {:<5}: share {:.2f}, ranks/channel {}, pool {}, launch {:.3f} + {:.4f}/rank ms, lines "
+            "{:.0f}/{:.0f} ns, call {:.3f} + {:.4f}/rank ms\n",
+            left_out, shares[fitted.share], h.ranks_per_channel, h.pool_threads, h.launch_ms,
+            h.launch_per_rank_ms, h.write_line_ns, h.read_line_ns, h.call_ms, h.call_per_rank_ms);
         for (size_t i = 0; i < rows.size(); ++i)
-            if (!use[i]) held_out[i] = price(sims[share][i].events, fitted);
+            if (!use[i]) held_out[i] = price(sims[fitted.share][i].events, fitted.machine);
     }
 
     fmt::print("\nrow              DPUs |  h2d meas/sim  err |  kernel meas/sim err |  after meas/sim err | "
                " total meas/sim err   (in-sample fit)\n");
     PhaseErrors in_sample, loo;
     for (size_t i = 0; i < rows.size(); ++i) {
-        const Phases p = price(sims[share_all][i].events, all);
+        const Phases p = price(sims[share_all][i].events, all.machine);
         in_sample.add(rows[i], p);
         print_row(rows[i], p, sims[share_all][i].verified ? "" : "  OUTPUT MISMATCH");
     }

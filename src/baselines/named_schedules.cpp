@@ -17,8 +17,11 @@ std::string description(NamedSchedule schedule, WorkloadShape shape) {
                 return "PrIM RED: chunk per DPU, cyclic blocks per tasklet, every tasklet's partial gathered "
                        "and summed on the host";
             case WorkloadShape::RowReduce:
-                return "PrIM GEMV: row blocks per DPU (ttv: M*N rows), row pairs per tasklet, full K in WRAM "
-                       "blocks";
+                return "PrIM GEMV: row blocks per DPU, row pairs per tasklet, full K in WRAM blocks";
+            case WorkloadShape::TensorRowReduce:
+                return "PrIM(E) TTV as GEMV over M*N rows: blocks of the fused (i, j) rows per DPU, row "
+                       "pairs "
+                       "per tasklet, full K in WRAM blocks";
             case WorkloadShape::Batched:
                 return "PrIM(E) rgemv: batch x row-block DPU grid, row pairs per tasklet, full K in WRAM "
                        "blocks";
@@ -35,6 +38,10 @@ std::string description(NamedSchedule schedule, WorkloadShape shape) {
             return "ATiM mtvRCTile: rows over dpus_x, K over dpus_y (host sums partials), row pairs per "
                    "tasklet, "
                    "K in WRAM tiles";
+        case WorkloadShape::TensorRowReduce:
+            return "ATiM rc-tile on a 3-D grid: j rows over dpus_x, K over dpus_y (host sums partials), i "
+                   "rows "
+                   "over dpus_z; row pairs of j per tasklet, K in WRAM tiles";
         case WorkloadShape::Batched:
             return "ATiM mmtvRCTile: batch x rows x K DPU grid (host sums K partials), row pairs per "
                    "tasklet, K in "
@@ -69,6 +76,13 @@ std::map<std::string, int64_t> resolve_named_schedule_params(const std::string &
                                                              const std::map<std::string, std::string> &params,
                                                              const target::UpmemMachine &machine) {
     return resolve_params(parse_named_schedule(name), workload, params, machine);
+}
+
+std::vector<std::string> named_schedule_notes(const std::string &name, const workloads::Workload &workload,
+                                              const std::map<std::string, std::string> &params,
+                                              const target::UpmemMachine &machine) {
+    NamedSchedule which = parse_named_schedule(name);
+    return dpu_count_notes(which, workload, resolve_params(which, workload, params, machine), params);
 }
 
 schedule::Schedule apply_named_schedule(const std::string &name, const workloads::Workload &workload,

@@ -72,13 +72,13 @@ void row_kernel(Schedule &sch, const workloads::Workload &w, const BlockRV &c, c
 
 // MTV / GEMV, and TTV flattened to an MTV with M*N rows (PrIM(E), atim-method.md §8.2): 1-D row blocks over
 // DPUs (equal ceil chunks padded to pairs like ATiM's mtvRTile, where PrIM gives the first M mod D DPUs one
-// extra row), full K per DPU.
+// extra row), full K per DPU. A TTV DPU's rows may start and end inside an i-row.
 void row_reduce(Schedule &sch, const workloads::Workload &w, const std::map<std::string, int64_t> &p) {
     BlockRV c = sch.get_block("C");
     std::vector<LoopRV> loops = sch.get_loops(c);
     LoopRV k = loops.back();
     LoopRV rows = loops.size() == 3 ? sch.fuse({loops[0], loops[1]}) : loops[0];
-    RowCut cut = cut_rows(sch.loop_extent(rows), p.at("dpus"), w.dtype, loops.size() == 3 ? w.shape[1] : 0);
+    RowCut cut = cut_rows(sch.loop_extent(rows), p.at("dpus"), w.dtype);
     RowLoops r = split_rows(sch, rows, cut.rows_per_dpu, p.at("tasklets"), cut.rows_per_write);
     std::vector<LoopRV> kk = sch.split(k, {kInfer, p.at("block")});
     reorder_exactly(sch, c, {r.dpu, r.tasklet, r.group, r.row, kk[0], kk[1]});
@@ -121,6 +121,7 @@ void build_prim_schedule(Schedule &sch, const workloads::Workload &workload,
         case WorkloadShape::FullReduce:
             return full_reduce(sch, workload, params);
         case WorkloadShape::RowReduce:
+        case WorkloadShape::TensorRowReduce:
             return row_reduce(sch, workload, params);
         case WorkloadShape::Batched:
             return batched(sch, workload, params, machine);

@@ -75,20 +75,42 @@ void row_kernel(Schedule &sch, const workloads::Workload &w, const BlockRV &bloc
     sch.decompose_reduction(block, k_tile);
 }
 
-// mtvRCTile (mtv, gemv; ttv with i, j fused into rows): rows over dpus_x, K over dpus_y.
+// mtvRCTile (mtv, gemv): rows over dpus_x, K over dpus_y.
 void row_reduce(Schedule &sch, const workloads::Workload &w, const std::map<std::string, int64_t> &p) {
     BlockRV c = sch.get_block("C");
     std::vector<LoopRV> loops = sch.get_loops(c);
-    LoopRV k = loops.back();
-    LoopRV rows = loops.size() == 3 ? sch.fuse({loops[0], loops[1]}) : loops[0];
+    LoopRV rows = loops[0], k = loops[1];
     ReductionSplit red = split_reduction_over_dpus(sch, w, c, k, p.at("dpus_y"));
-    RowCut cut = cut_rows(sch.loop_extent(rows), p.at("dpus_x"), w.dtype, loops.size() == 3 ? w.shape[1] : 0);
+    RowCut cut = cut_rows(sch.loop_extent(rows), p.at("dpus_x"), w.dtype);
     RowLoops r = split_rows(sch, rows, cut.rows_per_dpu, p.at("tasklets"), cut.rows_per_write);
     std::vector<LoopRV> kk = sch.split(red.in_dpu, {kInfer, p.at("cache")});
     std::vector<LoopRV> order = {r.dpu};
     order.insert(order.end(), red.dpu.begin(), red.dpu.end());
     order.insert(order.end(), {r.tasklet, r.group, kk[0], r.row, kk[1]});
     reorder_exactly(sch, red.block, order);
+    sch.bind(r.dpu, "dpu.x");
+    if (!red.dpu.empty()) sch.bind(red.dpu[0], "dpu.y");
+    sch.bind(r.tasklet, "tasklet");
+    row_kernel(sch, w, red.block, r, kk[0]);
+}
+
+// ttv on a 3-D DPU grid (ATiM's rule for a second spatial axis, atim-method.md §9): row blocks of j over
+// dpus_x, K over dpus_y (the host sums the partials), blocks of i over dpus_z; inside a DPU, row pairs of j
+// per tasklet, each tasklet walking its rows for every i of the DPU's block, K in `cache`-element tiles.
+void tensor_row_reduce(Schedule &sch, const workloads::Workload &w, const std::map<std::string, int64_t> &p) {
+    BlockRV c = sch.get_block("C");
+    std::vector<LoopRV> loops = sch.get_loops(c);
+    LoopRV i = loops[0], j = loops[1], k = loops[2];
+    ReductionSplit red = split_reduction_over_dpus(sch, w, c, k, p.at("dpus_y"));
+    RowCut cut = cut_rows(w.shape[1], p.at("dpus_x"), w.dtype);
+    RowLoops r = split_rows(sch, j, cut.rows_per_dpu, p.at("tasklets"), cut.rows_per_write);
+    std::vector<LoopRV> outer = split_over_dpus(sch, i, p.at("dpus_z"), 1);
+    std::vector<LoopRV> kk = sch.split(red.in_dpu, {kInfer, p.at("cache")});
+    std::vector<LoopRV> order = {outer[0], r.dpu};
+    order.insert(order.end(), red.dpu.begin(), red.dpu.end());
+    order.insert(order.end(), {r.tasklet, outer[1], r.group, kk[0], r.row, kk[1]});
+    reorder_exactly(sch, red.block, order);
+    sch.bind(outer[0], "dpu.z");
     sch.bind(r.dpu, "dpu.x");
     if (!red.dpu.empty()) sch.bind(red.dpu[0], "dpu.y");
     sch.bind(r.tasklet, "tasklet");
@@ -132,6 +154,8 @@ void build_rc_tile_schedule(Schedule &sch, const workloads::Workload &workload,
             return full_reduce(sch, workload, params);
         case WorkloadShape::RowReduce:
             return row_reduce(sch, workload, params);
+        case WorkloadShape::TensorRowReduce:
+            return tensor_row_reduce(sch, workload, params);
         case WorkloadShape::Batched:
             return batched(sch, workload, params, machine);
     }

@@ -10,16 +10,9 @@ namespace atim::baselines {
 using schedule::kInfer;
 using schedule::LoopRV;
 
-RowCut cut_rows(int64_t rows, int64_t dpus, ir::DType dtype, int64_t row_length) {
+RowCut cut_rows(int64_t rows, int64_t dpus, ir::DType dtype) {
     int64_t per_write = rows_per_output_write(dtype);
-    int64_t wanted = ceil_div(rows, dpus);
-    if (row_length == 0) return {round_up(wanted, per_write), per_write};
-    // Write groups (row pairs) stay inside one i-row only when they tile it.
-    if (row_length % per_write != 0) per_write = 1;
-    // Whole i-rows per DPU. A piece of an i-row would also be an exact box, but its position is a floor
-    // div/mod of the DPU index, which MRAM slice inference bounds only conservatively (a wider box, whose
-    // gather would overwrite other DPUs' outputs).
-    return {round_up(wanted, row_length), per_write};
+    return {round_up(ceil_div(rows, dpus), per_write), per_write};
 }
 
 RowLoops split_rows(schedule::Schedule &sch, const LoopRV &rows, int64_t rows_per_dpu, int64_t tasklets,

@@ -19,15 +19,14 @@ struct RowLoops {
 RowLoops split_rows(schedule::Schedule &sch, const schedule::LoopRV &rows, int64_t rows_per_dpu,
                     int64_t tasklets, int64_t rows_per_write);
 
-/// How a rows dimension is cut: rows per DPU and rows per output write. For rows flattened from (i, j)
-/// (ttv: M*N rows, `row_length` = N), every DPU's rows and every write group must be an exact box of the 2-D
-/// output, since outputs are written back and gathered as boxes: a box around rows that straddle an i-row
-/// would overwrite outputs computed elsewhere. So a DPU gets whole i-rows, and a write group stays in one.
+/// How a rows dimension is cut: rows per DPU (ceil(rows / dpus) rounded up to whole output writes, PrIM's
+/// 8-byte padding) and rows per output write. Rows fused from (i, j) (ttv: M*N rows) are cut the same way:
+/// lowering sees the tensors with i, j fused (MramSlice::fused_dims), so a DPU's rows are an exact box even
+/// when they start or end inside an i-row.
 struct RowCut {
     int64_t rows_per_dpu, rows_per_write;
 };
-/// `row_length` 0: plain 1-D rows.
-RowCut cut_rows(int64_t rows, int64_t dpus, ir::DType dtype, int64_t row_length = 0);
+RowCut cut_rows(int64_t rows, int64_t dpus, ir::DType dtype);
 
 /// Splits `loop` into contiguous per-DPU chunks of ceil(extent / dpus) rounded up to `multiple` iterations
 /// (PrIM: per-DPU sizes padded to 8 bytes). Returns {dpu loop, chunk loop}.

@@ -43,9 +43,9 @@ int64_t dpu_budget(const target::UpmemMachine &machine) {
     return std::min<int64_t>(kLargestDpuSweepPoint, machine.dpus);
 }
 
-// Rows of a row reduction (ttv flattens i, j into M*N rows like PrIM(E), atim-method.md §8.2).
+// Rows of a row reduction (prim flattens ttv's i, j into M*N rows like PrIM(E), atim-method.md §8.2).
 int64_t reduction_rows(const workloads::Workload &w) {
-    return w.name == "ttv" ? w.shape[0] * w.shape[1] : w.shape[0];
+    return w.shape.size() == 3 ? w.shape[0] * w.shape[1] : w.shape[0];
 }
 int64_t reduction_extent(const workloads::Workload &w) { return w.shape.back(); }
 
@@ -85,6 +85,7 @@ WramUse wram_use(NamedSchedule schedule, WorkloadShape shape, const workloads::W
         case WorkloadShape::FullReduce:
             return {1, 0, 0};  // A tile; partials added by caller
         case WorkloadShape::RowReduce:
+        case WorkloadShape::TensorRowReduce:
         case WorkloadShape::Batched:
             // prim: one A row block and one B block (B re-read per row, prim-baselines.md §1.4);
             // rc-tile: the A tile covers the rows written together, B is shared by them.
@@ -135,12 +136,66 @@ void check_machine_limits(NamedSchedule schedule, WorkloadShape shape,
         return;
     }
     int64_t dpus_y = p.count("dpus_y") ? p.at("dpus_y") : 1;
+    if (shape == WorkloadShape::TensorRowReduce) {
+        int64_t grid = p.at("dpus_x") * dpus_y * p.at("dpus_z");
+        if (grid > machine.dpus)
+            user_error(
+                "dpus_x={} x dpus_y={} x dpus_z={} = {} DPUs exceeds the {} DPUs of machine {}; lower "
+                "dpus_x, "
+                "dpus_y or dpus_z",
+                p.at("dpus_x"), dpus_y, p.at("dpus_z"), grid, machine.dpus, machine.name);
+        return;
+    }
     int64_t grid = p.at("dpus_x") * dpus_y;
     if (grid > machine.dpus)
         user_error(
             "dpus_x={} x dpus_y={} = {} DPUs exceeds the {} DPUs of machine {}; lower dpus_x or dpus_y",
             p.at("dpus_x"), dpus_y, grid, machine.dpus, machine.name);
-    (void)shape;
+}
+
+// One DPU-count parameter and what it splits: `units` (rows, elements, K) in equal blocks of
+// ceil(units / dpus) rounded up to `multiple` (whole 8-byte writes or slices).
+struct DpuSplit {
+    std::string param;
+    int64_t dpus, units, multiple;
+    std::string unit_name;
+    // DPUs that get at least one unit, and the most DPUs any count could use.
+    int64_t used() const { return ceil_div(units, round_up(ceil_div(units, dpus), multiple)); }
+    int64_t most() const { return ceil_div(units, multiple); }
+};
+
+std::vector<DpuSplit> dpu_splits(NamedSchedule schedule, WorkloadShape shape, const workloads::Workload &w,
+                                 const std::map<std::string, int64_t> &p) {
+    const int64_t per_write = rows_per_output_write(w.dtype);
+    const std::string rows = shape == WorkloadShape::TensorRowReduce ? "M*N rows" : "rows";
+    if (schedule == NamedSchedule::Prim) {
+        switch (shape) {
+            case WorkloadShape::Elementwise:
+            case WorkloadShape::FullReduce:
+                return {{"dpus", p.at("dpus"), w.shape[0], per_write, "elements"}};
+            case WorkloadShape::RowReduce:
+            case WorkloadShape::TensorRowReduce:
+                return {{"dpus", p.at("dpus"), reduction_rows(w), per_write, rows}};
+            case WorkloadShape::Batched:
+                return {{"dpus", p.at("dpus"), w.shape[1], per_write, "rows per batch"}};
+        }
+    }
+    switch (shape) {
+        case WorkloadShape::Elementwise:
+        case WorkloadShape::FullReduce:
+            return {{"dpus_x", p.at("dpus_x"), w.shape[0], per_write, "elements"}};
+        case WorkloadShape::RowReduce:
+            return {{"dpus_x", p.at("dpus_x"), w.shape[0], per_write, "rows"},
+                    {"dpus_y", p.at("dpus_y"), reduction_extent(w), per_write, "K elements"}};
+        case WorkloadShape::TensorRowReduce:
+            return {{"dpus_x", p.at("dpus_x"), w.shape[1], per_write, "N rows"},
+                    {"dpus_y", p.at("dpus_y"), reduction_extent(w), per_write, "K elements"},
+                    {"dpus_z", p.at("dpus_z"), w.shape[0], 1, "M rows"}};
+        case WorkloadShape::Batched:
+            return {{"dpus_x", p.at("dpus_x"), w.shape[1], per_write, "rows per batch"},
+                    {"dpus_y", p.at("dpus_y"), reduction_extent(w), per_write, "K elements"}};
+    }
+    return {};
 }
 
 // Defaults: see param_specs for the rules in words.
@@ -151,8 +206,8 @@ int64_t default_param(NamedSchedule schedule, WorkloadShape shape, const std::st
     if (name == "tasklets") return kPrimTasklets;
     if (name == "block") return kPrimBlockBytes / ir::bytes_of(w.dtype);
     if (name == "cache")
-        return shape == WorkloadShape::RowReduce || shape == WorkloadShape::Batched ? kRcTileRowCache
-                                                                                    : kRcTileElementCache;
+        return shape == WorkloadShape::Elementwise || shape == WorkloadShape::FullReduce ? kRcTileElementCache
+                                                                                         : kRcTileRowCache;
     int64_t tasklets = p.at("tasklets");
     if (schedule == NamedSchedule::Prim) {
         ATIM_CHECK(name == "dpus", "no default for prim parameter {}", name);
@@ -161,6 +216,7 @@ int64_t default_param(NamedSchedule schedule, WorkloadShape shape, const std::st
             case WorkloadShape::FullReduce:
                 return largest_pow2_dpus(ceil_div(w.shape[0], p.at("block")), 2, budget);
             case WorkloadShape::RowReduce:
+            case WorkloadShape::TensorRowReduce:
                 return largest_pow2_dpus(reduction_rows(w), 2, budget);
             case WorkloadShape::Batched:
                 return largest_pow2_dpus(w.shape[1], 2, std::min(kMaxDpusPerBatch, budget / w.shape[0]));
@@ -174,13 +230,17 @@ int64_t default_param(NamedSchedule schedule, WorkloadShape shape, const std::st
                 return largest_pow2_dpus(ceil_div(w.shape[0], tasklets * cache), 2, budget);
             case WorkloadShape::RowReduce:
                 return largest_pow2_dpus(reduction_rows(w), 2 * tasklets, budget);
+            case WorkloadShape::TensorRowReduce:
+                return largest_pow2_dpus(w.shape[1], 2 * tasklets, budget);
             case WorkloadShape::Batched:
                 return largest_pow2_dpus(w.shape[1], 2 * tasklets,
                                          std::min(kMaxDpusPerBatch, budget / w.shape[0]));
         }
     }
+    if (name == "dpus_z") return largest_pow2_dpus(w.shape[0], 1, budget / p.at("dpus_x"));
     ATIM_CHECK(name == "dpus_y", "no default for rc-tile parameter {}", name);
     int64_t batches = shape == WorkloadShape::Batched ? w.shape[0] : 1;
+    if (shape == WorkloadShape::TensorRowReduce) batches = p.at("dpus_z");
     int64_t room = budget / (p.at("dpus_x") * batches);
     return largest_pow2_dpus(reduction_extent(w), kMinReductionSlice, room);
 }
@@ -213,7 +273,8 @@ const std::vector<NamedSchedule> &all_named_schedules() {
 WorkloadShape workload_shape(const std::string &workload) {
     if (workload == "va" || workload == "geva") return WorkloadShape::Elementwise;
     if (workload == "red") return WorkloadShape::FullReduce;
-    if (workload == "mtv" || workload == "gemv" || workload == "ttv") return WorkloadShape::RowReduce;
+    if (workload == "mtv" || workload == "gemv") return WorkloadShape::RowReduce;
+    if (workload == "ttv") return WorkloadShape::TensorRowReduce;
     if (workload == "mmtv") return WorkloadShape::Batched;
     user_error(
         "no named schedules for workload '{}'; named schedules exist for va, geva, red, mtv, gemv, ttv, "
@@ -240,6 +301,16 @@ std::vector<ParamSpec> param_specs(NamedSchedule schedule, WorkloadShape shape) 
                          "DPUs the rows are split over (contiguous row blocks, full K per DPU)"},
                         tasklets,
                         block};
+            case WorkloadShape::TensorRowReduce:
+                return {
+                    {"dpus",
+                     "auto: largest power of two <= min(2048, machine DPUs) leaving >= 2 of the M*N rows "
+                     "per DPU",
+                     "DPUs the M*N rows (i, j fused) are split over: ceil(M*N / dpus) rows each, rounded up "
+                     "to whole 8-byte output writes (int32: row pairs); a block may start or end inside an "
+                     "i-row"},
+                    tasklets,
+                    block};
             case WorkloadShape::Batched:
                 return {{"dpus",
                          "auto: largest power of two <= 256 with batch * dpus <= min(2048, machine DPUs), "
@@ -277,6 +348,18 @@ std::vector<ParamSpec> param_specs(NamedSchedule schedule, WorkloadShape shape) 
                     dpus_y,
                     tasklets,
                     cache_rows};
+        case WorkloadShape::TensorRowReduce:
+            return {{"dpus_x",
+                     "auto: largest power of two <= min(2048, machine DPUs) leaving >= 2 j rows per tasklet",
+                     "DPUs the N (j) rows are split over (grid axis dpu.x)"},
+                    {"dpus_z", "auto: largest power of two fitting the DPUs dpus_x leaves, at most M",
+                     "DPUs the M (i) rows are split over (grid axis dpu.z)"},
+                    {"dpus_y",
+                     "auto: largest power of two fitting the DPUs dpus_x x dpus_z leave that keeps >= 256 K "
+                     "elements per DPU",
+                     "DPUs K is split over (grid axis dpu.y; partials summed on the host)"},
+                    tasklets,
+                    cache_rows};
         case WorkloadShape::Batched:
             return {{"dpus_x", "auto: largest power of two <= 256 leaving >= 2 rows per tasklet",
                      "DPUs per batch the rows of each batch are split over"},
@@ -302,7 +385,7 @@ std::map<std::string, int64_t> resolve_params(NamedSchedule schedule, const work
         p[key] = parse_value(schedule, key, text);
     }
     // Defaults in dependency order: DPU counts depend on tasklets and the tile size.
-    for (const char *name : {"tasklets", "block", "cache", "dpus", "dpus_x", "dpus_y"}) {
+    for (const char *name : {"tasklets", "block", "cache", "dpus", "dpus_x", "dpus_z", "dpus_y"}) {
         if (std::find(known.begin(), known.end(), name) == known.end() || p.count(name)) continue;
         p[name] = default_param(schedule, shape, name, workload, p, machine);
     }
@@ -310,6 +393,34 @@ std::map<std::string, int64_t> resolve_params(NamedSchedule schedule, const work
     check_tile_alignment(schedule, workload, p);
     check_wram_fits(schedule, shape, workload, p, machine);
     return p;
+}
+
+std::vector<std::string> dpu_count_notes(NamedSchedule schedule, const workloads::Workload &workload,
+                                         const std::map<std::string, int64_t> &params,
+                                         const std::map<std::string, std::string> &given) {
+    std::vector<std::string> notes;
+    for (const DpuSplit &split : dpu_splits(schedule, workload_shape(workload.name), workload, params)) {
+        if (split.used() == split.dpus || !given.count(split.param)) continue;
+        const std::string unit = split.multiple > 1
+                                     ? fmt::format("blocks of {} (one 8-byte output write)", split.multiple)
+                                     : "blocks of 1";
+        if (split.dpus > split.most()) {
+            notes.push_back(
+                fmt::format("{}={} runs on {} DPUs: {} {} in {} fill at most {} DPUs; use {} <= {}",
+                            split.param, split.dpus, split.used(), split.units, split.unit_name, unit,
+                            split.most(), split.param, split.most()));
+            continue;
+        }
+        const int64_t block = round_up(ceil_div(split.units, split.dpus), split.multiple);
+        notes.push_back(fmt::format(
+            "{}={} runs on {} DPUs: {} {} in equal blocks of {} (ceil({} / {}){}) fill {} DPUs; a count "
+            "that divides the blocks evenly uses every DPU",
+            split.param, split.dpus, split.used(), split.units, split.unit_name, block, split.units,
+            split.dpus,
+            split.multiple > 1 ? fmt::format(" rounded up to a multiple of {}", split.multiple) : "",
+            split.used()));
+    }
+    return notes;
 }
 
 }  // namespace atim::baselines

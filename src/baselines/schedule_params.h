@@ -22,10 +22,11 @@ const std::vector<NamedSchedule> &all_named_schedules();
 
 /// How a workload's loops are laid out, which decides a schedule's shape.
 enum class WorkloadShape : uint8_t {
-    Elementwise,  ///< va, geva: C[i] = f(A[i], B[i])
-    FullReduce,   ///< red: B[0] = sum_k A[k]
-    RowReduce,    ///< mtv, gemv (rows i), ttv (rows i,j): C[rows] = sum_k ...
-    Batched,      ///< mmtv: a batch i of independent MTVs over rows j
+    Elementwise,      ///< va, geva: C[i] = f(A[i], B[i])
+    FullReduce,       ///< red: B[0] = sum_k A[k]
+    RowReduce,        ///< mtv, gemv: C[i] = sum_k ...
+    TensorRowReduce,  ///< ttv: C[i, j] = sum_k A[i, j, k] * B[k] (prim: M*N rows like an MTV)
+    Batched,          ///< mmtv: a batch i of independent MTVs over rows j
 };
 WorkloadShape workload_shape(const std::string &workload);
 
@@ -39,6 +40,15 @@ std::vector<ParamSpec> param_specs(NamedSchedule schedule, WorkloadShape shape);
 std::map<std::string, int64_t> resolve_params(NamedSchedule schedule, const workloads::Workload &workload,
                                               const std::map<std::string, std::string> &given,
                                               const target::UpmemMachine &machine);
+
+/// One line for each DPU-count parameter in `given` that the schedule uses fewer DPUs for than asked
+/// (`params`: the resolved parameters): a count above the blocks it splits (ttv prim: more than M*N/2
+/// int32 row pairs), or equal blocks rounded up to whole output writes that leave the last DPUs nothing
+/// (1500 rows over 100 DPUs: 16 rows each fill 94 DPUs). Defaults are not noted: they say
+/// what they choose (param_specs), and the program reports the DPUs it runs on.
+std::vector<std::string> dpu_count_notes(NamedSchedule schedule, const workloads::Workload &workload,
+                                         const std::map<std::string, int64_t> &params,
+                                         const std::map<std::string, std::string> &given);
 
 /// Rows a tasklet handles together so that one output write is one 8-byte DMA (PrIM's row pairs for
 /// int32: 8 / sizeof(T), prim-baselines.md §1.4).

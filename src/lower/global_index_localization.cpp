@@ -42,11 +42,12 @@ private:
     }
 
     static std::vector<ir::Expr> localize(const MramSlice &slice, const std::vector<ir::Expr> &indices) {
+        const std::vector<ir::Expr> view = slice.view_indices(indices);
         std::vector<ir::Expr> local;
-        for (size_t d = 0; d < indices.size(); ++d) {
+        for (size_t d = 0; d < view.size(); ++d) {
             ir::Expr box_min = slice.box_min[d];
-            if (box_min.dtype() != indices[d].dtype()) box_min = ir::cast(indices[d].dtype(), box_min);
-            local.push_back(arith::simplify(indices[d] - box_min));
+            if (box_min.dtype() != view[d].dtype()) box_min = ir::cast(view[d].dtype(), box_min);
+            local.push_back(arith::simplify(view[d] - box_min));
         }
         return local;
     }

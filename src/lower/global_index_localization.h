@@ -10,7 +10,7 @@
 namespace atim::lower {
 
 /// Replaces every Load/Store of a slice's host buffer by one of its `local` buffer with
-/// index = global index - box_min (per dimension, simplified).
+/// index = global index - box_min (per dimension of the slice's view of the tensor, simplified).
 ir::Stmt localize_global_indices(const ir::Stmt &kernel, const std::vector<MramSlice> &slices);
 
 }  // namespace atim::lower

@@ -58,7 +58,7 @@ PimProgram run_pim_passes(const ScheduledLoops &loops, const target::UpmemMachin
     s = simplify_kernel(s, grid, vars, tasklets);
     log("simplify", s);
 
-    program.slices = infer_mram_slices(s, program.tensors, tasklets, grid.count());
+    program.slices = infer_mram_slices(s, program.tensors, tasklets, grid, vars);
     s = localize_global_indices(s, program.slices);
     log("localize_global_indices", s);
     if (level >= 1) {

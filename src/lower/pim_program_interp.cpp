@@ -290,7 +290,7 @@ std::array<int64_t, 3> coordinates_of(const DpuGrid &grid, int64_t dpu) {
 /// Calls f(host_flat_index, local_flat_index) for every element of the box that lies inside the tensor.
 template <typename F>
 void for_each_box_element(const MramSlice &slice, const std::vector<int64_t> &box_min, F f) {
-    const auto &host_shape = slice.host->shape;
+    const std::vector<int64_t> host_shape = slice.host_shape();
     const auto &box_shape = slice.local->shape;
     const size_t rank = host_shape.size();
     std::vector<int64_t> pos(rank, 0);
@@ -304,6 +304,7 @@ void for_each_box_element(const MramSlice &slice, const std::vector<int64_t> &bo
             host_flat = host_flat * host_shape[d] + g;
             local_flat = local_flat * box_shape[d] + pos[d];
         }
+        inside = inside && pos[rank - 1] < box_shape[rank - 1] - slice.row_padding;
         if (inside) f(host_flat, local_flat);
         for (size_t d = rank; d-- > 0;) {
             if (++pos[d] < box_shape[d]) break;

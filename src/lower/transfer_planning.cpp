@@ -34,6 +34,10 @@ TransferPlan plan_transfers(const std::vector<MramSlice> &slices, const std::vec
             // (ATiM's runtime). PrIM instead prepares the same pointer for every DPU and pushes once.
             if (slice.same_for_all_dpus())
                 transfer.kind = prim_host_calls ? TransferKind::Replicated : TransferKind::Broadcast;
+            // PrIM passes scalars (alpha, beta) in its argument struct, which ATiM's timing of PrIM pushes
+            // before the timed call with the other arguments [prim-baselines.md §1.1, §1.13].
+            if (prim_host_calls && slice.same_for_all_dpus() && slice.host->num_elements() == 1)
+                transfer.resident = true;
             plan.to_dpu.push_back(transfer);
         } else {
             transfer.direction = TransferDirection::FromDpu;

@@ -18,10 +18,11 @@ std::array<int64_t, 3> coordinates_of(const lower::DpuGrid &grid, int64_t dpu);
 std::vector<int64_t> box_min_of(const lower::PimProgram &program, const lower::MramSlice &slice, int64_t dpu);
 
 /// Calls f(host_flat, local_flat, count) for every run of `count` consecutive elements of the box (along its
-/// last dimension) that lies inside the host tensor: one call per box row instead of one per element.
+/// last dimension) that lies inside the host tensor: one call per box row instead of one per element. The box
+/// is one of the tensor seen as MramSlice::host_shape(); row-major, so flat indices are the tensor's own.
 template <typename F>
 void for_each_box_run(const lower::MramSlice &slice, const std::vector<int64_t> &box_min, F f) {
-    const auto &host_shape = slice.host->shape;
+    const std::vector<int64_t> host_shape = slice.host_shape();
     const auto &box_shape = slice.local->shape;
     const size_t rank = host_shape.size();
     ATIM_CHECK(rank >= 1 && box_shape.size() == rank && box_min.size() == rank,
@@ -29,7 +30,7 @@ void for_each_box_run(const lower::MramSlice &slice, const std::vector<int64_t> 
     const size_t last = rank - 1;
     // The part of a box row inside the tensor: [first, end) of the box's last dimension.
     const int64_t first = std::max<int64_t>(0, -box_min[last]);
-    const int64_t end = std::min(box_shape[last], host_shape[last] - box_min[last]);
+    const int64_t end = std::min(box_shape[last] - slice.row_padding, host_shape[last] - box_min[last]);
     if (end <= first) return;
     std::vector<int64_t> position(rank, 0);
     const int64_t rows = slice.local->num_elements() / box_shape[last];

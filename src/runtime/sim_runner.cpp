@@ -140,6 +140,47 @@ nlohmann::json dpu_stats_json(const sim::DpuStats &stats) {
               {"dma_wram_port", stats.dma_port_stall_cycles}}}};
 }
 
+/// The run's host events as the host model priced them: every SDK call host.c makes, the launch, the host
+/// work (what `atim run --json` reports under stats.host_events).
+nlohmann::json host_events_json(const sim::Measurement &m, const target::UpmemMachine &machine) {
+    static constexpr const char *kPhase[] = {"h2d", "kernel", "after"};
+    static constexpr const char *kSource[] = {"per_dpu_buffers", "one_buffer", "broadcast", "one_dpu"};
+    sim::HostModel model(machine);
+    nlohmann::json events = nlohmann::json::array();
+    for (const sim::HostEvent &e : m.host_events) {
+        nlohmann::json j = {{"phase", kPhase[static_cast<int>(e.phase)]}, {"ms", model.event_ms(e)}};
+        switch (e.kind) {
+            case sim::HostEvent::Kind::Transfer: {
+                const sim::TransferCall &t = e.transfer;
+                j["call"] = t.source == sim::TransferSource::Broadcast ? "dpu_broadcast_to"
+                            : t.source == sim::TransferSource::OneDpu
+                                ? (t.direction == sim::HostDirection::ToDpu ? "dpu_copy_to" : "dpu_copy_from")
+                                : "dpu_push_xfer";
+                j["direction"] = t.direction == sim::HostDirection::ToDpu ? "to_dpu" : "from_dpu";
+                j["memory"] = t.memory == sim::TransferMemory::Mram ? "mram" : "wram";
+                j["source"] = kSource[static_cast<int>(t.source)];
+                j["dpus"] = t.dpus;
+                j["bytes_per_dpu"] = t.bytes_per_dpu;
+                j["after_launch"] = t.after_launch;
+                break;
+            }
+            case sim::HostEvent::Kind::Launch:
+                j["call"] = "dpu_launch";
+                j["dpus"] = e.dpus;
+                j["dpu_ms"] = e.dpu_ms;
+                break;
+            case sim::HostEvent::Kind::Work:
+                j["call"] = "host_work";
+                j["operations"] = e.work.operations;
+                j["bytes"] = e.work.bytes;
+                j["threads"] = e.work.threads;
+                break;
+        }
+        events.push_back(j);
+    }
+    return events;
+}
+
 }  // namespace
 
 SimExecution execute_on_sim(const lower::PimProgram &program, const TensorValues &inputs,
@@ -291,6 +332,7 @@ void describe(const lower::PimProgram &program, const SimRunOptions &options, ui
           {"variables_in_registers", kernel.variables_in_registers},
           {"variables_in_frame", kernel.variables_in_frame}}},
         {"counters", m.counters},
+        {"host_events", host_events_json(m, options.machine)},
         {"mismatches", result.mismatch_count},
         {"seed", seed},
         {"wram_bytes_per_dpu", program.wram_bytes_per_dpu},

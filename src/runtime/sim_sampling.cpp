@@ -44,10 +44,11 @@ bool any_set(const UnknownElements &unknown) {
 std::string timing_key(const lower::PimProgram &program, int64_t dpu) {
     std::string key;
     for (const lower::MramSlice &slice : program.slices) {
+        const std::vector<int64_t> host_shape = slice.host_shape();
         std::vector<int64_t> box_min = box_min_of(program, slice, dpu);
         for (size_t d = 0; d < box_min.size(); ++d) {
             int64_t first = std::max<int64_t>(0, -box_min[d]);
-            int64_t end = std::max(first, std::min(slice.local->shape[d], slice.host->shape[d] - box_min[d]));
+            int64_t end = std::max(first, std::min(slice.local->shape[d], host_shape[d] - box_min[d]));
             key += fmt::format("{}-{},", first, end);
         }
         key += ';';

@@ -19,8 +19,14 @@ bool looks_like_trace_file(const std::string &schedule) {
 schedule::Schedule make_schedule(const ProgramOptions &options, const workloads::Workload &workload,
                                  const target::UpmemMachine &machine) {
     std::map<std::string, std::string> params = parse_params(options.params);
-    if (baselines::is_named_schedule(options.schedule))
-        return baselines::apply_named_schedule(options.schedule, workload, params, machine);
+    if (baselines::is_named_schedule(options.schedule)) {
+        schedule::Schedule sch = baselines::apply_named_schedule(options.schedule, workload, params, machine);
+        // On stderr, so that `run --json` stays one JSON object on stdout.
+        for (const std::string &note :
+             baselines::named_schedule_notes(options.schedule, workload, params, machine))
+            fmt::print(stderr, "note: {}\n", note);
+        return sch;
+    }
     if (!looks_like_trace_file(options.schedule)) {
         std::string names;
         for (const baselines::NamedScheduleInfo &info : baselines::list_named_schedules(workload.name))
@@ -48,7 +54,11 @@ void ProgramOptions::add_to(CLI::App &command) {
                     "named schedule (see `atim schedules WORKLOAD`) or a trace .json file")
         ->capture_default_str();
     command.add_option("--param", params, "named-schedule parameter key=value (repeatable)");
-    command.add_option("--machine", machine, "machine preset or JSON file")->capture_default_str();
+    command
+        .add_option("--machine", machine,
+                    "machine: a preset (upmem-2048: ATiM's evaluation server, SDK 2021.3; upmem-cloud-2048: the "
+                    "SDK 2024.2 cloud server of the transfer table; upmem-2560, upmem-rank, upmem-1) or a JSON file")
+        ->capture_default_str();
     command
         .add_option("--opt-level", opt_level,
                     "PIM-aware optimizations: 0 none, 1 DMA, 2 +LT, 3 +weak BH, 4 +BH")

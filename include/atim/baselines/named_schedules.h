@@ -40,6 +40,14 @@ std::map<std::string, int64_t> resolve_named_schedule_params(const std::string &
                                                              const std::map<std::string, std::string> &params,
                                                              const target::UpmemMachine &machine);
 
+/// What the named schedule does short of the parameters given, one line each: a DPU count above the blocks
+/// it splits, or one that equal blocks (rounded up to whole 8-byte writes) leave partly unused, runs on the
+/// DPUs the blocks fill. Empty when the parameters are used as given. The CLI prints these as notes. Throws
+/// UserError as resolve_named_schedule_params does.
+std::vector<std::string> named_schedule_notes(const std::string &name, const workloads::Workload &workload,
+                                              const std::map<std::string, std::string> &params,
+                                              const target::UpmemMachine &machine);
+
 /// Builds the named schedule `name` for `workload` with the schedule primitives (so its trace replays),
 /// with resident inputs set from the workload. Throws UserError as resolve_named_schedule_params does.
 schedule::Schedule apply_named_schedule(const std::string &name, const workloads::Workload &workload,

@@ -25,19 +25,43 @@ struct GridVars {
 };
 
 /// How one host tensor is laid out in every DPU's memory: the DPU holds the box
-/// [box_min[d], box_min[d] + local->shape[d]) of the host tensor, row-major, in buffer `local`.
-/// Elements of the box outside the host tensor are padding (zero on push, ignored on gather).
+/// [box_min[d], box_min[d] + local->shape[d]) of the host tensor seen with shape host_shape(), row-major,
+/// in buffer `local`. Elements of the box outside the host tensor are padding (zero on push, ignored on
+/// gather).
+///
+/// The box may see the tensor with its leading `fused_dims` dimensions fused into one (C[M, N] as C[M*N],
+/// A[M, N, K] as A[M*N, K]). Row-major storage makes that the same elements in the same order; it makes the
+/// box exact when a DPU holds a contiguous run of the fused dimensions that does not start or end on a
+/// row of them (rows of a fused (i, j) loop split over DPUs), which the separate dimensions could only
+/// cover with a wider box.
+///
 /// Usually the box is in MRAM; a slice `in_wram` is a `__host` WRAM symbol instead (rfactor "host_wram"
 /// partials: the kernel stores to it directly, the host reads it through the control interface).
 struct MramSlice {
-    ir::Buffer host;                 ///< the host tensor (MemScope::Global)
-    ir::Buffer local;                ///< per-DPU copy, MemScope::Mram (WramShared when in_wram); shape = box
-    std::vector<ir::Expr> box_min;   ///< one per host dimension, affine in the GridVars
-    int64_t bytes_per_dpu = 0;       ///< local size rounded up to 8 bytes plus safe over-fetch padding
-    int64_t mram_offset = 0;         ///< byte offset in the DPU's MRAM, 8-byte aligned (0 when in_wram)
+    ir::Buffer host;                ///< the host tensor (MemScope::Global)
+    ir::Buffer local;               ///< per-DPU copy, MemScope::Mram (WramShared if in_wram); shape = box
+    std::vector<ir::Expr> box_min;  ///< one per dimension of host_shape(), affine in the GridVars
+    int64_t bytes_per_dpu = 0;      ///< local size rounded up to 8 bytes plus safe over-fetch padding
+    int64_t mram_offset = 0;        ///< byte offset in the DPU's MRAM, 8-byte aligned (0 when in_wram)
+    size_t fused_dims = 1;          ///< leading host dimensions fused into the box's first one (1: none)
+    /// Elements at the end of every row of `local` that only align the next row to 8 bytes (777 int32 per
+    /// row -> 778): not part of the box, so neither pushed from nor gathered into the tensor (a padded row
+    /// of one DPU's output would otherwise overwrite the next DPU's first column).
+    int64_t row_padding = 0;
     bool in_wram = false;            ///< a `__host` WRAM symbol of bytes_per_dpu bytes, not part of MRAM
     bool same_for_all_dpus() const;  ///< box_min does not depend on the grid: data every DPU needs
+    /// The host tensor's shape as the box sees it: host->shape with the first fused_dims dimensions fused.
+    std::vector<int64_t> host_shape() const;
+    /// The indices in host_shape() of the host element at `host_indices` (one per host dimension).
+    std::vector<ir::Expr> view_indices(const std::vector<ir::Expr> &host_indices) const;
 };
+
+/// `shape` with its first `fused` dimensions fused into one (row-major): {M, N, K}, 2 -> {M*N, K}.
+std::vector<int64_t> fuse_leading_dims(const std::vector<int64_t> &shape, size_t fused);
+/// Indices of a tensor of shape `shape` -> the indices in fuse_leading_dims(shape, fused), simplified:
+/// (i, j, k), 2 -> (i*N + j, k). Undoes the div/mod of a fused loop: (f / N, f % N) -> f.
+std::vector<ir::Expr> fuse_leading_indices(const std::vector<ir::Expr> &indices,
+                                           const std::vector<int64_t> &shape, size_t fused);
 
 enum class TransferDirection : uint8_t { ToDpu, FromDpu };
 enum class TransferKind : uint8_t {

@@ -43,6 +43,11 @@ struct HostTiming {
     /// Line cost when every DPU's bytes come from one host buffer (broadcast, same pointer): the 8 loads of a
     /// line hit one cached address [§3].
     double one_buffer_line_factor = 1;
+    /// A DPU line's first bytes cost more per line than a long run (the host's prefetchers and write-combining
+    /// ramp up per stream): a line costs write/read_line_ns x (1 + (short_run_line_factor - 1) x
+    /// line_ramp_bytes / (line_ramp_bytes + bytes per DPU)). 1: no ramp.
+    double short_run_line_factor = 1;
+    double line_ramp_bytes = 4096;
     int pool_threads = 4;        ///< nrThreadPerPool: threads for >= 32 KiB per DPU (1, 2, 4 below) [§1 item 7]
     double write_gbps = 1e9;     ///< host memory ceiling of all channels together, host->DPU
     double read_gbps = 1e9;      ///< the same, DPU->host

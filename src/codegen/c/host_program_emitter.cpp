@@ -60,12 +60,14 @@ static void atim_write_tensor(const char *dir, const char *name, const void *dat
 }
 
 /* Copies between a row-major host tensor and one DPU's dense box [box_min, box_min + box_shape) of it, clipped
- * to the tensor: the part of the box outside the tensor is padding (left untouched). Offsets in elements. */
+ * to the tensor: the part of the box outside the tensor, and the last `row_padding` elements of each box row
+ * (8-byte row alignment), are padding (left untouched). Offsets in elements. */
 static void atim_copy_box_rows(uint8_t *host, const int64_t *host_shape, uint8_t *box, const int64_t *box_min,
-                               const int64_t *box_shape, int rank, int dim, int64_t host_offset,
-                               int64_t box_offset, size_t element_bytes, int to_box) {
+                               const int64_t *box_shape, int64_t row_padding, int rank, int dim,
+                               int64_t host_offset, int64_t box_offset, size_t element_bytes, int to_box) {
     int64_t lo = box_min[dim] > 0 ? box_min[dim] : 0;
-    int64_t hi = box_min[dim] + box_shape[dim] < host_shape[dim] ? box_min[dim] + box_shape[dim] : host_shape[dim];
+    int64_t end = box_min[dim] + box_shape[dim] - (dim == rank - 1 ? row_padding : 0);
+    int64_t hi = end < host_shape[dim] ? end : host_shape[dim];
     if (lo >= hi) return;
     if (dim == rank - 1) {
         uint8_t *h = host + (size_t)(host_offset * host_shape[dim] + lo) * element_bytes;
@@ -78,23 +80,25 @@ static void atim_copy_box_rows(uint8_t *host, const int64_t *host_shape, uint8_t
         return;
     }
     for (int64_t i = lo; i < hi; ++i)
-        atim_copy_box_rows(host, host_shape, box, box_min, box_shape, rank, dim + 1,
+        atim_copy_box_rows(host, host_shape, box, box_min, box_shape, row_padding, rank, dim + 1,
                            host_offset * host_shape[dim] + i, box_offset * box_shape[dim] + (i - box_min[dim]),
                            element_bytes, to_box);
 }
 
 /* Packs one DPU's box (zero padding) into `box` of box_bytes bytes. */
 static void atim_pack_box(const void *host, const int64_t *host_shape, const int64_t *box_min,
-                          const int64_t *box_shape, int rank, size_t element_bytes, void *box, size_t box_bytes) {
+                          const int64_t *box_shape, int64_t row_padding, int rank, size_t element_bytes, void *box,
+                          size_t box_bytes) {
     memset(box, 0, box_bytes);
-    atim_copy_box_rows((uint8_t *)host, host_shape, (uint8_t *)box, box_min, box_shape, rank, 0, 0, 0,
+    atim_copy_box_rows((uint8_t *)host, host_shape, (uint8_t *)box, box_min, box_shape, row_padding, rank, 0, 0, 0,
                        element_bytes, 1);
 }
 
 /* Unpacks one DPU's box into the host tensor; padding is dropped. */
 static void atim_unpack_box(void *host, const int64_t *host_shape, const int64_t *box_min,
-                            const int64_t *box_shape, int rank, size_t element_bytes, const void *box) {
-    atim_copy_box_rows((uint8_t *)host, host_shape, (uint8_t *)box, box_min, box_shape, rank, 0, 0, 0,
+                            const int64_t *box_shape, int64_t row_padding, int rank, size_t element_bytes,
+                            const void *box) {
+    atim_copy_box_rows((uint8_t *)host, host_shape, (uint8_t *)box, box_min, box_shape, row_padding, rank, 0, 0, 0,
                        element_bytes, 0);
 }
 
@@ -257,11 +261,14 @@ private:
     }
 
     std::string shapes(const lower::MramSlice &slice) const {
-        ATIM_CHECK(slice.box_min.size() == slice.host->shape.size() &&
-                       slice.local->shape.size() == slice.host->shape.size(),
-                   "slice {} of {}: box rank differs from the tensor's", slice.local->name, slice.host->name);
-        return fmt::format("const int64_t host_shape[] = {}, box_shape[] = {};",
-                           int64_list(slice.host->shape), int64_list(slice.local->shape));
+        // A box of a fused view (MramSlice::fused_dims) sees the row-major tensor with its leading
+        // dimensions fused: the same flat elements, so host_shape is the view's.
+        const std::vector<int64_t> host_shape = slice.host_shape();
+        ATIM_CHECK(
+            slice.box_min.size() == host_shape.size() && slice.local->shape.size() == host_shape.size(),
+            "slice {} of {}: box rank differs from the tensor's", slice.local->name, slice.host->name);
+        return fmt::format("const int64_t host_shape[] = {}, box_shape[] = {}, row_padding = {};",
+                           int64_list(host_shape), int64_list(slice.local->shape), slice.row_padding);
     }
 
     void to_dpu(const lower::Transfer &t, size_t index, std::string &out) {
@@ -269,7 +276,7 @@ private:
         std::string stage = stage_name("to", index);
         std::string symbol = names_.name_of(slice.local);
         std::string host = names_.name_of(slice.host);
-        int rank = static_cast<int>(slice.host->shape.size());
+        int rank = static_cast<int>(slice.host_shape().size());
         size_t element = static_cast<size_t>(bytes_of(slice.host->dtype));
         ATIM_CHECK(t.bytes_per_dpu % 8 == 0 && t.bytes_per_dpu <= slice.bytes_per_dpu,
                    "transfer of {} bytes per DPU into slice {} of {} bytes", t.bytes_per_dpu,
@@ -283,8 +290,9 @@ private:
             out += "        {\n";
             box_origin(slice, "0u", 3, out);
             out += fmt::format(
-                "            atim_pack_box({}, host_shape, box_min, box_shape, {}, {}, {}, {});\n", host,
-                rank, element, stage, t.bytes_per_dpu);
+                "            atim_pack_box({}, host_shape, box_min, box_shape, row_padding, {}, {}, {}, "
+                "{});\n",
+                host, rank, element, stage, t.bytes_per_dpu);
             out += "        }\n";
         }
         if (t.kind == lower::TransferKind::Broadcast) {
@@ -303,7 +311,8 @@ private:
             box_origin(slice, "dpu_index", 3, out);
             out += fmt::format(
                 "            uint8_t *box = {} + (size_t)dpu_index * {};\n"
-                "            atim_pack_box({}, host_shape, box_min, box_shape, {}, {}, box, {});\n"
+                "            atim_pack_box({}, host_shape, box_min, box_shape, row_padding, {}, {}, box, "
+                "{});\n"
                 "            DPU_ASSERT(dpu_prepare_xfer(dpu, box));\n        }}\n",
                 stage, t.bytes_per_dpu, host, rank, element, t.bytes_per_dpu);
             out += fmt::format(
@@ -325,7 +334,7 @@ private:
             slice.local->name, slice.host->name, program_.grid.count());
         std::string stage = stage_name("from", index);
         std::string symbol = names_.name_of(slice.local);
-        int rank = static_cast<int>(slice.host->shape.size());
+        int rank = static_cast<int>(slice.host_shape().size());
         out += fmt::format("    {{ /* {} -> {}: gather of {} bytes per DPU{} */\n", symbol, slice.host->name,
                            t.bytes_per_dpu, slice.in_wram ? " from WRAM (control interface)" : "");
         out += "        " + shapes(slice) + "\n";
@@ -340,7 +349,8 @@ private:
         out += "        DPU_FOREACH(set, dpu, dpu_index) {\n";
         box_origin(slice, "dpu_index", 3, out);
         out += fmt::format(
-            "            atim_unpack_box({}, host_shape, box_min, box_shape, {}, {}, {} + (size_t)dpu_index "
+            "            atim_unpack_box({}, host_shape, box_min, box_shape, row_padding, {}, {}, {} + "
+            "(size_t)dpu_index "
             "* {});\n",
             names_.name_of(slice.host), rank, bytes_of(slice.host->dtype), stage, t.bytes_per_dpu);
         out += "        }\n    }\n";

@@ -50,6 +50,8 @@ double HostModel::mram_ms(const TransferCall &call) const {
     const bool one_buffer =
         call.source == TransferSource::OneBuffer || call.source == TransferSource::Broadcast || one_dpu;
     if (call.direction == HostDirection::ToDpu && one_buffer) line_ns *= host.one_buffer_line_factor;
+    const double bytes = static_cast<double>(call.bytes_per_dpu);
+    line_ns *= 1 + (host.short_run_line_factor - 1) * host.line_ramp_bytes / (host.line_ramp_bytes + bytes);
     const double rank_ms = host.rank_section_ms + static_cast<double>(lines_per_thread) * line_ns / kNsPerMs;
     const bool prepares = call.source == TransferSource::PerDpuBuffers || call.source == TransferSource::OneBuffer;
     double software = host.call_ms + host.call_per_rank_ms * static_cast<double>(ranks(dpus)) +

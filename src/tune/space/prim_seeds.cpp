@@ -30,10 +30,11 @@ SeedPlan elementwise_plan(const workloads::Workload &w, const target::UpmemMachi
 }
 
 // mtv, gemv, ttv, mmtv in the in-DPU reduction sketch (rows -> dpu.x, the outer axis -> dpu.y): PrIM's row
-// blocks per DPU (ttv: whole i-rows; mmtv: a group of batches per DPU row block), each tasklet a contiguous
-// range of rows, K walked in blocks of `block` with A and B cached per block. PrIM hands out row pairs (one
-// 8-byte output write each); single rows measured faster here (mtv 1024², 256 DPUs: 4 rows per DPU keep 4
-// tasklets busy instead of 2, kernel 0.77 ms against PrIM's 1.49 ms), and the mutators reach pairs anyway.
+// blocks per DPU (ttv: whole i-rows or a block of one; mmtv: a group of batches per DPU row block), each
+// tasklet a contiguous range of rows, K walked in blocks of `block` with A and B cached per block. PrIM hands
+// out row pairs (one 8-byte output write each); single rows measured faster here (mtv 1024², 256 DPUs: 4 rows
+// per DPU keep 4 tasklets busy instead of 2, kernel 0.77 ms against PrIM's 1.49 ms), and the mutators reach
+// pairs anyway.
 SeedPlan row_plan(const workloads::Workload &w, const target::UpmemMachine &machine,
                   const std::map<std::string, int64_t> &p) {
     const int64_t dpus = p.at("dpus"), tasklets = p.at("tasklets"), block = p.at("block");
@@ -49,10 +50,16 @@ SeedPlan row_plan(const workloads::Workload &w, const target::UpmemMachine &mach
         rows_per_dpu = cut.rows_per_dpu;
         outer_per_dpu =
             baselines::batches_per_dpu_group(w.shape[0], ceil_div(w.shape[1], rows_per_dpu), machine);
-    } else {  // ttv: M*N flattened rows, whole i-rows per DPU
-        const baselines::RowCut cut = baselines::cut_rows(w.shape[0] * w.shape[1], dpus, w.dtype, w.shape[1]);
-        rows_per_dpu = w.shape[1];
-        outer_per_dpu = cut.rows_per_dpu / w.shape[1];
+    } else {
+        // ttv: PrIM's blocks of the M*N fused rows on the sketch's j x i grid: whole i-rows per DPU when a
+        // block spans them, else a block of j rows in one i-row.
+        const baselines::RowCut cut = baselines::cut_rows(w.shape[0] * w.shape[1], dpus, w.dtype);
+        if (cut.rows_per_dpu >= w.shape[1]) {
+            rows_per_dpu = w.shape[1];
+            outer_per_dpu = cut.rows_per_dpu / w.shape[1];
+        } else {
+            rows_per_dpu = cut.rows_per_dpu;
+        }
     }
     SeedPlan plan;
     plan.tile = [=](size_t ordinal, int64_t extent) {
@@ -79,6 +86,7 @@ std::optional<SketchFamily> seed_family(const workloads::Workload &w) {
         case baselines::WorkloadShape::FullReduce:
             return SketchFamily::PureReduction;
         case baselines::WorkloadShape::RowReduce:
+        case baselines::WorkloadShape::TensorRowReduce:
         case baselines::WorkloadShape::Batched:
             return SketchFamily::ReductionInDpu;
     }

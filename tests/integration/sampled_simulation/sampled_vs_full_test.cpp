@@ -54,6 +54,11 @@ std::vector<SampledCase> sampled_cases() {
             if (workload == "mtv" || workload == "gemv" || workload == "mmtv")  // K split: host sums partials
                 cases.push_back(
                     {workload, shape, "rc-tile", {{"tasklets", "4"}, {"dpus_x", "4"}, {"dpus_y", "2"}}});
+            if (workload == "ttv")  // the j x K x i grid
+                cases.push_back({workload,
+                                 shape,
+                                 "rc-tile",
+                                 {{"tasklets", "4"}, {"dpus_x", "2"}, {"dpus_y", "2"}, {"dpus_z", "2"}}});
         }
     }
     return cases;

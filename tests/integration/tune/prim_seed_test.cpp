@@ -128,6 +128,8 @@ TEST(PrimSeeds, RowReductionSeedsTakePrimsRowBlocks) {
          std::vector<std::tuple<std::string, std::vector<int64_t>, std::string, int64_t>>{
              {"mtv", {1024, 1024}, "256", 256},
              {"ttv", {32, 64, 512}, "32", 32},
+             // 16 of the M*N rows per DPU: blocks of j rows inside an i-row, on a 4 x 32 grid.
+             {"ttv", {32, 64, 512}, "128", 128},
              {"mmtv", {32, 64, 512}, "8", 256}}) {
         SCOPED_TRACE(workload);
         const workloads::Workload w = workloads::make_workload(workload, shape);

@@ -39,6 +39,7 @@ TEST(NamedSchedules, ListsPrimAndRcTileWithTheWorkloadsParameters) {
              {"va", {"dpus", "tasklets", "block"}, {"dpus_x", "tasklets", "cache"}},
              {"red", {"dpus", "tasklets", "block"}, {"dpus_x", "tasklets", "cache"}},
              {"mtv", {"dpus", "tasklets", "block"}, {"dpus_x", "dpus_y", "tasklets", "cache"}},
+             {"ttv", {"dpus", "tasklets", "block"}, {"dpus_x", "dpus_z", "dpus_y", "tasklets", "cache"}},
              {"mmtv", {"dpus", "tasklets", "block"}, {"dpus_x", "dpus_y", "tasklets", "cache"}},
          }) {
         std::vector<NamedScheduleInfo> list = list_named_schedules(c.workload);
@@ -89,6 +90,17 @@ TEST(NamedSchedules, DefaultsFollowTheShapeAndTheMachine) {
               2048,
               {{"dpus_x", 256}, {"dpus_y", 8}, {"tasklets", 16}, {"cache", 32}}},
              {"rc-tile", "red", {1000003}, 2048, {{"dpus_x", 256}, {"tasklets", 16}, {"cache", 64}}},
+             // ttv: j rows over dpus_x (32 per DPU), i rows over dpus_z with what is left, then K.
+             {"rc-tile",
+              "ttv",
+              {256, 512, 512},
+              2048,
+              {{"dpus_x", 16}, {"dpus_z", 128}, {"dpus_y", 1}, {"tasklets", 16}, {"cache", 32}}},
+             {"rc-tile",
+              "ttv",
+              {4, 64, 4096},
+              2048,
+              {{"dpus_x", 2}, {"dpus_z", 4}, {"dpus_y", 16}, {"tasklets", 16}, {"cache", 32}}},
              {"rc-tile",
               "mmtv",
               {7, 33, 65},

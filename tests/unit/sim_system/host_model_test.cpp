@@ -1,9 +1,8 @@
-// The host transfer model: exact values for hand-set parameters, monotonicity, and the fitted presets.
+// The host model: exact values of each mechanism for hand-set constants, and the presets' orderings.
 #include "atim/sim/host_model.h"
 
 #include <gtest/gtest.h>
 
-#include <cmath>
 #include <vector>
 
 #include "atim/target/upmem_machine.h"
@@ -11,138 +10,174 @@
 namespace atim::sim {
 namespace {
 
-/// A machine with round numbers: 1 GB/s per DPU, 8 GB/s per rank, 16 GB/s link, 0.5 ms per call.
-target::UpmemMachine round_machine(double half_bytes, double exponent) {
+/// Round constants, each mechanism easy to read off: 0.05 ms per call + 0.005 ms per rank, 0.01 ms per rank
+/// section, 100 / 200 ns per line, 0.1 us per prepare, no memory ceiling.
+target::UpmemMachine round_machine() {
     target::UpmemMachine m = target::load_machine("upmem-2048");
-    m.host.push_call_ms = 0.5;
-    m.host.push_dpu_gbps = 1;
-    m.host.push_rank_gbps = 8;
-    m.host.host_link_gbps = 16;
-    m.host.half_bandwidth_bytes_per_dpu = half_bytes;
-    m.host.push_saturation_exponent = exponent;
-    m.host.gather_call_ms = 1.0;
-    m.host.gather_dpu_gbps = 0.5;
-    m.host.gather_rank_gbps = 4;
-    m.host.gather_link_gbps = 8;
-    m.host.gather_half_bandwidth_bytes_per_dpu = half_bytes;
-    m.host.gather_saturation_exponent = exponent;
-    m.host.broadcast_rank_gbps = 16;
-    m.host.serial_call_ms = 0.01;
-    m.host.launch_ms = 0.125;
-    m.host.host_ops_per_ns = 2;
-    m.host.host_bytes_per_ns = 4;
+    target::HostTiming &h = m.host;
+    h.ranks_per_channel = 4;
+    h.call_ms = 0.05;
+    h.call_per_rank_ms = 0.005;
+    h.prepare_us = 0.1;
+    h.rank_section_ms = 0.01;
+    h.write_line_ns = 100;
+    h.read_line_ns = 200;
+    h.one_buffer_line_factor = 0.5;
+    h.short_run_line_factor = 1;  // no ramp (its own test below)
+    h.pool_threads = 4;
+    h.write_gbps = 1e9;
+    h.read_gbps = 1e9;
+    h.mux_switch_ms = 0.03;
+    h.ci_write_us = 1;
+    h.ci_read_us = 2;
+    h.ci_rank_overlap = 0.1;
+    h.launch_ms = 0.08;
+    h.launch_per_rank_ms = 0.002;
+    h.host_cores = 8;
+    h.core_ops_per_ns = 2;
+    h.core_bytes_per_ns = 4;
+    h.socket_bytes_per_ns = 16;
+    h.fork_join_ms = 0.01;
     return m;
 }
 
-TEST(HostModel, ExactValuesForRoundParameters) {
+TransferCall mram(HostDirection direction, TransferSource source, int64_t dpus, int64_t bytes) {
+    TransferCall call;
+    call.direction = direction;
+    call.source = source;
+    call.dpus = dpus;
+    call.bytes_per_dpu = bytes;
+    return call;
+}
+
+TEST(HostModel, MramTransfersByLinesThreadsRanksAndChannels) {
+    HostModel model(round_machine());
+    const auto push = HostDirection::ToDpu, gather = HostDirection::FromDpu;
+    const auto per_dpu = TransferSource::PerDpuBuffers;
     struct Case {
-        double half_bytes, exponent;
-        HostDirection direction;
-        int64_t dpus, bytes_per_dpu;
+        const char *what;
+        TransferCall call;
         double want_ms;
     };
     for (const Case &c : std::vector<Case>{
-             // 1 rank of 64 DPUs: min(64 * 1, 8) = 8 GB/s; 64 MB -> 8 ms + 0.5 ms call.
-             {0, 1, HostDirection::ToDpu, 64, 1000000, 8.5},
-             // 4 DPUs in one rank: 4 GB/s.
-             {0, 1, HostDirection::ToDpu, 4, 1000000, 0.5 + 1.0},
-             // 32 ranks: min(32 * 8, 16) = 16 GB/s link; 2048 MB -> 128 ms.
-             {0, 1, HostDirection::ToDpu, 2048, 1000000, 128.5},
-             // Half saturation at 1 MB per DPU: 4 GB/s for the rank -> 16 ms.
-             {1e6, 1, HostDirection::ToDpu, 64, 1000000, 16.5},
-             // Exponent 2 at 2 MB per DPU with half 1 MB: 4/5 of 8 GB/s = 6.4 GB/s; 128 MB -> 20 ms.
-             {1e6, 2, HostDirection::ToDpu, 64, 2000000, 20.5},
-             // Gathers use their own numbers: min(64 * 0.5, 4) = 4 GB/s; 64 MB -> 16 ms + 1 ms call.
-             {0, 1, HostDirection::FromDpu, 64, 1000000, 17.0},
-             {0, 1, HostDirection::FromDpu, 2048, 1000000, 1.0 + 2048.0 / 8},
+             // 1 rank, 16 KiB: 4 threads share 8 lines -> 2 x 2048 lines each at 100 ns.
+             {"one rank", mram(push, per_dpu, 64, 16384), 0.05 + 0.005 + 0.0064 + 0.01 + 0.4096},
+             // 4 ranks on one channel: the rank sections run one after another.
+             {"one channel", mram(push, per_dpu, 256, 16384), 0.05 + 0.02 + 0.0256 + 4 * (0.01 + 0.4096)},
+             // 32 ranks on 8 channels: 4 rank sections on the busiest channel.
+             {"eight channels", mram(push, per_dpu, 2048, 16384), 0.05 + 0.16 + 0.2048 + 4 * (0.01 + 0.4096)},
+             // Under 1 KiB one thread does all 8 lines: 8 x 64 lines.
+             {"one thread", mram(push, per_dpu, 64, 512), 0.05 + 0.005 + 0.0064 + 0.01 + 0.0512},
+             // 1..2 KiB: two threads, 4 x 192 lines each.
+             {"two threads", mram(push, per_dpu, 64, 1536), 0.05 + 0.005 + 0.0064 + 0.01 + 0.0768},
+             // From 32 KiB: nrThreadPerPool (4) threads.
+             {"pool", mram(push, per_dpu, 64, 65536), 0.05 + 0.005 + 0.0064 + 0.01 + 1.6384},
+             // Four DPUs fill four lines of the first chip, 4 threads one line each.
+             {"part of a rank", mram(push, per_dpu, 4, 16384), 0.05 + 0.005 + 0.0004 + 0.01 + 0.2048},
+             // The same buffer for every DPU: the lines cost half.
+             {"one buffer", mram(push, TransferSource::OneBuffer, 64, 16384),
+              0.05 + 0.005 + 0.0064 + 0.01 + 0.2048},
+             // dpu_broadcast_to: no prepare calls.
+             {"broadcast", mram(push, TransferSource::Broadcast, 64, 16384), 0.05 + 0.005 + 0.01 + 0.2048},
+             // Gathers read lines at 200 ns.
+             {"gather", mram(gather, per_dpu, 64, 16384), 0.05 + 0.005 + 0.0064 + 0.01 + 0.8192},
+             // One DPU: a single thread walks its one line.
+             {"one DPU", mram(gather, TransferSource::OneDpu, 1, 16384), 0.05 + 0.005 + 0.01 + 0.4096},
          }) {
-        HostModel model(round_machine(c.half_bytes, c.exponent));
-        EXPECT_NEAR(model.parallel_ms(c.direction, c.dpus, c.bytes_per_dpu), c.want_ms, 1e-9)
-            << c.dpus << " DPUs x " << c.bytes_per_dpu << " B, half " << c.half_bytes << " exponent "
-            << c.exponent;
+        EXPECT_NEAR(model.transfer_ms(c.call), c.want_ms, 1e-12) << c.what;
     }
 }
 
-TEST(HostModel, SerialBroadcastLaunchAndHostWork) {
-    HostModel model(round_machine(0, 1));
-    // Serial copies: each DPU alone at 1 GB/s plus 0.01 ms, one after the other.
-    EXPECT_NEAR(model.serial_ms(HostDirection::ToDpu, 10, 1000000), 10 * (0.01 + 1.0), 1e-9);
-    EXPECT_NEAR(model.serial_ms(HostDirection::FromDpu, 1, 1000000), 0.01 + 2.0, 1e-9);
-    // Broadcast to one rank: 16 GB/s; 64 MB -> 4 ms.
-    EXPECT_NEAR(model.broadcast_ms(64, 1000000), 0.5 + 4.0, 1e-9);
-    EXPECT_EQ(model.launch_ms(), 0.125);
-    // max(1e6 ops / 2 per ns, 1e6 bytes / 4 per ns) = 0.5 ms.
-    EXPECT_NEAR(model.host_work_ms(1000000, 1000000), 0.5, 1e-12);
-    EXPECT_NEAR(model.host_work_ms(0, 8000000), 2.0, 1e-12);
-}
-
-TEST(HostModel, ParallelHostWorkDividesComputeOverCoresAndAddsForkJoin) {
-    target::UpmemMachine m = round_machine(0, 1);
-    m.host.host_cores = 8;
-    m.host.fork_join_ms = 0.01;
-    m.host.host_socket_bytes_per_ns = 16;
+TEST(HostModel, ShortRunsPayMorePerLine) {
+    target::UpmemMachine m = round_machine();
+    m.host.short_run_line_factor = 3;
+    m.host.line_ramp_bytes = 16384;
     HostModel model(m);
-    const int64_t ops = 8000000;  // 4 ms on one core at 2 ops per ns
-    ASSERT_NEAR(model.host_work_ms(ops, 0), 4.0, 1e-12);
-    // 8 iterations over 8 cores: an eighth of the time, plus one fork/join.
-    EXPECT_NEAR(model.parallel_host_work_ms(ops, 0, 8, 1), 0.5 + 0.01, 1e-12);
-    // Never more threads than iterations: 2 iterations take half the time.
-    EXPECT_NEAR(model.parallel_host_work_ms(ops, 0, 2, 1), 2.0 + 0.01, 1e-12);
-    // Never more than the cores: 4096 iterations still run on 8 of them.
-    EXPECT_NEAR(model.parallel_host_work_ms(ops, 0, 4096, 1), 0.5 + 0.01, 1e-12);
-    // Static schedule: 9 iterations on 8 cores, the busiest thread runs 2 of them.
-    EXPECT_NEAR(model.parallel_host_work_ms(ops, 0, 9, 1), 4.0 * 2 / 9 + 0.01, 1e-12);
-    // One fork/join per entry of the loop.
-    EXPECT_NEAR(model.parallel_host_work_ms(ops, 0, 8, 10), 0.5 + 0.1, 1e-12);
-    // One iteration: no faster than serial, and the fork/join is paid.
-    EXPECT_GT(model.parallel_host_work_ms(ops, 0, 1, 1), model.host_work_ms(ops, 0));
-    // Memory: each thread streams 4 GB/s, all together at most 16 GB/s.
-    EXPECT_NEAR(model.parallel_host_work_ms(0, 8000000, 2, 0), 1.0, 1e-12);
-    EXPECT_NEAR(model.parallel_host_work_ms(0, 8000000, 8, 0), 0.5, 1e-12);
-    // More work never costs less; more threads never cost more (before the cores run out).
-    double previous = 0;
-    for (int64_t threads = 1; threads <= 8; threads *= 2) {
-        double ms = model.parallel_host_work_ms(ops, ops, threads, 1);
-        if (threads > 1) {
-            EXPECT_LT(ms, previous) << threads;
-        }
-        EXPECT_LT(ms, model.parallel_host_work_ms(2 * ops, ops, threads, 1)) << threads;
-        previous = ms;
-    }
+    // 16 KiB per DPU: each line costs 100 x (1 + 2 x 16384 / 32768) = 200 ns.
+    EXPECT_NEAR(model.transfer_ms(mram(HostDirection::ToDpu, TransferSource::PerDpuBuffers, 64, 16384)),
+                0.05 + 0.005 + 0.0064 + 0.01 + 0.8192, 1e-12);
+    // Per byte, a long run is cheaper than a short one.
+    const double short_run = model.transfer_ms(mram(HostDirection::ToDpu, TransferSource::PerDpuBuffers, 64, 4096));
+    const double long_run = model.transfer_ms(mram(HostDirection::ToDpu, TransferSource::PerDpuBuffers, 64, 65536));
+    EXPECT_LT(long_run / 65536, short_run / 4096);
 }
 
-TEST(HostModel, TimeGrowsWithBytesAndBandwidthWithDpus) {
-    HostModel model(target::load_machine("upmem-2048"));
-    for (HostDirection direction : {HostDirection::ToDpu, HostDirection::FromDpu}) {
-        for (int64_t dpus : {1, 4, 64, 512, 2048}) {
-            double previous_ms = 0, previous_gbps = 0;
-            for (int64_t bytes = 8; bytes <= (64 << 20); bytes *= 2) {
-                double ms = model.parallel_ms(direction, dpus, bytes);
-                double gbps = model.parallel_gbps(direction, dpus, bytes);
-                EXPECT_GT(ms, previous_ms) << dpus << " DPUs, " << bytes << " B";
-                EXPECT_GE(gbps, previous_gbps) << dpus << " DPUs, " << bytes << " B";
-                previous_ms = ms, previous_gbps = gbps;
-            }
-        }
-        double previous = 0;
-        for (int64_t dpus = 1; dpus <= 2048; dpus *= 2) {
-            double gbps = model.parallel_gbps(direction, dpus, 65536);
-            EXPECT_GE(gbps, previous) << dpus << " DPUs";
-            previous = gbps;
-        }
-    }
-    // Broadcasting one buffer beats pushing the same bytes to every DPU; serial copies do not scale.
-    EXPECT_LT(model.broadcast_ms(64, 1 << 20), model.parallel_ms(HostDirection::ToDpu, 64, 1 << 20));
-    EXPECT_GT(model.serial_ms(HostDirection::ToDpu, 64, 1 << 20),
-              model.parallel_ms(HostDirection::ToDpu, 64, 1 << 20));
+TEST(HostModel, MuxSwitchMemoryCeilingAndEmptyCalls) {
+    target::UpmemMachine m = round_machine();
+    TransferCall call = mram(HostDirection::FromDpu, TransferSource::PerDpuBuffers, 64, 16384);
+    const double plain = HostModel(m).transfer_ms(call);
+    call.after_launch = true;
+    EXPECT_NEAR(HostModel(m).transfer_ms(call), plain + 0.03, 1e-12);
+    // A ceiling of 1 GB/s: 1 MiB takes 1.048576 ms after the call's fixed part.
+    m.host.read_gbps = 1;
+    EXPECT_NEAR(HostModel(m).transfer_ms(mram(HostDirection::FromDpu, TransferSource::PerDpuBuffers, 64, 16384)),
+                0.05 + 1.048576, 1e-12);
+    EXPECT_EQ(HostModel(m).transfer_ms(mram(HostDirection::ToDpu, TransferSource::PerDpuBuffers, 64, 0)), 0.05);
 }
 
-TEST(HostModel, FittedPresetReproducesTheLargestMeasuredTransfers) {
-    // host_transfer_2048dpus.csv, 1 MB per DPU: 98.8 ms host->DPU, 204 ms DPU->host; both rows were in the
-    // fit, so within the fit's residual (10%).
-    HostModel model(target::load_machine("upmem-2048"));
-    EXPECT_NEAR(model.parallel_ms(HostDirection::ToDpu, 2048, 1 << 20), 98.8, 9.88);
-    EXPECT_NEAR(model.parallel_ms(HostDirection::FromDpu, 2048, 1 << 20), 204, 20.4);
+TEST(HostModel, WramTransfersCountControlInterfaceCommands) {
+    HostModel model(round_machine());
+    TransferCall call = mram(HostDirection::ToDpu, TransferSource::PerDpuBuffers, 64, 16);
+    call.memory = TransferMemory::Wram;
+    // 8 lines x (1 select + 2 commands x 4 words) = 72 write commands of 1 us.
+    EXPECT_NEAR(model.transfer_ms(call), 0.05 + 0.005 + 0.072, 1e-12);
+    // A broadcast selects every chip at once: 9 commands.
+    call.source = TransferSource::Broadcast;
+    EXPECT_NEAR(model.transfer_ms(call), 0.05 + 0.005 + 0.009, 1e-12);
+    // Reads: 8 x (1 + 4) commands of 2 us; 4 ranks overlap with 1 + 0.1 x 3.
+    call.direction = HostDirection::FromDpu;
+    call.source = TransferSource::PerDpuBuffers;
+    call.dpus = 256;
+    EXPECT_NEAR(model.transfer_ms(call), 0.05 + 0.02 + 0.080 * 1.3, 1e-12);
+}
+
+TEST(HostModel, LaunchGrowsWithRanks) {
+    HostModel model(round_machine());
+    EXPECT_NEAR(model.launch_ms(1), 0.082, 1e-12);
+    EXPECT_NEAR(model.launch_ms(64), 0.082, 1e-12);
+    EXPECT_NEAR(model.launch_ms(65), 0.084, 1e-12);
+    EXPECT_NEAR(model.launch_ms(2048), 0.08 + 0.064, 1e-12);
+    HostEvent launch;
+    launch.kind = HostEvent::Kind::Launch;
+    launch.dpus = 2048;
+    launch.dpu_ms = 1.5;
+    EXPECT_NEAR(model.event_ms(launch), 0.144 + 1.5, 1e-12);
+}
+
+TEST(HostModel, HostWorkIsARooflineOverTheThreadsCores) {
+    HostModel model(round_machine());
+    // Serial: max(8e6 ops / 2 per ns, 8e6 bytes / 4 per ns) = 4 ms.
+    EXPECT_NEAR(model.host_work_ms({8000000, 8000000, 1, 0}), 4.0, 1e-12);
+    // 8 threads: compute 0.5 ms, bytes at min(8 x 4, 16) = 16 per ns: 0.5 ms; one region 0.01 ms.
+    EXPECT_NEAR(model.host_work_ms({8000000, 8000000, 8, 1}), 0.5 + 0.01, 1e-12);
+    // Threads beyond the cores do not help.
+    EXPECT_NEAR(model.host_work_ms({8000000, 0, 64, 1}), 0.5 + 0.01, 1e-12);
+    // Memory-bound with two threads: 8 per ns.
+    EXPECT_NEAR(model.host_work_ms({0, 8000000, 2, 0}), 1.0, 1e-12);
+}
+
+TEST(HostModel, PresetsOrderTheCallsAsTheSdkDoes) {
+    for (const char *name : {"upmem-2048", "upmem-cloud-2048"}) {
+        HostModel model(target::load_machine(name));
+        const auto push = [&](TransferSource source, int64_t dpus, int64_t bytes) {
+            return model.transfer_ms(mram(HostDirection::ToDpu, source, dpus, bytes));
+        };
+        // More bytes, more ranks on a channel: never cheaper.
+        for (int64_t bytes : {8, 1024, 16384, 65536}) {
+            EXPECT_LE(push(TransferSource::PerDpuBuffers, 2048, bytes),
+                      push(TransferSource::PerDpuBuffers, 2048, 2 * bytes))
+                << name;
+            EXPECT_LE(push(TransferSource::PerDpuBuffers, 64, bytes), push(TransferSource::PerDpuBuffers, 256, bytes))
+                << name;
+            EXPECT_LE(push(TransferSource::Broadcast, 2048, bytes), push(TransferSource::OneBuffer, 2048, bytes))
+                << name;
+        }
+        // An argument struct through the control interface costs more than the same bytes to MRAM.
+        TransferCall args = mram(HostDirection::ToDpu, TransferSource::PerDpuBuffers, 2048, 16);
+        const double to_mram = model.transfer_ms(args);
+        args.memory = TransferMemory::Wram;
+        EXPECT_GT(model.transfer_ms(args), to_mram) << name;
+    }
 }
 
 }  // namespace

@@ -259,18 +259,44 @@ TEST(SystemMachine, PhasesAndKernelTime) {
     SystemRun result = machine.run({op::Allocate{4}, op::Load{sum_program(), 4},
                                     op::Push{"values", 0, PerDpuBytes(4, words(values_of(0)))},
                                     op::Broadcast{"count", 0, words({3})}, op::Launch{},
-                                    op::Gather{"mram_total", 0, 8}, op::HostWork{4, 16}});
+                                    op::Gather{"mram_total", 0, 8}, op::HostWork{{4, 16, 1, 0}}});
     const Measurement &m = result.measurement;
     HostModel host(preset);
-    EXPECT_DOUBLE_EQ(m.h2d_ms, host.parallel_ms(HostDirection::ToDpu, 4, 64) + host.broadcast_ms(4, 4));
-    EXPECT_DOUBLE_EQ(m.kernel_ms, preset.host.launch_ms + static_cast<double>(m.kernel.cycles) / (350 * 1e3));
-    EXPECT_DOUBLE_EQ(m.after_ms, host.parallel_ms(HostDirection::FromDpu, 4, 8) + host.host_work_ms(4, 16));
+    auto call = [](HostDirection direction, TransferSource source, TransferMemory memory, int64_t bytes,
+                   bool after_launch) {
+        TransferCall c;
+        c.direction = direction, c.source = source, c.memory = memory, c.dpus = 4, c.bytes_per_dpu = bytes;
+        c.after_launch = after_launch;
+        return c;
+    };
+    // `values` and `count` are WRAM symbols (control interface), `mram_total` an MRAM one: the first MRAM
+    // access after the launch switches the memory back to the host.
+    const double h2d =
+        host.transfer_ms(call(HostDirection::ToDpu, TransferSource::PerDpuBuffers, TransferMemory::Wram, 64, false)) +
+        host.transfer_ms(call(HostDirection::ToDpu, TransferSource::Broadcast, TransferMemory::Wram, 4, false));
+    EXPECT_DOUBLE_EQ(m.h2d_ms, h2d);
+    EXPECT_DOUBLE_EQ(m.kernel_ms, host.launch_ms(4) + static_cast<double>(m.kernel.cycles) / (350 * 1e3));
+    EXPECT_DOUBLE_EQ(
+        m.after_ms,
+        host.transfer_ms(call(HostDirection::FromDpu, TransferSource::PerDpuBuffers, TransferMemory::Mram, 8, true)) +
+            host.host_work_ms({4, 16, 1, 0}));
     EXPECT_DOUBLE_EQ(m.total_ms, m.h2d_ms + m.kernel_ms + m.after_ms);
     EXPECT_EQ(m.counter("host_to_dpu_bytes"), 4 * 64 + 4 * 4);
     EXPECT_EQ(m.counter("dpu_to_host_bytes"), 4 * 8);
     EXPECT_EQ(m.counter("launches"), 1);
     EXPECT_EQ(m.counter("dpus"), 4);
     EXPECT_GT(m.kernel.cycles, 0);
+    // The events, in order, with their phases.
+    ASSERT_EQ(m.host_events.size(), 5u);
+    EXPECT_EQ(m.host_events[0].phase, Phase::H2d);
+    EXPECT_EQ(m.host_events[0].transfer.memory, TransferMemory::Wram);
+    EXPECT_EQ(m.host_events[1].transfer.source, TransferSource::Broadcast);
+    EXPECT_EQ(m.host_events[3].transfer.memory, TransferMemory::Mram);
+    EXPECT_EQ(m.host_events[2].kind, HostEvent::Kind::Launch);
+    EXPECT_EQ(m.host_events[2].phase, Phase::Kernel);
+    EXPECT_TRUE(m.host_events[3].transfer.after_launch);
+    EXPECT_EQ(m.host_events[4].kind, HostEvent::Kind::Work);
+    EXPECT_EQ(m.host_events[4].phase, Phase::After);
 }
 
 TEST(SystemMachine, ImpossibleOperationsAreOneLineUserErrors) {

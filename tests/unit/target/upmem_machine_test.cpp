@@ -21,7 +21,11 @@ TEST(UpmemMachine, PresetsHaveTheirDpuCountsAndRanks) {
         int dpus, ranks;
     };
     for (const auto &[name, dpus, ranks] : std::vector<Case>{
-             {"upmem-2048", 2048, 32}, {"upmem-2560", 2560, 40}, {"upmem-rank", 64, 1}, {"upmem-1", 1, 1}}) {
+             {"upmem-2048", 2048, 32},
+             {"upmem-cloud-2048", 2048, 32},
+             {"upmem-2560", 2560, 40},
+             {"upmem-rank", 64, 1},
+             {"upmem-1", 1, 1}}) {
         UpmemMachine machine = load_machine(name);
         EXPECT_EQ(machine.name, name);
         EXPECT_EQ(machine.dpus, dpus) << name;
@@ -31,11 +35,23 @@ TEST(UpmemMachine, PresetsHaveTheirDpuCountsAndRanks) {
         EXPECT_EQ(machine.wram_bytes, 64 * 1024) << name;
         EXPECT_EQ(machine.mram_bytes, 64ll << 20) << name;
         EXPECT_EQ(machine.iram_instructions, 4096) << name;
-        EXPECT_GT(machine.host.half_bandwidth_bytes_per_dpu, 0) << name;
-        EXPECT_GT(machine.host.host_link_gbps, 0) << name;
+        EXPECT_GT(machine.host.write_line_ns, 0) << name;
+        EXPECT_GT(machine.host.read_line_ns, 0) << name;
+        EXPECT_FALSE(machine.host.sdk.empty()) << name;
         EXPECT_FALSE(machine.host.fit_source.empty()) << name;
     }
-    EXPECT_EQ(machine_preset_names().size(), 4u);
+    EXPECT_EQ(machine_preset_names().size(), 5u);
+}
+
+TEST(UpmemMachine, EachServerPresetNamesItsSdkAndSources) {
+    // ATiM's server ran SDK 2021.3.0 [atim-method.md §8.1]; the cloud server of host_transfer_2048dpus.csv
+    // SDK 2024.2.0 [upmem-transfers.md §5.1]. Their transfer constants are fitted on their own rows.
+    const UpmemMachine atim = load_machine("upmem-2048"), cloud = load_machine("upmem-cloud-2048");
+    EXPECT_EQ(atim.host.sdk, "2021.3.0");
+    EXPECT_EQ(cloud.host.sdk, "2024.2.0");
+    EXPECT_NE(atim.host.fit_source.find("atim_server_prim_suite.csv"), std::string::npos);
+    EXPECT_NE(cloud.host.fit_source.find("host_transfer_2048dpus.csv"), std::string::npos);
+    EXPECT_NE(atim.host.write_line_ns, cloud.host.write_line_ns);
 }
 
 TEST(UpmemMachine, JsonOverridesTopLevelAndNestedFields) {
@@ -68,7 +84,8 @@ TEST(UpmemMachine, BadKeysAndValuesNameTheKey) {
              {R"({"wram_bytes": 1001})", "'wram_bytes'"},
              {R"({"dpu_mhz": -350})", "'dpu_mhz'"},
              {R"({"dpu": {"dma_beta": -1}})", "'dpu.dma_beta'"},
-             {R"({"host": {"push_rank_gbps": 0}})", "'host.push_rank_gbps'"},
+             {R"({"host": {"write_gbps": 0}})", "'host.write_gbps'"},
+             {R"({"host": {"pool_threads": 0}})", "'host.pool_threads'"},
              {R"({"dpu": 3})", "'dpu'"},
              {R"({"base": "upmem-3"})", "'base'"},
              {R"({"stack_bytes_per_tasklet": 8192})", "'stack_bytes_per_tasklet'"},

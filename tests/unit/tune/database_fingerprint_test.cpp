@@ -27,7 +27,9 @@ TEST(MachineFingerprint, NamesThePresetAndHashesEveryParameter) {
          [](target::UpmemMachine &m) { m.dpu.register_bank_stall = !m.dpu.register_bank_stall; }},
         {"dma beta", [](target::UpmemMachine &m) { m.dpu.dma_beta = 0.5000001; }},
         {"launch", [](target::UpmemMachine &m) { m.host.launch_ms = 0.2; }},
-        {"host bytes", [](target::UpmemMachine &m) { m.host.host_bytes_per_ns = 11; }},
+        {"host bytes", [](target::UpmemMachine &m) { m.host.socket_bytes_per_ns = 11; }},
+        {"line cost", [](target::UpmemMachine &m) { m.host.write_line_ns += 1; }},
+        {"port share", [](target::UpmemMachine &m) { m.dpu.dma_wram_port_share = 0.11; }},
     };
     for (const Case &c : cases) {
         target::UpmemMachine changed = machine;
