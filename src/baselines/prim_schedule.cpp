@@ -36,8 +36,9 @@ void elementwise(Schedule &sch, const workloads::Workload &w, const std::map<std
 // expresses that data flow: the partials are indexed by d*T + t, so DPU d holds its T partials as one
 // contiguous box. Differences from PrIM: PrIM's tasklet 0 first adds the T partials on the DPU into
 // DPU_RESULTS[0] (SINGLE; ATiM's baseline a tree with handshakes), and the host adds the D totals; here the
-// host adds all D*T values, so the DPU's final T-element sum moves to the host. The partials live in MRAM,
-// not in a WRAM symbol.
+// host adds all D*T values, so the DPU's final T-element sum moves to the host. Like PrIM's, the partials
+// live in a `__host` WRAM array (rfactor "host_wram"), one 16-byte record per tasklet (dpu_results_t's cycles
+// word beside the sum), so the host reads them through the slow control interface.
 void full_reduce(Schedule &sch, const workloads::Workload &w, const std::map<std::string, int64_t> &p) {
     BlockRV b = sch.get_block("B");
     std::vector<LoopRV> loops = sch.get_loops(b);
@@ -47,13 +48,13 @@ void full_reduce(Schedule &sch, const workloads::Workload &w, const std::map<std
     LoopRV round = cyclic[0], tasklet = cyclic[1], element = cyclic[2];
     reorder_exactly(sch, b, {i, per_dpu[0], tasklet, round, element});
     LoopRV dpu_tasklet = sch.fuse({per_dpu[0], tasklet});
-    BlockRV partials = sch.rfactor(dpu_tasklet, "mram");
+    BlockRV partials = sch.rfactor(dpu_tasklet, "host_wram");
     std::vector<LoopRV> unfused = sch.split(dpu_tasklet, {kInfer, p.at("tasklets")});
     reorder_exactly(sch, partials, {unfused[0], unfused[1], i, round, element});
     sch.bind(unfused[0], "dpu.x");
     sch.bind(unfused[1], "tasklet");
     cache_inputs_at(sch, partials, {"A"}, round);
-    // The tasklet's private sum: a WRAM scalar, written to its MRAM partial once at the end.
+    // The tasklet's private sum: a WRAM scalar, stored to its DPU_RESULTS entry once at the end.
     sch.reverse_compute_at(sch.cache_write(partials, "wram"), unfused[1]);
     sch.decompose_reduction(partials, round);
 }

@@ -81,11 +81,19 @@ private:
     int64_t max_dma_bytes_;
 };
 
+/// The kernel's WRAM buffers plus the `__host` WRAM slices (shared by the tasklets of a DPU).
+WramUsage wram_usage(const PimProgram &program) {
+    WramUsage usage;
+    if (program.kernel.defined()) usage.visit(program.kernel);
+    for (const MramSlice &slice : program.slices)
+        if (slice.in_wram) usage.shared += slice.bytes_per_dpu;
+    return usage;
+}
+
 }  // namespace
 
 int64_t wram_bytes_per_dpu(const PimProgram &program, const target::UpmemMachine &machine) {
-    WramUsage usage;
-    if (program.kernel.defined()) usage.visit(program.kernel);
+    const WramUsage usage = wram_usage(program);
     return usage.per_tasklet * program.tasklets + usage.shared +
            machine.stack_bytes_per_tasklet * program.tasklets + kStaticWramBytes;
 }
@@ -101,8 +109,7 @@ int64_t verify_fits_machine(const PimProgram &program, const target::UpmemMachin
             "the schedule uses {} tasklets per DPU but a DPU runs at most {}; use a smaller tasklet split",
             program.tasklets, machine.max_tasklets);
     }
-    WramUsage usage;
-    if (program.kernel.defined()) usage.visit(program.kernel);
+    const WramUsage usage = wram_usage(program);
     const int64_t wram = wram_bytes_per_dpu(program, machine);
     if (wram > machine.wram_bytes) {
         user_error(
@@ -113,7 +120,7 @@ int64_t verify_fits_machine(const PimProgram &program, const target::UpmemMachin
     }
     int64_t mram = 0;
     for (const MramSlice &slice : program.slices)
-        mram = std::max(mram, slice.mram_offset + slice.bytes_per_dpu);
+        if (!slice.in_wram) mram = std::max(mram, slice.mram_offset + slice.bytes_per_dpu);
     if (mram > machine.mram_bytes) {
         user_error("each DPU needs {} bytes of MRAM but has {}; use more DPUs so each holds a smaller slice",
                    mram, machine.mram_bytes);

@@ -59,6 +59,12 @@ void layout_mram_slices(const ir::Stmt &kernel, const DpuGrid &grid, const GridV
     collector.visit(kernel);
     int64_t offset = 0;
     for (MramSlice &slice : slices) {
+        if (slice.in_wram) {
+            // A WRAM symbol: no DMA reaches it and it takes no MRAM.
+            slice.bytes_per_dpu = round_up(slice.local->size_bytes(), kMramAlignment);
+            slice.mram_offset = 0;
+            continue;
+        }
         int64_t bytes = slice.local->size_bytes();
         auto reached = collector.end_bytes.find(slice.local.get());
         if (reached != collector.end_bytes.end()) bytes = std::max(bytes, reached->second);

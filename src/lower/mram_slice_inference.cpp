@@ -407,6 +407,26 @@ MramSlice smallest_slice(const ir::Buffer &host, const std::vector<ViewBounds> &
     return best.slice;
 }
 
+// PrIM RED's per-tasklet record in its __host WRAM array: dpu_results_t {uint64_t cycles; T t_count;}
+// (prim-baselines.md §1.6). Rows of a host-WRAM box are padded to it, so the host moves PrIM's bytes.
+constexpr int64_t kHostWramRowBytes = 16;
+
+/// The same box in a `__host` WRAM symbol (rfactor "host_wram"): rows padded to PrIM's 16-byte record.
+MramSlice in_host_wram(MramSlice slice) {
+    std::vector<int64_t> extents = slice.local->shape;
+    const int64_t elem_bytes = ir::bytes_of(slice.host->dtype);
+    if (extents.size() > 1) {
+        const int64_t row = extents.back() - slice.row_padding;
+        extents.back() = round_up(row * elem_bytes, kHostWramRowBytes) / elem_bytes;
+        slice.row_padding = extents.back() - row;
+    }
+    slice.in_wram = true;
+    slice.local =
+        ir::make_buffer(slice.host->name + "_wram", slice.host->dtype, extents, ir::MemScope::WramShared);
+    slice.bytes_per_dpu = round_up(slice.local->size_bytes(), 8);
+    return slice;
+}
+
 }  // namespace
 
 std::vector<MramSlice> infer_mram_slices(const ir::Stmt &kernel, const std::vector<TensorInfo> &tensors,
@@ -421,6 +441,7 @@ std::vector<MramSlice> infer_mram_slices(const ir::Stmt &kernel, const std::vect
             slices.push_back(gatherable_slice(tensor.buffer, found->second, grid, vars));
         else
             slices.push_back(smallest_slice(tensor.buffer, found->second));
+        if (tensor.in_host_wram) slices.back() = in_host_wram(slices.back());
         collector.boxes.erase(found);
     }
     ATIM_CHECK(collector.boxes.empty(),

@@ -24,7 +24,7 @@ using Storage = std::vector<int64_t>;
 
 /// Storage shared by the tasklets of one DPU: its MRAM slices and its WramShared buffers.
 struct DpuMemory {
-    std::unordered_map<const ir::BufferNode *, Storage> mram;
+    std::unordered_map<const ir::BufferNode *, Storage> mram;  ///< every slice, also those in WRAM
     std::unordered_map<const ir::BufferNode *, Storage> shared_wram;
     std::mutex shared_wram_mutex;
 };
@@ -240,6 +240,9 @@ private:
             }
             case ir::MemScope::WramShared:
                 if (memory_.dpu) {
+                    // A slice the host reads from WRAM (MramSlice::in_wram) lives beside the MRAM slices.
+                    auto slice = memory_.dpu->mram.find(node);
+                    if (slice != memory_.dpu->mram.end()) return slice->second;
                     std::lock_guard<std::mutex> lock(memory_.dpu->shared_wram_mutex);
                     auto found = memory_.dpu->shared_wram.find(node);
                     ATIM_CHECK(found != memory_.dpu->shared_wram.end(), "{}: {} used outside its allocation",

@@ -193,7 +193,8 @@ private:
             if (b.kind != BlockKind::Compute || b.output->scope != ir::MemScope::Global) continue;
             bool listed = std::any_of(tensors.begin(), tensors.end(),
                                       [&](const TensorInfo &t) { return t.buffer.get() == b.output.get(); });
-            if (!listed) tensors.push_back(TensorInfo{b.output, TensorRole::Partial, false});
+            if (!listed)
+                tensors.push_back(TensorInfo{b.output, TensorRole::Partial, false, b.partials_in_host_wram});
         }
         return tensors;
     }

@@ -35,11 +35,12 @@ std::vector<ir::Buffer> buffers_read(const ir::Expr &value) {
 }
 
 ir::MemScope parse_rfactor_scope(const std::string &scope) {
-    if (scope == "mram") return ir::MemScope::Global;
+    if (scope == "mram" || scope == "host_wram") return ir::MemScope::Global;
     if (scope == "wram") return ir::MemScope::WramShared;
     schedule_error(
-        "rfactor: unknown scope '{}'; use \"mram\" (partials per DPU, summed on the host) or \"wram\" "
-        "(partials per tasklet, summed in the DPU)",
+        "rfactor: unknown scope '{}'; use \"mram\" (partials per DPU, summed on the host), \"host_wram\" "
+        "(the same, each DPU's partials in a host-visible WRAM symbol) or \"wram\" (partials per tasklet, "
+        "summed in the DPU)",
         scope);
 }
 
@@ -116,6 +117,7 @@ BlockRV Schedule::rfactor(const LoopRV &loop, const std::string &scope) {
     producer.output_indices.insert(producer.output_indices.begin(), state_.loops[loop_id].var);
     producer.rfactor_loop = loop_id;
     producer.partial_scope = partial_scope;
+    producer.partials_in_host_wram = scope == "host_wram";
     for (LoopState &other : state_.loops)
         if (other.block == block_id) other.block = producer.id;
     state_.loops[loop_id].is_reduce = false;
@@ -126,6 +128,8 @@ BlockRV Schedule::rfactor(const LoopRV &loop, const std::string &scope) {
     consumer.name = original.name;
     consumer.kind = BlockKind::Compute;
     consumer.output = original.output;
+    // After a second (wram) rfactor the consumer is the block that writes the host-WRAM partials.
+    consumer.partials_in_host_wram = original.partials_in_host_wram;
     consumer.is_reduction = true;
     consumer.rfactor_role =
         partial_scope == ir::MemScope::Global ? RfactorRole::MramConsumer : RfactorRole::WramConsumer;

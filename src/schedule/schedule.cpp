@@ -217,7 +217,9 @@ std::string Schedule::to_string() const {
         std::string role;
         if (b.rfactor_loop >= 0)
             role = fmt::format(", rfactor producer over {} ({})", state_.loops[b.rfactor_loop].name,
-                               b.partial_scope == ir::MemScope::Global ? "mram" : "wram");
+                               b.partial_scope != ir::MemScope::Global ? "wram"
+                               : b.partials_in_host_wram               ? "host_wram"
+                                                                       : "mram");
         if (b.rfactor_role == RfactorRole::MramConsumer) role += ", host epilogue";
         if (b.rfactor_role == RfactorRole::WramConsumer)
             role += ", tasklet-partial consumer, " + attach_text(b);

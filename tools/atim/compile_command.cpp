@@ -73,9 +73,11 @@ std::string program_ir(const BuiltProgram &built) {
         std::string origin;
         for (const ir::Expr &e : s.box_min) origin += (origin.empty() ? "" : ", ") + ir::to_string(e);
         std::string view = s.fused_dims > 1 ? " seen as " + shape_text(s.host_shape()) : "";
-        out += fmt::format("//   mram {} {}{} = box of {}{} at ({}), {} B per DPU at offset {}\n",
-                           s.local->name, ir::to_string(s.local->dtype), shape_text(s.local->shape),
-                           s.host->name, view, origin, s.bytes_per_dpu, s.mram_offset);
+        std::string place =
+            s.in_wram ? "in a __host WRAM symbol" : fmt::format("at offset {}", s.mram_offset);
+        out += fmt::format("//   {} {} {}{} = box of {}{} at ({}), {} B per DPU {}\n",
+                           s.in_wram ? "wram" : "mram", s.local->name, ir::to_string(s.local->dtype),
+                           shape_text(s.local->shape), s.host->name, view, origin, s.bytes_per_dpu, place);
     }
     describe_transfers(p, p.to_dpu, "push", out);
     describe_transfers(p, p.from_dpu, "gather", out);

@@ -34,17 +34,21 @@ struct GridVars {
 /// box exact when a DPU holds a contiguous run of the fused dimensions that does not start or end on a
 /// row of them (rows of a fused (i, j) loop split over DPUs), which the separate dimensions could only
 /// cover with a wider box.
+///
+/// Usually the box is in MRAM; a slice `in_wram` is a `__host` WRAM symbol instead (rfactor "host_wram"
+/// partials: the kernel stores to it directly, the host reads it through the control interface).
 struct MramSlice {
     ir::Buffer host;                ///< the host tensor (MemScope::Global)
-    ir::Buffer local;               ///< per-DPU copy, MemScope::Mram; shape = box extents
+    ir::Buffer local;               ///< per-DPU copy, MemScope::Mram (WramShared if in_wram); shape = box
     std::vector<ir::Expr> box_min;  ///< one per dimension of host_shape(), affine in the GridVars
     int64_t bytes_per_dpu = 0;      ///< local size rounded up to 8 bytes plus safe over-fetch padding
-    int64_t mram_offset = 0;        ///< byte offset in the DPU's MRAM, 8-byte aligned
+    int64_t mram_offset = 0;        ///< byte offset in the DPU's MRAM, 8-byte aligned (0 when in_wram)
     size_t fused_dims = 1;          ///< leading host dimensions fused into the box's first one (1: none)
     /// Elements at the end of every row of `local` that only align the next row to 8 bytes (777 int32 per
     /// row -> 778): not part of the box, so neither pushed from nor gathered into the tensor (a padded row
     /// of one DPU's output would otherwise overwrite the next DPU's first column).
     int64_t row_padding = 0;
+    bool in_wram = false;            ///< a `__host` WRAM symbol of bytes_per_dpu bytes, not part of MRAM
     bool same_for_all_dpus() const;  ///< box_min does not depend on the grid: data every DPU needs
     /// The host tensor's shape as the box sees it: host->shape with the first fused_dims dimensions fused.
     std::vector<int64_t> host_shape() const;

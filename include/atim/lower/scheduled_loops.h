@@ -23,6 +23,8 @@ struct TensorInfo {
     /// The large operand ATiM keeps resident in MRAM (matrix, tensor, VA/RED inputs): with --timing atim its
     /// host-to-DPU copy happens once before the timed call.
     bool resident = false;
+    /// A Partial whose per-DPU box lives in a `__host` WRAM symbol instead of MRAM (rfactor "host_wram").
+    bool in_host_wram = false;
 };
 
 /// Loop nests produced by schedule_to_loops.

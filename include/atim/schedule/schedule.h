@@ -115,6 +115,8 @@ public:
     /// Factors the reduction loop `loop` out of its block: a new producer block (returned) computes partial
     /// sums indexed by `loop`, and the original block becomes the consumer that sums them.
     /// scope "mram": partials in a host/MRAM tensor, summed by the host epilogue (DPU-level rfactor);
+    /// scope "host_wram": the same, but each DPU keeps its box of partials in a `__host` WRAM symbol that the
+    /// host reads through the control interface (PrIM RED's DPU_RESULTS, prim-baselines.md §1.6);
     /// scope "wram": per-tasklet partials in shared WRAM, summed inside the DPU after a barrier; the consumer
     /// must then be reverse_compute_at a loop of the producer outside `loop`.
     BlockRV rfactor(const LoopRV &loop, const std::string &scope);

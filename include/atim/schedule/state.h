@@ -79,6 +79,10 @@ struct BlockState {
     int rfactor_producer = -1;  ///< for consumers: the producer block
     int rfactor_loop = -1;      ///< for producers: the loop the partials are indexed by
     ir::MemScope partial_scope = ir::MemScope::Global;  ///< for producers: where the partials live
+    /// The Global partials this block writes (as an rfactor producer, or as the consumer of a second, wram
+    /// rfactor): each DPU keeps its box in a `__host` WRAM symbol, not in MRAM (rfactor "host_wram", PrIM
+    /// RED's DPU_RESULTS).
+    bool partials_in_host_wram = false;
     int decompose_loop = -1;       ///< decompose_reduction position (a leaf loop), -1: guarded init
     std::vector<int> read_caches;  ///< CacheRead blocks feeding this block
     int write_cache = -1;          ///< CacheWrite block of this block, -1: none

@@ -64,6 +64,7 @@ std::string argument_struct() {
 std::string mram_declarations(const lower::PimProgram &program, CNameTable &names) {
     std::string out = "/* MRAM: this DPU's box of each host tensor (row-major, padded to 8 bytes). */\n";
     for (const lower::MramSlice *slice : distinct_mram_buffers(program)) {
+        if (slice->in_wram) continue;
         const Buffer &local = slice->local;
         int64_t element_bytes = bytes_of(local->dtype);
         ATIM_CHECK(slice->bytes_per_dpu % 8 == 0 && slice->bytes_per_dpu >= local->size_bytes(),
@@ -76,6 +77,24 @@ std::string mram_declarations(const lower::PimProgram &program, CNameTable &name
                         names.name_of(local), slice->bytes_per_dpu / element_bytes, slice->host->name, shape);
     }
     return out + "\n";
+}
+
+/// The slices the host reads from WRAM: `__host` arrays, like PrIM RED's DPU_RESULTS (prim-baselines.md
+/// §1.6).
+std::string host_wram_declarations(const lower::PimProgram &program, CNameTable &names) {
+    std::string out;
+    for (const lower::MramSlice *slice : distinct_mram_buffers(program)) {
+        if (!slice->in_wram) continue;
+        const Buffer &local = slice->local;
+        std::string shape;
+        for (int64_t extent : local->shape) shape += (shape.empty() ? "" : " x ") + std::to_string(extent);
+        out +=
+            fmt::format("__host {} {}[{}]; /* box of {}: {} */\n", c_type(local->dtype), names.name_of(local),
+                        slice->bytes_per_dpu / bytes_of(local->dtype), slice->host->name, shape);
+    }
+    if (out.empty()) return "";
+    return "/* WRAM the host reads after the kernel: this DPU's box of each host-WRAM tensor. */\n" + out +
+           "\n";
 }
 
 std::string shared_wram_declarations(const std::vector<Buffer> &shared, CNameTable &names) {
@@ -124,7 +143,7 @@ std::string emit_dpu_kernel(const lower::PimProgram &program, CNameTable &names)
     WramBufferCollector wram;
     wram.visit(program.kernel);
     std::string out = file_header(program) + argument_struct() + mram_declarations(program, names) +
-                      shared_wram_declarations(wram.shared, names) +
+                      host_wram_declarations(program, names) + shared_wram_declarations(wram.shared, names) +
                       kernel_main(program, wram.per_tasklet, names);
     return out;
 }

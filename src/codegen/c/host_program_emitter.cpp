@@ -335,8 +335,8 @@ private:
         std::string stage = stage_name("from", index);
         std::string symbol = names_.name_of(slice.local);
         int rank = static_cast<int>(slice.host_shape().size());
-        out += fmt::format("    {{ /* {} -> {}: gather of {} bytes per DPU */\n", symbol, slice.host->name,
-                           t.bytes_per_dpu);
+        out += fmt::format("    {{ /* {} -> {}: gather of {} bytes per DPU{} */\n", symbol, slice.host->name,
+                           t.bytes_per_dpu, slice.in_wram ? " from WRAM (control interface)" : "");
         out += "        " + shapes(slice) + "\n";
         out += fmt::format(
             "        DPU_FOREACH(set, dpu, dpu_index) DPU_ASSERT(dpu_prepare_xfer(dpu, {} + "

@@ -96,21 +96,34 @@ dpu::KernelSymbols declare_data(const lower::PimProgram &program, const dpu::Var
     out.line("    .section .dpu_host");
     declare_object(out, symbols.args, kArgsBytes, true);
 
+    kernel.slice_symbols.resize(program.slices.size());
+    auto declare_slices = [&](bool in_wram) {
+        for (size_t i = 0; i < program.slices.size(); ++i) {
+            const lower::MramSlice &slice = program.slices[i];
+            if (slice.in_wram != in_wram) continue;
+            auto existing = symbols.static_objects.find(slice.local.get());
+            if (existing != symbols.static_objects.end()) {
+                kernel.slice_symbols[i] = existing->second;
+                continue;
+            }
+            ATIM_CHECK(slice.bytes_per_dpu % 8 == 0 && slice.bytes_per_dpu >= slice.local->size_bytes(),
+                       "slice {} has {} bytes per DPU for {} bytes of data", slice.local->name,
+                       slice.bytes_per_dpu, slice.local->size_bytes());
+            std::string symbol = names.make(in_wram ? "wram_" : "mram_", slice.local->name);
+            declare_object(out, symbol, slice.bytes_per_dpu, true);
+            symbols.static_objects[slice.local.get()] = symbol;
+            kernel.slice_symbols[i] = symbol;
+        }
+    };
     out.comment("MRAM: this DPU's box of each host tensor (row-major, zero padded, 8-byte aligned)");
     out.line("    .section .mram.noinit");
-    for (const lower::MramSlice &slice : program.slices) {
-        auto existing = symbols.static_objects.find(slice.local.get());
-        if (existing != symbols.static_objects.end()) {
-            kernel.slice_symbols.push_back(existing->second);
-            continue;
-        }
-        ATIM_CHECK(slice.bytes_per_dpu % 8 == 0 && slice.bytes_per_dpu >= slice.local->size_bytes(),
-                   "MRAM slice {} has {} bytes per DPU for {} bytes of data", slice.local->name,
-                   slice.bytes_per_dpu, slice.local->size_bytes());
-        std::string symbol = names.make("mram_", slice.local->name);
-        declare_object(out, symbol, slice.bytes_per_dpu, true);
-        symbols.static_objects[slice.local.get()] = symbol;
-        kernel.slice_symbols.push_back(symbol);
+    declare_slices(false);
+    if (std::any_of(program.slices.begin(), program.slices.end(),
+                    [](const lower::MramSlice &slice) { return slice.in_wram; })) {
+        // Stored to by the kernel like shared WRAM; the host reads them through the control interface.
+        out.comment("WRAM the host reads: this DPU's box of each host-WRAM tensor (PrIM's __host results)");
+        out.line("    .section .dpu_host");
+        declare_slices(true);
     }
 
     if (!placement.wram_shared_buffers.empty()) {
