@@ -7,6 +7,7 @@
 #include "atim/ir/printer.h"
 #include "atim/lower/schedule_to_loops.h"
 #include "atim/schedule/schedule.h"
+#include "atim/schedule/trace.h"
 #include "atim/workloads/workload.h"
 
 namespace atim::schedule {
@@ -116,6 +117,43 @@ TEST(ScheduleToLoops, ReductionOverDpusAndTasklets) {
     EXPECT_EQ(result.tensors[2].buffer->name, "B_rf");
     EXPECT_EQ(result.tensors[2].role, lower::TensorRole::Partial);
     EXPECT_EQ(result.tensors[2].buffer->shape, (std::vector<int64_t>{2, 1}));
+    EXPECT_FALSE(result.tensors[2].in_host_wram);
+}
+
+// rfactor "host_wram" (PrIM RED's DPU_RESULTS): the same loops, but the partial tensor is marked to live in a
+// __host WRAM symbol of each DPU, also after a second (wram) rfactor makes another block its writer; the
+// trace replays it.
+TEST(ScheduleToLoops, HostWramPartialsAreMarked) {
+    auto w = workloads::make_workload("red", {20});
+    for (bool second_rfactor : {false, true}) {
+        SCOPED_TRACE(second_rfactor ? "with a tasklet rfactor" : "DPU rfactor only");
+        Schedule sch(w.func);
+        BlockRV b = sch.get_block("B");
+        std::vector<LoopRV> loops = sch.get_loops(b);
+        std::vector<LoopRV> k = sch.split(loops[1], {2, kInfer});
+        BlockRV per_dpu = sch.rfactor(k[0], "host_wram");
+        sch.reorder({k[0], loops[0]});
+        sch.bind(k[0], "dpu.x");
+        if (second_rfactor) {
+            std::vector<LoopRV> inner = sch.split(k[1], {2, kInfer});
+            sch.rfactor(inner[0], "wram");
+            sch.bind(inner[0], "tasklet");
+            sch.reverse_compute_at(per_dpu, k[0]);
+        }
+        if (!second_rfactor) {
+            EXPECT_NE(sch.to_string().find("(host_wram)"), std::string::npos) << sch.to_string();
+        }
+        auto check = [](const Schedule &s) {
+            lower::ScheduledLoops result = lower::schedule_to_loops(s);
+            ASSERT_EQ(result.tensors.size(), 3u);
+            EXPECT_EQ(result.tensors[2].role, lower::TensorRole::Partial);
+            EXPECT_TRUE(result.tensors[2].in_host_wram);
+            EXPECT_FALSE(result.tensors[0].in_host_wram);
+            EXPECT_FALSE(result.tensors[1].in_host_wram);
+        };
+        check(sch);
+        check(Trace::from_json(sch.trace().to_json()).replay(w.func));
+    }
 }
 
 TEST(ScheduleToLoops, SummaryListsLoopsBindingsAndCaches) {
