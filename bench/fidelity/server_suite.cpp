@@ -124,8 +124,6 @@ const std::vector<Constant> kTransferConstants = {
     {"read_line_ns", &target::HostTiming::read_line_ns},
     {"read_gbps", &target::HostTiming::read_gbps},
     {"short_run_line_factor", &target::HostTiming::short_run_line_factor},
-    {"line_ramp_bytes", &target::HostTiming::line_ramp_bytes},
-    {"one_buffer_line_factor", &target::HostTiming::one_buffer_line_factor},
 };
 
 target::UpmemMachine with_constants(target::UpmemMachine machine, const std::vector<Constant> &constants,

@@ -24,7 +24,7 @@ struct DpuTiming {
     /// Share of the cycles the pipeline loses while the DMA engine moves data (it takes the WRAM port the
     /// pipeline's loads and stores use). Found on the VA/GEVA kernels of atim_server_prim_suite.csv (they alone
     /// move as many DMA bytes as they compute on), confirmed on PrIM's 1-64 DPU VA rows (bench_fidelity).
-    double dma_wram_port_share = 0;
+    double dma_wram_port_share = 0.15;  ///< [fit: of 0, 0.15, 0.3, 0.45]
 };
 
 /// Cost of host<->DPU transfers, launch and host work, by the mechanisms of the SDK's host library
@@ -40,14 +40,14 @@ struct HostTiming {
     double rank_section_ms = 0;  ///< pool hand-off (two barrier rounds) per rank [§1 item 6]
     double write_line_ns = 0;    ///< one pool thread transposes and writes one 64-B line of 8 DPUs' words
     double read_line_ns = 0;     ///< one pool thread reads and transposes one line
-    /// Line cost when every DPU's bytes come from one host buffer (broadcast, same pointer): the 8 loads of a
-    /// line hit one cached address [§3].
-    double one_buffer_line_factor = 1;
+    /// Line cost of dpu_broadcast_to, which reads one host buffer for every line [§3]. A push that prepares the
+    /// same pointer for every DPU runs the same gather code as one with a buffer per DPU, so it pays full price.
+    double broadcast_line_factor = 1;
     /// A DPU line's first bytes cost more per line than a long run (the host's prefetchers and write-combining
-    /// ramp up per stream): a line costs write/read_line_ns x (1 + (short_run_line_factor - 1) x
-    /// line_ramp_bytes / (line_ramp_bytes + bytes per DPU)). 1: no ramp.
+    /// ramp up per stream, and restart at every 4 KiB page): a line costs write/read_line_ns x (1 +
+    /// (short_run_line_factor - 1) x line_ramp_bytes / (line_ramp_bytes + bytes per DPU)). 1: no ramp.
     double short_run_line_factor = 1;
-    double line_ramp_bytes = 4096;
+    double line_ramp_bytes = 4096;  ///< a page: hardware prefetchers do not cross 4 KiB pages [I]
     int pool_threads = 4;        ///< nrThreadPerPool: threads for >= 32 KiB per DPU (1, 2, 4 below) [§1 item 7]
     double write_gbps = 1e9;     ///< host memory ceiling of all channels together, host->DPU
     double read_gbps = 1e9;      ///< the same, DPU->host

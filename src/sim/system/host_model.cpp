@@ -47,9 +47,7 @@ double HostModel::mram_ms(const TransferCall &call) const {
     // One 64-B host line per 8-byte word of a DPU line; transfers are padded to 8 bytes.
     const int64_t lines_per_thread = ceil_div(lines, threads) * ceil_div(call.bytes_per_dpu, 8);
     double line_ns = call.direction == HostDirection::ToDpu ? host.write_line_ns : host.read_line_ns;
-    const bool one_buffer =
-        call.source == TransferSource::OneBuffer || call.source == TransferSource::Broadcast || one_dpu;
-    if (call.direction == HostDirection::ToDpu && one_buffer) line_ns *= host.one_buffer_line_factor;
+    if (call.source == TransferSource::Broadcast) line_ns *= host.broadcast_line_factor;
     const double bytes = static_cast<double>(call.bytes_per_dpu);
     line_ns *= 1 + (host.short_run_line_factor - 1) * host.line_ramp_bytes / (host.line_ramp_bytes + bytes);
     const double rank_ms = host.rank_section_ms + static_cast<double>(lines_per_thread) * line_ns / kNsPerMs;

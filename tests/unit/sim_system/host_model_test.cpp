@@ -11,7 +11,7 @@ namespace atim::sim {
 namespace {
 
 /// Round constants, each mechanism easy to read off: 0.05 ms per call + 0.005 ms per rank, 0.01 ms per rank
-/// section, 100 / 200 ns per line, 0.1 us per prepare, no memory ceiling.
+/// section, 100 / 200 ns per line (broadcast lines half), 0.1 us per prepare, no memory ceiling.
 target::UpmemMachine round_machine() {
     target::UpmemMachine m = target::load_machine("upmem-2048");
     target::HostTiming &h = m.host;
@@ -22,7 +22,7 @@ target::UpmemMachine round_machine() {
     h.rank_section_ms = 0.01;
     h.write_line_ns = 100;
     h.read_line_ns = 200;
-    h.one_buffer_line_factor = 0.5;
+    h.broadcast_line_factor = 0.5;
     h.short_run_line_factor = 1;  // no ramp (its own test below)
     h.pool_threads = 4;
     h.write_gbps = 1e9;
@@ -74,10 +74,10 @@ TEST(HostModel, MramTransfersByLinesThreadsRanksAndChannels) {
              {"pool", mram(push, per_dpu, 64, 65536), 0.05 + 0.005 + 0.0064 + 0.01 + 1.6384},
              // Four DPUs fill four lines of the first chip, 4 threads one line each.
              {"part of a rank", mram(push, per_dpu, 4, 16384), 0.05 + 0.005 + 0.0004 + 0.01 + 0.2048},
-             // The same buffer for every DPU: the lines cost half.
+             // The same buffer prepared for every DPU runs the per-DPU code: same cost.
              {"one buffer", mram(push, TransferSource::OneBuffer, 64, 16384),
-              0.05 + 0.005 + 0.0064 + 0.01 + 0.2048},
-             // dpu_broadcast_to: no prepare calls.
+              0.05 + 0.005 + 0.0064 + 0.01 + 0.4096},
+             // dpu_broadcast_to: no prepare calls, and its lines cost half.
              {"broadcast", mram(push, TransferSource::Broadcast, 64, 16384), 0.05 + 0.005 + 0.01 + 0.2048},
              // Gathers read lines at 200 ns.
              {"gather", mram(gather, per_dpu, 64, 16384), 0.05 + 0.005 + 0.0064 + 0.01 + 0.8192},
