@@ -37,7 +37,11 @@ void append_alternating(std::vector<HashedCandidate> &out, std::vector<HashedCan
 
 PrimSeeds prim_search_seeds(SearchContext &context) {
     const BaselineGrid grid;
-    std::vector<PrimParams> points = prim_points(context.workload, grid);
+    // The named `prim` schedule's own default point first: the baseline every run is compared with is then
+    // always measured (its DPU count may lie outside PrIM+Search's 256..2048 grid on small shapes).
+    std::vector<PrimParams> points = {PrimParams{}};
+    const std::vector<PrimParams> grid_points = prim_points(context.workload, grid);
+    points.insert(points.end(), grid_points.begin(), grid_points.end());
     const size_t prim_count = points.size();
     const std::vector<PrimParams> search_points = prim_search_points(context.workload, grid);
     points.insert(points.end(), search_points.begin(), search_points.end());
