@@ -1,8 +1,8 @@
 // Fits the transfer constants of the upmem-cloud-2048 preset (sim::HostModel's mechanisms) to the 2048-DPU
 // measurements of calibration/host_transfer_2048dpus.csv (UPMEM SDK 2024.2.0 cloud server) and reports the
 // error per row: on the fitted rows and on the held-out rows. Then it prices, with the upmem-rank preset
-// (ATiM's server's constants on one rank), the transfers of PrIM's 1-64 DPU workloads and PrIM's 1-DPU / 1-rank
-// microbenchmarks, none of which was fitted.
+// (ATiM's server's constants on one rank), the transfers of PrIM's 1-64 DPU workloads and PrIM's 1-DPU /
+// 1-rank microbenchmarks, none of which was fitted.
 //
 // Fit: Nelder-Mead on the log of the constants, minimising the sum of squared log(model / measured) over the
 // rows with an even index within each direction (1, 4, 16, 64, 256, 1024 KiB per DPU); the rows with an odd
@@ -71,8 +71,8 @@ std::vector<TransferRow> lk_rows() {
         HostDirection direction =
             row.text("direction") == "host_to_pim" ? HostDirection::ToDpu : HostDirection::FromDpu;
         int &index = index_in_direction[direction == HostDirection::ToDpu ? 0 : 1];
-        rows.push_back({direction, static_cast<int64_t>(row.number("bytes_per_dpu")), row.number("ms_per_call"),
-                        index % 2 == 0});
+        rows.push_back({direction, static_cast<int64_t>(row.number("bytes_per_dpu")),
+                        row.number("ms_per_call"), index % 2 == 0});
         ++index;
     }
     return rows;
@@ -118,15 +118,15 @@ UpmemMachine fit(const std::vector<TransferRow> &rows, const UpmemMachine &prese
 
 void print_lk_table(const std::vector<TransferRow> &rows, const UpmemMachine &machine, const char *title) {
     HostModel model(machine);
-    fmt::print("{}\n{:>10} {:>10} {:>10} {:>10} {:>8}  {}\n", title, "direction", "KiB/DPU", "measured", "model",
-               "error", "role");
+    fmt::print("{}\n{:>10} {:>10} {:>10} {:>10} {:>8}  {}\n", title, "direction", "KiB/DPU", "measured",
+               "model", "error", "role");
     ErrorSummary used, held;
     for (const TransferRow &row : rows) {
         const double ms = lk_call_ms(model, row), error = percent_error(ms, row.ms);
         (row.used_in_fit ? used : held).add(error);
         fmt::print("{:>10} {:>10} {:>10.3f} {:>10.3f} {:>+7.1f}%  {}\n",
-                   row.direction == HostDirection::ToDpu ? "host->DPU" : "DPU->host", row.bytes_per_dpu / 1024,
-                   row.ms, ms, error, row.used_in_fit ? "fit" : "held out");
+                   row.direction == HostDirection::ToDpu ? "host->DPU" : "DPU->host",
+                   row.bytes_per_dpu / 1024, row.ms, ms, error, row.used_in_fit ? "fit" : "held out");
     }
     fmt::print("  fitted rows:   {}\n  held-out rows: {}\n\n", used.str(), held.str());
 }
@@ -145,8 +145,8 @@ TransferCall call(HostDirection direction, TransferMemory memory, TransferSource
     return c;
 }
 
-std::optional<PrimTransfers> prim_transfers(const HostModel &model, const std::string &benchmark, int64_t dpus,
-                                            int64_t param) {
+std::optional<PrimTransfers> prim_transfers(const HostModel &model, const std::string &benchmark,
+                                            int64_t dpus, int64_t param) {
     auto round8 = [](int64_t bytes) { return (bytes + 7) / 8 * 8; };
     constexpr int64_t kArgumentBytes = 16;
     constexpr int64_t kTasklets = 16;
@@ -179,8 +179,8 @@ std::optional<PrimTransfers> prim_transfers(const HostModel &model, const std::s
 void print_prim_workloads(const UpmemMachine &preset) {
     fmt::print("prim_workloads_1to64dpus.csv transfer columns, preset {} (none used in any fit), ms\n",
                preset.name);
-    fmt::print("{:>6} {:>5} {:>9} | {:>9} {:>9} {:>8} | {:>9} {:>9} {:>8}\n", "bench", "DPUs", "param", "CPU-DPU",
-               "model", "error", "DPU-CPU", "model", "error");
+    fmt::print("{:>6} {:>5} {:>9} | {:>9} {:>9} {:>8} | {:>9} {:>9} {:>8}\n", "bench", "DPUs", "param",
+               "CPU-DPU", "model", "error", "DPU-CPU", "model", "error");
     std::map<std::string, std::pair<ErrorSummary, ErrorSummary>> by_benchmark;
     for (const CsvRow &row : atim::bench::read_calibration("prim_workloads_1to64dpus.csv")) {
         const std::string benchmark = row.text("benchmark");
@@ -193,17 +193,19 @@ void print_prim_workloads(const UpmemMachine &preset) {
         const double to = row.number("hw_cpu_to_dpu_ms"), from = row.number("hw_dpu_to_cpu_ms");
         by_benchmark[benchmark].first.add(percent_error(t->to_dpu_ms, to));
         by_benchmark[benchmark].second.add(percent_error(t->from_dpu_ms, from));
-        fmt::print("{:>6} {:>5} {:>9} | {:>9.3f} {:>9.3f} {:>+7.0f}% | {:>9.3f} {:>9.3f} {:>+7.0f}%\n", benchmark,
-                   dpus, param, to, t->to_dpu_ms, percent_error(t->to_dpu_ms, to), from, t->from_dpu_ms,
-                   percent_error(t->from_dpu_ms, from));
+        fmt::print("{:>6} {:>5} {:>9} | {:>9.3f} {:>9.3f} {:>+7.0f}% | {:>9.3f} {:>9.3f} {:>+7.0f}%\n",
+                   benchmark, dpus, param, to, t->to_dpu_ms, percent_error(t->to_dpu_ms, to), from,
+                   t->from_dpu_ms, percent_error(t->from_dpu_ms, from));
     }
     for (const auto &[benchmark, errors] : by_benchmark)
-        fmt::print("  {:<5} CPU-DPU: {}\n        DPU-CPU: {}\n", benchmark, errors.first.str(), errors.second.str());
+        fmt::print("  {:<5} CPU-DPU: {}\n        DPU-CPU: {}\n", benchmark, errors.first.str(),
+                   errors.second.str());
     fmt::print("\n");
 }
 
 void print_prim_microbenchmarks(const UpmemMachine &preset) {
-    fmt::print("prim_microbenchmarks.csv host rows, preset {} (GB/s at 32 MiB per DPU; not fitted)\n", preset.name);
+    fmt::print("prim_microbenchmarks.csv host rows, preset {} (GB/s at 32 MiB per DPU; not fitted)\n",
+               preset.name);
     constexpr int64_t kBytes = 32ll << 20;
     struct Case {
         const char *experiment;
@@ -237,11 +239,13 @@ int main() {
     const UpmemMachine preset = atim::target::load_machine("upmem-cloud-2048");
     const std::vector<TransferRow> rows = lk_rows();
     const UpmemMachine fitted = fit(rows, preset);
-    fmt::print("fitted on the even rows of host_transfer_2048dpus.csv (SDK 2024.2.0 cloud server): pool threads {} "
-               "(preset {})\n",
-               fitted.host.pool_threads, preset.host.pool_threads);
+    fmt::print(
+        "fitted on the even rows of host_transfer_2048dpus.csv (SDK 2024.2.0 cloud server): pool threads {} "
+        "(preset {})\n",
+        fitted.host.pool_threads, preset.host.pool_threads);
     for (const Constant &c : kFitted)
-        fmt::print("  {:<18} {:>10.4g}   preset {:>10.4g}\n", c.name, fitted.host.*c.member, preset.host.*c.member);
+        fmt::print("  {:<18} {:>10.4g}   preset {:>10.4g}\n", c.name, fitted.host.*c.member,
+                   preset.host.*c.member);
     fmt::print("\n");
     print_lk_table(rows, fitted, "host_transfer_2048dpus.csv, the fit above (ms per call)");
     print_lk_table(rows, preset, "host_transfer_2048dpus.csv, preset upmem-cloud-2048 as shipped");

@@ -52,7 +52,8 @@ inline std::vector<double> nelder_mead(const std::function<double(const std::vec
                 } else {
                     for (size_t i = 1; i <= n; ++i) {
                         for (size_t d = 0; d < n; ++d)
-                            simplex[order[i]][d] = simplex[best][d] + 0.5 * (simplex[order[i]][d] - simplex[best][d]);
+                            simplex[order[i]][d] =
+                                simplex[best][d] + 0.5 * (simplex[order[i]][d] - simplex[best][d]);
                         value[order[i]] = loss(simplex[order[i]]);
                     }
                 }

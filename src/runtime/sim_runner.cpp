@@ -92,7 +92,8 @@ sim::Measurement run_host_program(const lower::PimProgram &program, const codege
     if (sample) machine.sample(sample->stand_in);
     // host.c pushes the DPU arguments before the timed call under ATiM's accounting, inside it under PrIM's.
     auto push_arguments = [&] {
-        machine.push(kernel.args_symbol, 0, kArgsBytes, [&](int dpu) { return grid_arguments(program, dpu); });
+        machine.push(kernel.args_symbol, 0, kArgsBytes,
+                     [&](int dpu) { return grid_arguments(program, dpu); });
     };
     const bool atim_timing = options.timing == codegen::TimingMode::Atim;
     if (atim_timing) push_arguments();

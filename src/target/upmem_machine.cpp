@@ -47,10 +47,10 @@ HostTiming atim_server_host_timing() {
     // is read off cpu_tvm_total_ms (that host running each operation itself, TVM-tuned on all cores): the
     // median over the rows moving >= 64 MB, writes counted twice (write-allocate) [M, bench_fidelity].
     host.host_cores = 8;
-    host.core_ops_per_ns = 4;          // [I] an int32 add vectorised 8 wide at ~2.5 GHz, load-bound
-    host.core_bytes_per_ns = 8;        // [I] one core's streaming rate on a server Xeon
-    host.socket_bytes_per_ns = 16.2;   // [M]
-    host.fork_join_ms = 0.003;         // [I] EPCC OpenMP microbenchmarks' order for 8-16 threads
+    host.core_ops_per_ns = 4;         // [I] an int32 add vectorised 8 wide at ~2.5 GHz, load-bound
+    host.core_bytes_per_ns = 8;       // [I] one core's streaming rate on a server Xeon
+    host.socket_bytes_per_ns = 16.2;  // [M]
+    host.fork_join_ms = 0.003;        // [I] EPCC OpenMP microbenchmarks' order for 8-16 threads
     host.fit_source =
         "ATiM's server (SDK 2021.3.0): SDK host-library mechanisms, constants fitted by bench_fidelity on "
         "atim_server_prim_suite.csv (leave-one-workload-out total 12.1%)";
@@ -215,7 +215,8 @@ const std::vector<Field> &fields() {
              if (!v.is_string()) bad_value(k, "must be a string");
              m.host.sdk = v.get<std::string>();
          }},
-        nested_field("host.ranks_per_channel", &UpmemMachine::host, &HostTiming::ranks_per_channel, 1, 1 << 16),
+        nested_field("host.ranks_per_channel", &UpmemMachine::host, &HostTiming::ranks_per_channel, 1,
+                     1 << 16),
         host_double("call_ms", &HostTiming::call_ms, 0, kHuge),
         host_double("call_per_rank_ms", &HostTiming::call_per_rank_ms, 0, kHuge),
         host_double("prepare_us", &HostTiming::prepare_us, 0, kHuge),

@@ -55,9 +55,10 @@ void ProgramOptions::add_to(CLI::App &command) {
         ->capture_default_str();
     command.add_option("--param", params, "named-schedule parameter key=value (repeatable)");
     command
-        .add_option("--machine", machine,
-                    "machine: a preset (upmem-2048: ATiM's evaluation server, SDK 2021.3; upmem-cloud-2048: the "
-                    "SDK 2024.2 cloud server of the transfer table; upmem-2560, upmem-rank, upmem-1) or a JSON file")
+        .add_option(
+            "--machine", machine,
+            "machine: a preset (upmem-2048: ATiM's evaluation server, SDK 2021.3; upmem-cloud-2048: the "
+            "SDK 2024.2 cloud server of the transfer table; upmem-2560, upmem-rank, upmem-1) or a JSON file")
         ->capture_default_str();
     command
         .add_option("--opt-level", opt_level,

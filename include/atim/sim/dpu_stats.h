@@ -31,10 +31,10 @@ struct DpuStats {
     int64_t dma_transfers = 0;
 
     // Where the cycles went; the four add up to `cycles`.
-    int64_t issue_cycles = 0;          ///< an instruction issued
-    int64_t dma_wait_cycles = 0;       ///< nobody could issue: every live tasklet waited for its DMA
-    int64_t revolver_wait_cycles = 0;  ///< a tasklet was runnable but none was 11 cycles past its last issue
-    int64_t rf_stall_cycles = 0;       ///< issue blocked by the register-file bank rule
+    int64_t issue_cycles = 0;           ///< an instruction issued
+    int64_t dma_wait_cycles = 0;        ///< nobody could issue: every live tasklet waited for its DMA
+    int64_t revolver_wait_cycles = 0;   ///< a tasklet was runnable but none was 11 cycles past its last issue
+    int64_t rf_stall_cycles = 0;        ///< issue blocked by the register-file bank rule
     int64_t dma_port_stall_cycles = 0;  ///< issue blocked by the DMA engine's use of the WRAM port
 
     std::vector<int64_t> tasklet_instructions;  ///< per tasklet

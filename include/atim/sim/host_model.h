@@ -24,9 +24,9 @@ enum class HostDirection : uint8_t { ToDpu, FromDpu };
 /// Which SDK call moves the data, and so how many host buffers the transposition reads.
 enum class TransferSource : uint8_t {
     PerDpuBuffers,  ///< dpu_prepare_xfer of one buffer per DPU + dpu_push_xfer
-    OneBuffer,      ///< dpu_prepare_xfer of the same buffer for every DPU + dpu_push_xfer (PrIM's replication)
-    Broadcast,      ///< dpu_broadcast_to
-    OneDpu,         ///< dpu_copy_to / dpu_copy_from of a single DPU
+    OneBuffer,  ///< dpu_prepare_xfer of the same buffer for every DPU + dpu_push_xfer (PrIM's replication)
+    Broadcast,  ///< dpu_broadcast_to
+    OneDpu,     ///< dpu_copy_to / dpu_copy_from of a single DPU
 };
 
 /// The memory a transfer's symbol lives in: MRAM goes through the rank's memory window, WRAM through the
@@ -56,8 +56,8 @@ struct HostWork {
 enum class Phase : uint8_t { H2d, Kernel, After };
 
 /// One host-side action of a run, as sim::Machine issued it: an SDK transfer call, a synchronous launch
-/// (with its slowest DPU's run time), or host work. The list of a run's events can be priced again under other
-/// constants (bench_fidelity's fit does), and is what a test compares with the calls of host.c.
+/// (with its slowest DPU's run time), or host work. The list of a run's events can be priced again under
+/// other constants (bench_fidelity's fit does), and is what a test compares with the calls of host.c.
 struct HostEvent {
     enum class Kind : uint8_t { Transfer, Launch, Work };
     Kind kind = Kind::Transfer;

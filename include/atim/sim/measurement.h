@@ -30,7 +30,8 @@ struct Measurement {
     /// host_to_dpu_bytes, dpu_to_host_bytes, host_transfers (of which broadcasts and one_buffer_pushes:
     /// parallel pushes whose every DPU reads one host buffer), dma_bytes (all DPUs).
     std::map<std::string, int64_t> counters;
-    /// Every transfer call, launch and host work of the run, in order, with its phase (HostModel prices them).
+    /// Every transfer call, launch and host work of the run, in order, with its phase (HostModel prices
+    /// them).
     std::vector<HostEvent> host_events;
     /// What was simulated and what was estimated by a model, in words, for reports.
     std::string note;

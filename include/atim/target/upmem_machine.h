@@ -22,8 +22,9 @@ struct DpuTiming {
     double dma_write_alpha = 61;  ///< [PrIM, §3.2]
     double dma_beta = 0.5;        ///< cycles per byte [PrIM, §3.2]
     /// Share of the cycles the pipeline loses while the DMA engine moves data (it takes the WRAM port the
-    /// pipeline's loads and stores use). Found on the VA/GEVA kernels of atim_server_prim_suite.csv (they alone
-    /// move as many DMA bytes as they compute on), confirmed on PrIM's 1-64 DPU VA rows (bench_fidelity).
+    /// pipeline's loads and stores use). Found on the VA/GEVA kernels of atim_server_prim_suite.csv (they
+    /// alone move as many DMA bytes as they compute on), confirmed on PrIM's 1-64 DPU VA rows
+    /// (bench_fidelity).
     double dma_wram_port_share = 0.15;  ///< [fit: of 0, 0.15, 0.3, 0.45]
 };
 
@@ -40,18 +41,19 @@ struct HostTiming {
     double rank_section_ms = 0;  ///< pool hand-off (two barrier rounds) per rank [§1 item 6]
     double write_line_ns = 0;    ///< one pool thread transposes and writes one 64-B line of 8 DPUs' words
     double read_line_ns = 0;     ///< one pool thread reads and transposes one line
-    /// Line cost of dpu_broadcast_to, which reads one host buffer for every line [§3]. A push that prepares the
-    /// same pointer for every DPU runs the same gather code as one with a buffer per DPU, so it pays full price.
+    /// Line cost of dpu_broadcast_to, which reads one host buffer for every line [§3]. A push that prepares
+    /// the same pointer for every DPU runs the same gather code as one with a buffer per DPU, so it pays full
+    /// price.
     double broadcast_line_factor = 1;
-    /// A DPU line's first bytes cost more per line than a long run (the host's prefetchers and write-combining
-    /// ramp up per stream, and restart at every 4 KiB page): a line costs write/read_line_ns x (1 +
-    /// (short_run_line_factor - 1) x line_ramp_bytes / (line_ramp_bytes + bytes per DPU)). 1: no ramp.
+    /// A DPU line's first bytes cost more per line than a long run (the host's prefetchers and
+    /// write-combining ramp up per stream, and restart at every 4 KiB page): a line costs write/read_line_ns
+    /// x (1 + (short_run_line_factor - 1) x line_ramp_bytes / (line_ramp_bytes + bytes per DPU)). 1: no ramp.
     double short_run_line_factor = 1;
     double line_ramp_bytes = 4096;  ///< a page: hardware prefetchers do not cross 4 KiB pages [I]
-    int pool_threads = 4;        ///< nrThreadPerPool: threads for >= 32 KiB per DPU (1, 2, 4 below) [§1 item 7]
-    double write_gbps = 1e9;     ///< host memory ceiling of all channels together, host->DPU
-    double read_gbps = 1e9;      ///< the same, DPU->host
-    double mux_switch_ms = 0;    ///< first MRAM transfer after a launch: ~20 CI commands per rank [§4]
+    int pool_threads = 4;     ///< nrThreadPerPool: threads for >= 32 KiB per DPU (1, 2, 4 below) [§1 item 7]
+    double write_gbps = 1e9;  ///< host memory ceiling of all channels together, host->DPU
+    double read_gbps = 1e9;   ///< the same, DPU->host
+    double mux_switch_ms = 0;  ///< first MRAM transfer after a launch: ~20 CI commands per rank [§4]
     // WRAM through the control interface [§3].
     double ci_write_us = 1.0;      ///< one write-type command (LUT5 WRAM push, §5.2)
     double ci_read_us = 1.8;       ///< one read-type command (LUT5 WRAM gather, §5.2)
@@ -60,12 +62,12 @@ struct HostTiming {
     double launch_ms = 0;           ///< fixed part
     double launch_per_rank_ms = 0;  ///< per rank: boot commands and its share of the polling sweep
     // Host epilogue: a roofline over the host's cores.
-    int host_cores = 1;                   ///< cores a parallel epilogue loop's threads run on side by side
-    double core_ops_per_ns = 1.0;         ///< arithmetic operations per ns of one core (compiled, vectorised)
-    double core_bytes_per_ns = 10.0;      ///< bytes per ns one core streams
-    double socket_bytes_per_ns = 20.0;    ///< bytes per ns all cores stream together
-    double fork_join_ms = 0;              ///< one OpenMP parallel region (fork + join barrier)
-    std::string fit_source;               ///< where the constants come from (rows fitted, bench that fits them)
+    int host_cores = 1;                 ///< cores a parallel epilogue loop's threads run on side by side
+    double core_ops_per_ns = 1.0;       ///< arithmetic operations per ns of one core (compiled, vectorised)
+    double core_bytes_per_ns = 10.0;    ///< bytes per ns one core streams
+    double socket_bytes_per_ns = 20.0;  ///< bytes per ns all cores stream together
+    double fork_join_ms = 0;            ///< one OpenMP parallel region (fork + join barrier)
+    std::string fit_source;             ///< where the constants come from (rows fitted, bench that fits them)
 };
 
 struct UpmemMachine {

@@ -18,7 +18,9 @@ int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 HostModel::HostModel(const target::UpmemMachine &machine) : machine_(machine) {}
 
-int64_t HostModel::ranks(int64_t dpus) const { return ceil_div(std::max<int64_t>(dpus, 1), machine_.dpus_per_rank); }
+int64_t HostModel::ranks(int64_t dpus) const {
+    return ceil_div(std::max<int64_t>(dpus, 1), machine_.dpus_per_rank);
+}
 
 int64_t HostModel::ranks_on_busiest_channel(int64_t dpus) const {
     // dpu_alloc hands out ranks in their system order, and the ranks of one channel's DIMMs are numbered
@@ -51,7 +53,8 @@ double HostModel::mram_ms(const TransferCall &call) const {
     const double bytes = static_cast<double>(call.bytes_per_dpu);
     line_ns *= 1 + (host.short_run_line_factor - 1) * host.line_ramp_bytes / (host.line_ramp_bytes + bytes);
     const double rank_ms = host.rank_section_ms + static_cast<double>(lines_per_thread) * line_ns / kNsPerMs;
-    const bool prepares = call.source == TransferSource::PerDpuBuffers || call.source == TransferSource::OneBuffer;
+    const bool prepares =
+        call.source == TransferSource::PerDpuBuffers || call.source == TransferSource::OneBuffer;
     double software = host.call_ms + host.call_per_rank_ms * static_cast<double>(ranks(dpus)) +
                       static_cast<double>(ranks_on_busiest_channel(dpus)) * rank_ms;
     if (prepares) software += host.prepare_us * static_cast<double>(dpus) / kUsPerMs;
@@ -99,15 +102,15 @@ double HostModel::launch_ms(int64_t dpus) const {
 
 double HostModel::host_work_ms(const HostWork &work) const {
     ATIM_CHECK(work.operations >= 0 && work.bytes >= 0 && work.threads >= 1 && work.regions >= 0,
-               "invalid host work: {} operations, {} bytes, {} threads, {} regions", work.operations, work.bytes,
-               work.threads, work.regions);
+               "invalid host work: {} operations, {} bytes, {} threads, {} regions", work.operations,
+               work.bytes, work.threads, work.regions);
     const target::HostTiming &host = machine_.host;
     const double threads = static_cast<double>(std::min<int64_t>(work.threads, std::max(host.host_cores, 1)));
     // Roofline: compute over the threads' cores against the bytes over what those cores stream together
     // (at most the socket's bandwidth, never less than one core).
     const double compute_ns = static_cast<double>(work.operations) / (host.core_ops_per_ns * threads);
-    const double bytes_per_ns = std::max(host.core_bytes_per_ns,
-                                         std::min(threads * host.core_bytes_per_ns, host.socket_bytes_per_ns));
+    const double bytes_per_ns = std::max(
+        host.core_bytes_per_ns, std::min(threads * host.core_bytes_per_ns, host.socket_bytes_per_ns));
     const double memory_ns = static_cast<double>(work.bytes) / bytes_per_ns;
     return std::max(compute_ns, memory_ns) / kNsPerMs + static_cast<double>(work.regions) * host.fork_join_ms;
 }

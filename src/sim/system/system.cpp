@@ -106,9 +106,11 @@ struct Machine::State {
 
     /// Prices a host event, adds it to its phase and records it.
     void charge(HostEvent event) {
-        event.phase = event.kind == HostEvent::Kind::Launch ? Phase::Kernel : launched ? Phase::After : Phase::H2d;
+        event.phase = event.kind == HostEvent::Kind::Launch ? Phase::Kernel
+                      : launched                            ? Phase::After
+                                                            : Phase::H2d;
         const double ms = host.event_ms(event);
-        (event.phase == Phase::Kernel ? measurement.kernel_ms
+        (event.phase == Phase::Kernel  ? measurement.kernel_ms
          : event.phase == Phase::After ? measurement.after_ms
                                        : measurement.h2d_ms) += ms;
         measurement.host_events.push_back(event);
@@ -281,7 +283,8 @@ void Machine::load(std::shared_ptr<const Program> program, int tasklets) {
     }
 }
 
-void Machine::push(const std::string &symbol, uint32_t offset, const PerDpuBytes &data, TransferSource source) {
+void Machine::push(const std::string &symbol, uint32_t offset, const PerDpuBytes &data,
+                   TransferSource source) {
     State &s = *state_;
     s.require_loaded("push");
     if (data.size() != static_cast<size_t>(s.allocated)) {
@@ -337,7 +340,8 @@ void Machine::copy_to(int dpu, const std::string &symbol, uint32_t offset, std::
     s.check_alignment(symbol, offset, data.size());
     s.written_since_load = true;
     if (s.instance_of[dpu]) s.write_to(s.instance_of[dpu], {dpu}, symbol, offset, data);
-    s.charge_transfer(HostDirection::ToDpu, TransferSource::OneDpu, symbol, 1, static_cast<int64_t>(data.size()));
+    s.charge_transfer(HostDirection::ToDpu, TransferSource::OneDpu, symbol, 1,
+                      static_cast<int64_t>(data.size()));
 }
 
 void Machine::launch() {
@@ -392,7 +396,8 @@ PerDpuBytes Machine::gather(const std::string &symbol, uint32_t offset, uint32_t
         instance->dpu->read_symbol(symbol, offset, out[dpu]);
         read_from[instance] = dpu;
     }
-    s.charge_transfer(HostDirection::FromDpu, TransferSource::PerDpuBuffers, symbol, s.allocated, bytes_per_dpu);
+    s.charge_transfer(HostDirection::FromDpu, TransferSource::PerDpuBuffers, symbol, s.allocated,
+                      bytes_per_dpu);
     return out;
 }
 
@@ -409,8 +414,8 @@ std::vector<uint8_t> Machine::copy_from(int dpu, const std::string &symbol, uint
 
 void Machine::host_work(const sim::HostWork &work) {
     if (work.operations < 0 || work.bytes < 0 || work.threads < 1 || work.regions < 0) {
-        user_error("host work of {} operations over {} bytes on {} threads in {} regions: invalid", work.operations,
-                   work.bytes, work.threads, work.regions);
+        user_error("host work of {} operations over {} bytes on {} threads in {} regions: invalid",
+                   work.operations, work.bytes, work.threads, work.regions);
     }
     HostEvent event;
     event.kind = HostEvent::Kind::Work;

@@ -97,8 +97,10 @@ TEST(HostModel, ShortRunsPayMorePerLine) {
     EXPECT_NEAR(model.transfer_ms(mram(HostDirection::ToDpu, TransferSource::PerDpuBuffers, 64, 16384)),
                 0.05 + 0.005 + 0.0064 + 0.01 + 0.8192, 1e-12);
     // Per byte, a long run is cheaper than a short one.
-    const double short_run = model.transfer_ms(mram(HostDirection::ToDpu, TransferSource::PerDpuBuffers, 64, 4096));
-    const double long_run = model.transfer_ms(mram(HostDirection::ToDpu, TransferSource::PerDpuBuffers, 64, 65536));
+    const double short_run =
+        model.transfer_ms(mram(HostDirection::ToDpu, TransferSource::PerDpuBuffers, 64, 4096));
+    const double long_run =
+        model.transfer_ms(mram(HostDirection::ToDpu, TransferSource::PerDpuBuffers, 64, 65536));
     EXPECT_LT(long_run / 65536, short_run / 4096);
 }
 
@@ -110,9 +112,11 @@ TEST(HostModel, MuxSwitchMemoryCeilingAndEmptyCalls) {
     EXPECT_NEAR(HostModel(m).transfer_ms(call), plain + 0.03, 1e-12);
     // A ceiling of 1 GB/s: 1 MiB takes 1.048576 ms after the call's fixed part.
     m.host.read_gbps = 1;
-    EXPECT_NEAR(HostModel(m).transfer_ms(mram(HostDirection::FromDpu, TransferSource::PerDpuBuffers, 64, 16384)),
-                0.05 + 1.048576, 1e-12);
-    EXPECT_EQ(HostModel(m).transfer_ms(mram(HostDirection::ToDpu, TransferSource::PerDpuBuffers, 64, 0)), 0.05);
+    EXPECT_NEAR(
+        HostModel(m).transfer_ms(mram(HostDirection::FromDpu, TransferSource::PerDpuBuffers, 64, 16384)),
+        0.05 + 1.048576, 1e-12);
+    EXPECT_EQ(HostModel(m).transfer_ms(mram(HostDirection::ToDpu, TransferSource::PerDpuBuffers, 64, 0)),
+              0.05);
 }
 
 TEST(HostModel, WramTransfersCountControlInterfaceCommands) {
@@ -167,9 +171,11 @@ TEST(HostModel, PresetsOrderTheCallsAsTheSdkDoes) {
             EXPECT_LE(push(TransferSource::PerDpuBuffers, 2048, bytes),
                       push(TransferSource::PerDpuBuffers, 2048, 2 * bytes))
                 << name;
-            EXPECT_LE(push(TransferSource::PerDpuBuffers, 64, bytes), push(TransferSource::PerDpuBuffers, 256, bytes))
+            EXPECT_LE(push(TransferSource::PerDpuBuffers, 64, bytes),
+                      push(TransferSource::PerDpuBuffers, 256, bytes))
                 << name;
-            EXPECT_LE(push(TransferSource::Broadcast, 2048, bytes), push(TransferSource::OneBuffer, 2048, bytes))
+            EXPECT_LE(push(TransferSource::Broadcast, 2048, bytes),
+                      push(TransferSource::OneBuffer, 2048, bytes))
                 << name;
         }
         // An argument struct through the control interface costs more than the same bytes to MRAM.

@@ -271,15 +271,15 @@ TEST(SystemMachine, PhasesAndKernelTime) {
     };
     // `values` and `count` are WRAM symbols (control interface), `mram_total` an MRAM one: the first MRAM
     // access after the launch switches the memory back to the host.
-    const double h2d =
-        host.transfer_ms(call(HostDirection::ToDpu, TransferSource::PerDpuBuffers, TransferMemory::Wram, 64, false)) +
-        host.transfer_ms(call(HostDirection::ToDpu, TransferSource::Broadcast, TransferMemory::Wram, 4, false));
+    const double h2d = host.transfer_ms(call(HostDirection::ToDpu, TransferSource::PerDpuBuffers,
+                                             TransferMemory::Wram, 64, false)) +
+                       host.transfer_ms(call(HostDirection::ToDpu, TransferSource::Broadcast,
+                                             TransferMemory::Wram, 4, false));
     EXPECT_DOUBLE_EQ(m.h2d_ms, h2d);
     EXPECT_DOUBLE_EQ(m.kernel_ms, host.launch_ms(4) + static_cast<double>(m.kernel.cycles) / (350 * 1e3));
-    EXPECT_DOUBLE_EQ(
-        m.after_ms,
-        host.transfer_ms(call(HostDirection::FromDpu, TransferSource::PerDpuBuffers, TransferMemory::Mram, 8, true)) +
-            host.host_work_ms({4, 16, 1, 0}));
+    EXPECT_DOUBLE_EQ(m.after_ms, host.transfer_ms(call(HostDirection::FromDpu, TransferSource::PerDpuBuffers,
+                                                       TransferMemory::Mram, 8, true)) +
+                                     host.host_work_ms({4, 16, 1, 0}));
     EXPECT_DOUBLE_EQ(m.total_ms, m.h2d_ms + m.kernel_ms + m.after_ms);
     EXPECT_EQ(m.counter("host_to_dpu_bytes"), 4 * 64 + 4 * 4);
     EXPECT_EQ(m.counter("dpu_to_host_bytes"), 4 * 8);

@@ -20,12 +20,11 @@ TEST(UpmemMachine, PresetsHaveTheirDpuCountsAndRanks) {
         std::string name;
         int dpus, ranks;
     };
-    for (const auto &[name, dpus, ranks] : std::vector<Case>{
-             {"upmem-2048", 2048, 32},
-             {"upmem-cloud-2048", 2048, 32},
-             {"upmem-2560", 2560, 40},
-             {"upmem-rank", 64, 1},
-             {"upmem-1", 1, 1}}) {
+    for (const auto &[name, dpus, ranks] : std::vector<Case>{{"upmem-2048", 2048, 32},
+                                                             {"upmem-cloud-2048", 2048, 32},
+                                                             {"upmem-2560", 2560, 40},
+                                                             {"upmem-rank", 64, 1},
+                                                             {"upmem-1", 1, 1}}) {
         UpmemMachine machine = load_machine(name);
         EXPECT_EQ(machine.name, name);
         EXPECT_EQ(machine.dpus, dpus) << name;
