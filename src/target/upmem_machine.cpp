@@ -25,18 +25,22 @@ HostTiming atim_server_host_timing() {
     // 32 ranks on 8 DDR channels, 2 dual-rank PIM DIMMs per channel, as on the 2,048-DPU cloud server of
     // upmem-transfers.md §5.1 [fit: of 1, 2, 4 ranks per channel the rows choose 4].
     host.ranks_per_channel = 4;
-    host.pool_threads = 1;              // [fit: of 1, 2, 4, 8; the SDK's default is 4, §1 item 7]
-    host.call_ms = 0.0478;              // [fit]
-    host.call_per_rank_ms = 0.00604;    // [fit]
-    host.prepare_us = 0.03;             // a pointer store and a call [I, upmem-transfers.md §6 (a)]
-    host.rank_section_ms = 0.0190;      // [fit]
-    host.write_line_ns = 22.1;          // [fit]
-    host.read_line_ns = 31.25;          // [fit]
-    host.short_run_line_factor = 8.82;  // [fit]
-    host.line_ramp_bytes = 4096;        // a page [I]
-    host.broadcast_line_factor = 0.4;   // PrIM 1 rank: broadcast 16.88 vs parallel 6.68 GB/s [§5.3]
+    host.pool_threads = 4;               // nrThreadPerPool's default, read in SDK 2021.3 [§1 item 7]
+    host.call_ms = 0.0594;               // [fit]
+    host.call_per_rank_ms = 0.00856;     // [fit]
+    host.prepare_us = 0.03;              // a pointer store and a call [I, upmem-transfers.md §6 (a)]
+    host.rank_section_ms = 0.0176;       // [fit]
+    host.write_line_ns = 110.1;          // [fit]
+    host.read_line_ns = 178.7;           // [fit]
+    host.short_run_line_factor = 0.953;  // [fit: no ramp on this server]
+    host.line_ramp_bytes = 4096;         // a page [I]
+    host.broadcast_line_factor = 0.4;    // PrIM 1 rank: broadcast 16.88 vs parallel 6.68 GB/s [§5.3]
+    // PrIM, 32 MB: one DPU takes 0.33 GB/s to, 0.12 from it; one rank 6.68 / 4.74 on 8 threads [§5.3]: a line
+    // with one DPU costs 24 ns to write and 67 ns to read against 77 and 108 ns for 8 DPUs.
+    host.write_one_chip_share = 0.32;
+    host.read_one_chip_share = 0.62;
     host.write_gbps = 30;               // [I] LK direct-interface ceiling, a host-memory bound [§5.1]
-    host.read_gbps = 743;               // [fit: no ceiling is reached on these rows]
+    host.read_gbps = 142.6;             // [fit: no ceiling is reached on these rows]
     host.mux_switch_ms = 0.03;          // ~20 CI commands [§4: 25-35 us]
     host.ci_write_us = 1.0;             // LUT5 WRAM push tables [§5.2]
     host.ci_read_us = 1.8;              // LUT5 WRAM gather tables [§5.2]
@@ -53,7 +57,7 @@ HostTiming atim_server_host_timing() {
     host.fork_join_ms = 0.003;        // [I] EPCC OpenMP microbenchmarks' order for 8-16 threads
     host.fit_source =
         "ATiM's server (SDK 2021.3.0): SDK host-library mechanisms, constants fitted by bench_fidelity on "
-        "atim_server_prim_suite.csv (leave-one-workload-out total 12.1%)";
+        "atim_server_prim_suite.csv (leave-one-workload-out total 13.9%)";
     return host;
 }
 
@@ -83,6 +87,27 @@ HostTiming cloud_server_host_timing() {
     return host;
 }
 
+// PrIM's servers (the 2,556-DPU machine and the 1-64 DPU runs of prim_workloads_1to64dpus.csv): their SDK and
+// channel layout are not published. The line costs come from PrIM's own transfer microbenchmarks
+// (prim_microbenchmarks.csv, 32 MB per DPU, nrThreadPerPool=8 in that bench, so fixed costs vanish): one
+// rank, parallel 6.68 GB/s to and 4.74 GB/s from the DPUs, broadcast 16.88 GB/s [upmem-transfers.md §5.3].
+// The fixed costs are those of ATiM's server [I]. Validated on prim_workloads' transfer columns, not fitted.
+HostTiming prim_server_host_timing() {
+    HostTiming host = atim_server_host_timing();
+    host.sdk = "unknown (PrIM, 2021)";
+    // 2 GiB over one rank at 6.68 GB/s = 321 ms for 8 threads x 4 Mi lines each: 76.6 ns a line.
+    host.write_line_ns = 76.6;
+    // At 4.74 GB/s: 453 ms, 108 ns a line.
+    host.read_line_ns = 108;
+    host.broadcast_line_factor = 0.40;  // 16.88 vs 6.68 GB/s
+    host.short_run_line_factor = 1;
+    host.fit_source =
+        "PrIM's server: line costs from prim_microbenchmarks.csv (1 rank, 32 MB per DPU), fixed costs of "
+        "ATiM's "
+        "server";
+    return host;
+}
+
 UpmemMachine base_machine() {
     UpmemMachine machine;  // defaults in the header: upmem-2048, each with its source
     machine.host = atim_server_host_timing();
@@ -105,12 +130,14 @@ std::optional<UpmemMachine> preset(const std::string &name) {
         machine.host = cloud_server_host_timing();
         return machine;
     }
-    // 20 DIMMs x 2 ranks x 64 DPUs: PrIM's full server (2,556 of them usable) [upmem-hardware.md §1]. Its
-    // host constants are not measured: those of ATiM's server stand in for them.
-    if (name == "upmem-2560") return with_dpus(name, 2560);
-    // One rank = 8 chips x 8 DPUs [upmem-hardware.md §1]; ATiM's server's host constants.
-    if (name == "upmem-rank") return with_dpus(name, 64);
-    if (name == "upmem-1") return with_dpus(name, 1);
+    // 20 DIMMs x 2 ranks x 64 DPUs: PrIM's full server (2,556 of them usable) [upmem-hardware.md §1].
+    // One rank = 8 chips x 8 DPUs [upmem-hardware.md §1], and one DPU: parts of PrIM's server.
+    for (auto [preset_name, dpus] : {std::pair{"upmem-2560", 2560}, {"upmem-rank", 64}, {"upmem-1", 1}}) {
+        if (name != preset_name) continue;
+        UpmemMachine machine = with_dpus(name, dpus);
+        machine.host = prim_server_host_timing();
+        return machine;
+    }
     return std::nullopt;
 }
 
@@ -224,6 +251,8 @@ const std::vector<Field> &fields() {
         host_double("write_line_ns", &HostTiming::write_line_ns, 0, kHuge),
         host_double("read_line_ns", &HostTiming::read_line_ns, 0, kHuge),
         host_double("broadcast_line_factor", &HostTiming::broadcast_line_factor, 0, kHuge),
+        host_double("write_one_chip_share", &HostTiming::write_one_chip_share, 0, kHuge),
+        host_double("read_one_chip_share", &HostTiming::read_one_chip_share, 0, kHuge),
         host_double("short_run_line_factor", &HostTiming::short_run_line_factor, 0, kHuge),
         host_double("line_ramp_bytes", &HostTiming::line_ramp_bytes, 0, kHuge),
         nested_field("host.pool_threads", &UpmemMachine::host, &HostTiming::pool_threads, 1, 64),
@@ -366,6 +395,8 @@ std::string machine_to_json(const UpmemMachine &machine) {
           {"write_line_ns", host.write_line_ns},
           {"read_line_ns", host.read_line_ns},
           {"broadcast_line_factor", host.broadcast_line_factor},
+          {"write_one_chip_share", host.write_one_chip_share},
+          {"read_one_chip_share", host.read_one_chip_share},
           {"short_run_line_factor", host.short_run_line_factor},
           {"line_ramp_bytes", host.line_ramp_bytes},
           {"pool_threads", host.pool_threads},

@@ -41,6 +41,11 @@ struct HostTiming {
     double rank_section_ms = 0;  ///< pool hand-off (two barrier rounds) per rank [§1 item 6]
     double write_line_ns = 0;    ///< one pool thread transposes and writes one 64-B line of 8 DPUs' words
     double read_line_ns = 0;     ///< one pool thread reads and transposes one line
+    /// A line whose DPU line has one DPU in the set (a set of 8 DPUs or fewer: one chip's) costs this share
+    /// of a full line: one host stream instead of 8 [upmem-transfers.md §2, §6]. Between, it grows with the
+    /// chips.
+    double write_one_chip_share = 1;
+    double read_one_chip_share = 1;
     /// Line cost of dpu_broadcast_to, which reads one host buffer for every line [§3]. A push that prepares
     /// the same pointer for every DPU runs the same gather code as one with a buffer per DPU, so it pays full
     /// price.

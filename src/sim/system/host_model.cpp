@@ -12,7 +12,14 @@ constexpr double kNsPerMs = 1e6;
 constexpr double kUsPerMs = 1e3;
 constexpr int64_t kLinesPerRank = 8;  // one DPU per chip per line, 8 chips per rank [upmem-transfers.md §2]
 
+constexpr int64_t kChipsPerRank = 8;
+
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+/// DPU lines a set of `dpus` uses in its first rank. The SDK numbers a rank's DPUs chip by chip within a line
+/// (DPU i sits on chip i % 8, line i / 8), so a small set fills one line's chips first [upmem-transfers.md
+/// §2; PrIM's WRAM gathers on 4, 16, 64 DPUs cost 1, 2, 8 lines' commands, prim_workloads_1to64dpus.csv].
+int64_t lines_in_use(int64_t dpus) { return std::min(kLinesPerRank, ceil_div(dpus, kChipsPerRank)); }
 
 }  // namespace
 
@@ -42,14 +49,18 @@ double HostModel::mram_ms(const TransferCall &call) const {
     const target::HostTiming &host = machine_.host;
     const bool one_dpu = call.source == TransferSource::OneDpu;
     const int64_t dpus = one_dpu ? 1 : call.dpus;
-    // A set smaller than a rank fills the DPU lines of its first chip first [I].
-    const int64_t lines = std::min(kLinesPerRank, dpus);
+    const int64_t lines = lines_in_use(dpus);
     // A single-DPU copy is done by the one pool thread that owns its line [§3].
     const int64_t threads = one_dpu ? 1 : pool_threads(call.bytes_per_dpu, lines);
     // One 64-B host line per 8-byte word of a DPU line; transfers are padded to 8 bytes.
     const int64_t lines_per_thread = ceil_div(lines, threads) * ceil_div(call.bytes_per_dpu, 8);
     double line_ns = call.direction == HostDirection::ToDpu ? host.write_line_ns : host.read_line_ns;
     if (call.source == TransferSource::Broadcast) line_ns *= host.broadcast_line_factor;
+    // A line carries one host stream per chip of the set on it.
+    const double chips = static_cast<double>(std::min(kChipsPerRank, dpus));
+    const double one_chip =
+        call.direction == HostDirection::ToDpu ? host.write_one_chip_share : host.read_one_chip_share;
+    line_ns *= one_chip + (1 - one_chip) * (chips - 1) / 7;
     const double bytes = static_cast<double>(call.bytes_per_dpu);
     line_ns *= 1 + (host.short_run_line_factor - 1) * host.line_ramp_bytes / (host.line_ramp_bytes + bytes);
     const double rank_ms = host.rank_section_ms + static_cast<double>(lines_per_thread) * line_ns / kNsPerMs;
@@ -69,7 +80,7 @@ double HostModel::wram_ms(const TransferCall &call) const {
     const target::HostTiming &host = machine_.host;
     const bool one_dpu = call.source == TransferSource::OneDpu;
     const int64_t dpus = one_dpu ? 1 : call.dpus;
-    const int64_t lines = std::min(kLinesPerRank, dpus);
+    const int64_t lines = lines_in_use(dpus);
     const int64_t words = ceil_div(call.bytes_per_dpu, 4);
     // Per DPU line: one command selecting it, then per 32-bit word two commands to write (the address
     // structure changes every word) or one to read; a broadcast selects every chip at once [§3].

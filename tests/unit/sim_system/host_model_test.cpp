@@ -24,6 +24,8 @@ target::UpmemMachine round_machine() {
     h.read_line_ns = 200;
     h.broadcast_line_factor = 0.5;
     h.short_run_line_factor = 1;  // no ramp (its own test below)
+    h.write_one_chip_share = 1;   // a line costs the same whatever the chips on it (own test below)
+    h.read_one_chip_share = 1;
     h.pool_threads = 4;
     h.write_gbps = 1e9;
     h.read_gbps = 1e9;
@@ -72,7 +74,7 @@ TEST(HostModel, MramTransfersByLinesThreadsRanksAndChannels) {
              {"two threads", mram(push, per_dpu, 64, 1536), 0.05 + 0.005 + 0.0064 + 0.01 + 0.0768},
              // From 32 KiB: nrThreadPerPool (4) threads.
              {"pool", mram(push, per_dpu, 64, 65536), 0.05 + 0.005 + 0.0064 + 0.01 + 1.6384},
-             // Four DPUs fill four lines of the first chip, 4 threads one line each.
+             // Four DPUs sit on one line (four chips): one thread walks its 2048 words.
              {"part of a rank", mram(push, per_dpu, 4, 16384), 0.05 + 0.005 + 0.0004 + 0.01 + 0.2048},
              // The same buffer prepared for every DPU runs the per-DPU code: same cost.
              {"one buffer", mram(push, TransferSource::OneBuffer, 64, 16384),
@@ -166,8 +168,8 @@ TEST(HostModel, PresetsOrderTheCallsAsTheSdkDoes) {
         const auto push = [&](TransferSource source, int64_t dpus, int64_t bytes) {
             return model.transfer_ms(mram(HostDirection::ToDpu, source, dpus, bytes));
         };
-        // More bytes, more ranks on a channel: never cheaper.
-        for (int64_t bytes : {8, 1024, 16384, 65536}) {
+        // More bytes within one pool size, more ranks on a channel: never cheaper.
+        for (int64_t bytes : {8, 4096, 8192, 65536}) {
             EXPECT_LE(push(TransferSource::PerDpuBuffers, 2048, bytes),
                       push(TransferSource::PerDpuBuffers, 2048, 2 * bytes))
                 << name;
@@ -178,12 +180,29 @@ TEST(HostModel, PresetsOrderTheCallsAsTheSdkDoes) {
                       push(TransferSource::OneBuffer, 2048, bytes))
                 << name;
         }
-        // An argument struct through the control interface costs more than the same bytes to MRAM.
-        TransferCall args = mram(HostDirection::ToDpu, TransferSource::PerDpuBuffers, 2048, 16);
-        const double to_mram = model.transfer_ms(args);
-        args.memory = TransferMemory::Wram;
-        EXPECT_GT(model.transfer_ms(args), to_mram) << name;
+        // A WRAM gather's commands grow with the words: 256 bytes cost more than 16.
+        TransferCall results = mram(HostDirection::FromDpu, TransferSource::PerDpuBuffers, 2048, 16);
+        results.memory = TransferMemory::Wram;
+        const double small = model.transfer_ms(results);
+        results.bytes_per_dpu = 256;
+        EXPECT_GT(model.transfer_ms(results), small) << name;
     }
+}
+
+TEST(HostModel, SmallSetsUseOneLineAndFewerHostStreams) {
+    target::UpmemMachine m = round_machine();
+    m.host.write_one_chip_share = 0.3;
+    HostModel model(m);
+    // One DPU: one line, one chip: 2048 lines at 30 ns on one thread.
+    EXPECT_NEAR(model.transfer_ms(mram(HostDirection::ToDpu, TransferSource::PerDpuBuffers, 1, 16384)),
+                0.05 + 0.005 + 0.0001 + 0.01 + 0.0614400, 1e-9);
+    // Eight DPUs: one line of 8 chips, full price.
+    EXPECT_NEAR(model.transfer_ms(mram(HostDirection::ToDpu, TransferSource::PerDpuBuffers, 8, 16384)),
+                0.05 + 0.005 + 0.0008 + 0.01 + 0.2048, 1e-9);
+    // WRAM: 4 DPUs share one line: 1 x (1 + 2 x 4) commands.
+    TransferCall args = mram(HostDirection::ToDpu, TransferSource::PerDpuBuffers, 4, 16);
+    args.memory = TransferMemory::Wram;
+    EXPECT_NEAR(model.transfer_ms(args), 0.05 + 0.005 + 0.009, 1e-12);
 }
 
 }  // namespace
