@@ -218,6 +218,25 @@ element:
     jump r8
 )";
 
+TEST(Timing, DmaTakesTheWramPortFromThePipeline) {
+    AssembleOptions options;
+    options.tasklets = 16;
+    auto program = std::make_shared<const Program>(assemble(kVectorAdd, "va.S", options));
+    auto cycles_with_share = [&](double share) {
+        target::UpmemMachine machine;
+        machine.dpu.dma_wram_port_share = share;
+        Dpu dpu(program, machine, 16);
+        return dpu.run();
+    };
+    const DpuStats free_port = cycles_with_share(0), shared = cycles_with_share(0.3);
+    EXPECT_EQ(free_port.dma_port_stall_cycles, 0);
+    EXPECT_GT(shared.dma_port_stall_cycles, 0);
+    // Every lost cycle lengthens the run at most by itself; none is lost outside a DMA.
+    EXPECT_GT(shared.cycles, free_port.cycles);
+    EXPECT_LE(shared.cycles, free_port.cycles + shared.dma_port_stall_cycles);
+    EXPECT_EQ(shared.instructions, free_port.instructions);
+}
+
 TEST(Timing, VectorAddIsExactAndItsCyclesAddUp) {
     AssembleOptions options;
     options.tasklets = 16;
@@ -237,9 +256,12 @@ TEST(Timing, VectorAddIsExactAndItsCyclesAddUp) {
     EXPECT_EQ(stats.dma_transfers, 3 * 256);
     EXPECT_EQ(stats.dma_read_bytes, 2 * 65536);
     EXPECT_EQ(stats.dma_write_bytes, 65536);
-    EXPECT_EQ(stats.issue_cycles + stats.revolver_wait_cycles + stats.dma_wait_cycles + stats.rf_stall_cycles,
+    EXPECT_EQ(stats.issue_cycles + stats.revolver_wait_cycles + stats.dma_wait_cycles +
+                  stats.rf_stall_cycles + stats.dma_port_stall_cycles,
               stats.cycles);
     EXPECT_EQ(stats.issue_cycles, stats.instructions);
+    // The DMA engine took the WRAM port for some of the cycles: the streaming kernel lost them.
+    EXPECT_GT(stats.dma_port_stall_cycles, 0);
     // 16 tasklets keep the pipeline busy; serialized DMA of 192 KB costs at least 98304 engine cycles.
     EXPECT_GT(stats.ipc(), 0.5);
     EXPECT_GE(stats.cycles, 98304);
