@@ -28,7 +28,7 @@ build-asan: deps
 
 # The main job: tune MTV 8192x8192 on the built-in cycle-level simulator of a 2048-DPU UPMEM machine
 # (evolutionary search with ATiM's balanced sampling and adaptive epsilon, seeded with PrIM+Search's grid and
-# rc-tile's K splits, 64 trials: 4 minutes measured with one thread while another job used the other core), verify the best with every DPU simulated and compare it with PrIM's schedule. The best trace, its
+# rc-tile's K splits, 64 trials: 3 minutes measured with the default threads while an ASan build ran beside it), verify the best with every DPU simulated and compare it with PrIM's schedule. The best trace, its
 # C and assembly, report.json and the records database go to $(BUILD)/tune-mtv-8192x8192; --resume makes a
 # second `make run` reuse the recorded trials.
 run: build-tool
