@@ -147,17 +147,17 @@ double squared_log_error(double predicted, double measured) {
     return r * r;
 }
 
-enum class Phases_ { Kernel, Transfers };
+enum class FittedPhases { Kernel, Transfers };
 
 /// Sum of squared log errors of the chosen rows: the kernel phase, or the H2D (where measured) and after
 /// phases.
 double objective(const std::vector<ServerRow> &rows, const std::vector<SimulatedRow> &sims,
-                 const std::vector<bool> &use, const target::UpmemMachine &machine, Phases_ which) {
+                 const std::vector<bool> &use, const target::UpmemMachine &machine, FittedPhases which) {
     double sum = 0;
     for (size_t i = 0; i < rows.size(); ++i) {
         if (!use[i]) continue;
         const Phases p = price(sims[i].events, machine);
-        if (which == Phases_::Kernel) {
+        if (which == FittedPhases::Kernel) {
             sum += squared_log_error(p.kernel, rows[i].kernel);
             continue;
         }
@@ -170,7 +170,7 @@ double objective(const std::vector<ServerRow> &rows, const std::vector<Simulated
 /// `machine` with `constants` fitted on the rows `use` selects; `error` receives the objective reached.
 target::UpmemMachine fit(const std::vector<ServerRow> &rows, const std::vector<SimulatedRow> &sims,
                          const std::vector<bool> &use, const target::UpmemMachine &machine,
-                         const std::vector<Constant> &constants, Phases_ which, double *error) {
+                         const std::vector<Constant> &constants, FittedPhases which, double *error) {
     auto f = [&](const std::vector<double> &v) {
         return objective(rows, sims, use, with_constants(machine, constants, v), which);
     };
@@ -268,7 +268,7 @@ double print_atim_server_suite(const target::UpmemMachine &base) {
             m.dpu.dma_wram_port_share = shares[s];
             double error = 0;
             target::UpmemMachine fitted =
-                fit(rows, sims[s], use, m, kLaunchConstants, Phases_::Kernel, &error);
+                fit(rows, sims[s], use, m, kLaunchConstants, FittedPhases::Kernel, &error);
             if (error < best_error) best_error = error, best = {fitted, s};
         }
         best_error = 1e300;
@@ -282,7 +282,7 @@ double print_atim_server_suite(const target::UpmemMachine &base) {
                 m.host.pool_threads = pool_threads;
                 double error = 0;
                 target::UpmemMachine fitted =
-                    fit(rows, sims[best.share], use, m, kTransferConstants, Phases_::Transfers, &error);
+                    fit(rows, sims[best.share], use, m, kTransferConstants, FittedPhases::Transfers, &error);
                 if (error < best_error) best_error = error, transfers = fitted;
             }
         }
@@ -339,12 +339,15 @@ double print_atim_server_suite(const target::UpmemMachine &base) {
     in_sample.print("\nin-sample (fitted on every row):");
     loo.print("leave-one-workload-out (each workload predicted by a fit without it):");
 
-    // The preset as shipped, for comparison (its constants were pasted from an earlier run of this fit).
+    // The preset as shipped, for comparison (its constants were pasted from an earlier run of this fit); its
+    // port share is one of the simulated ones unless a machine file changed it.
     PhaseErrors preset;
+    const auto base_share = std::find(shares.begin(), shares.end(), base.dpu.dma_wram_port_share);
     for (size_t i = 0; i < rows.size(); ++i) {
-        target::UpmemMachine m = base;
-        std::vector<SimulatedRow> one = {simulate(rows[i], m)};
-        preset.add(rows[i], price(one[0].events, m));
+        const SimulatedRow row = base_share != shares.end()
+                                     ? sims[static_cast<size_t>(base_share - shares.begin())][i]
+                                     : simulate(rows[i], base);
+        preset.add(rows[i], price(row.events, base));
     }
     preset.print("preset upmem-2048 as shipped:");
     if (wrong > 0) fmt::print("{} simulated rows computed wrong outputs\n", wrong);
