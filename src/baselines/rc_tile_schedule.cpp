@@ -2,6 +2,8 @@
 // vaTile, crossReductionCache) written with the schedule primitives.
 #include "baselines/rc_tile_schedule.h"
 
+#include <functional>
+
 #include "baselines/schedule_building.h"
 #include "baselines/schedule_params.h"
 
@@ -94,52 +96,43 @@ void row_reduce(Schedule &sch, const workloads::Workload &w, const std::map<std:
     row_kernel(sch, w, red.block, r, kk[0]);
 }
 
-// ttv on a 3-D DPU grid (ATiM's rule for a second spatial axis, atim-method.md §9): row blocks of j over
-// dpus_x, K over dpus_y (the host sums the partials), blocks of i over dpus_z; inside a DPU, row pairs of j
-// per tasklet, each tasklet walking its rows for every i of the DPU's block, K in `cache`-element tiles.
-void tensor_row_reduce(Schedule &sch, const workloads::Workload &w, const std::map<std::string, int64_t> &p) {
+// The body shared by ttv and mmtv: i split into groups over dpu.z (`i_per_group` of the DPUs one group of i
+// uses), row blocks of j over dpus_x, K over dpus_y (the host sums the partials); inside a DPU, row pairs of
+// j per tasklet, each tasklet walking its rows for every i of the DPU's group, K in `cache`-element tiles.
+void i_j_k_grid(Schedule &sch, const workloads::Workload &w, const std::map<std::string, int64_t> &p,
+                const std::function<int64_t(int64_t dpus_per_group)> &i_per_group) {
     BlockRV c = sch.get_block("C");
     std::vector<LoopRV> loops = sch.get_loops(c);
     LoopRV i = loops[0], j = loops[1], k = loops[2];
     ReductionSplit red = split_reduction_over_dpus(sch, w, c, k, p.at("dpus_y"));
     RowCut cut = cut_rows(w.shape[1], p.at("dpus_x"), w.dtype);
     RowLoops r = split_rows(sch, j, cut.rows_per_dpu, p.at("tasklets"), cut.rows_per_write);
-    std::vector<LoopRV> outer = split_over_dpus(sch, i, p.at("dpus_z"), 1);
+    const int64_t dpus_per_group =
+        sch.loop_extent(r.dpu) * (red.dpu.empty() ? 1 : sch.loop_extent(red.dpu[0]));
+    std::vector<LoopRV> group = sch.split(i, {kInfer, i_per_group(dpus_per_group)});
     std::vector<LoopRV> kk = sch.split(red.in_dpu, {kInfer, p.at("cache")});
-    std::vector<LoopRV> order = {outer[0], r.dpu};
+    std::vector<LoopRV> order = {group[0], r.dpu};
     order.insert(order.end(), red.dpu.begin(), red.dpu.end());
-    order.insert(order.end(), {r.tasklet, outer[1], r.group, kk[0], r.row, kk[1]});
+    order.insert(order.end(), {r.tasklet, group[1], r.group, kk[0], r.row, kk[1]});
     reorder_exactly(sch, red.block, order);
-    sch.bind(outer[0], "dpu.z");
+    sch.bind(group[0], "dpu.z");
     sch.bind(r.dpu, "dpu.x");
     if (!red.dpu.empty()) sch.bind(red.dpu[0], "dpu.y");
     sch.bind(r.tasklet, "tasklet");
     row_kernel(sch, w, red.block, r, kk[0]);
 }
 
-// mmtvRCTile: batch i over dpu.z (several batches per DPU group when they outnumber the groups that fit),
-// rows j over dpus_x, K over dpus_y.
+// ttv on a 3-D DPU grid (ATiM's rule for a second spatial axis, atim-method.md §9): blocks of i over dpus_z.
+void tensor_row_reduce(Schedule &sch, const workloads::Workload &w, const std::map<std::string, int64_t> &p) {
+    i_j_k_grid(sch, w, p, [&](int64_t) { return ceil_div(w.shape[0], p.at("dpus_z")); });
+}
+
+// mmtvRCTile: batch i over dpu.z, several batches per DPU group when they outnumber the groups that fit.
 void batched(Schedule &sch, const workloads::Workload &w, const std::map<std::string, int64_t> &p,
              const target::UpmemMachine &machine) {
-    BlockRV c = sch.get_block("C");
-    std::vector<LoopRV> loops = sch.get_loops(c);
-    LoopRV i = loops[0], j = loops[1], k = loops[2];
-    ReductionSplit red = split_reduction_over_dpus(sch, w, c, k, p.at("dpus_y"));
-    RowCut cut = cut_rows(w.shape[1], p.at("dpus_x"), w.dtype);
-    RowLoops r = split_rows(sch, j, cut.rows_per_dpu, p.at("tasklets"), cut.rows_per_write);
-    int64_t dpus_per_batch = sch.loop_extent(r.dpu) * (red.dpu.empty() ? 1 : sch.loop_extent(red.dpu[0]));
-    std::vector<LoopRV> batch =
-        sch.split(i, {kInfer, batches_per_dpu_group(w.shape[0], dpus_per_batch, machine)});
-    std::vector<LoopRV> kk = sch.split(red.in_dpu, {kInfer, p.at("cache")});
-    std::vector<LoopRV> order = {batch[0], r.dpu};
-    order.insert(order.end(), red.dpu.begin(), red.dpu.end());
-    order.insert(order.end(), {r.tasklet, batch[1], r.group, kk[0], r.row, kk[1]});
-    reorder_exactly(sch, red.block, order);
-    sch.bind(batch[0], "dpu.z");
-    sch.bind(r.dpu, "dpu.x");
-    if (!red.dpu.empty()) sch.bind(red.dpu[0], "dpu.y");
-    sch.bind(r.tasklet, "tasklet");
-    row_kernel(sch, w, red.block, r, kk[0]);
+    i_j_k_grid(sch, w, p, [&](int64_t dpus_per_batch) {
+        return batches_per_dpu_group(w.shape[0], dpus_per_batch, machine);
+    });
 }
 
 }  // namespace
