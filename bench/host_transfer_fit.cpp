@@ -205,7 +205,8 @@ void print_prim_workloads(const UpmemMachine &preset) {
 
 void print_prim_microbenchmarks(const UpmemMachine &preset) {
     fmt::print(
-        "prim_microbenchmarks.csv host rows, preset {} with 8 pool threads as in that bench (GB/s at 32 MiB per "
+        "prim_microbenchmarks.csv host rows, preset {} with 8 pool threads as in that bench (GB/s at 32 MiB "
+        "per "
         "DPU; these rows set the preset's line costs: inputs, not a validation)\n",
         preset.name);
     constexpr int64_t kBytes = 32ll << 20;
