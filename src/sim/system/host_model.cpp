@@ -10,8 +10,8 @@ namespace {
 
 constexpr double kNsPerMs = 1e6;
 constexpr double kUsPerMs = 1e3;
-constexpr int64_t kLinesPerRank = 8;  // one DPU per chip per line, 8 chips per rank [upmem-transfers.md §2]
-
+// A rank is 8 chips x 8 DPU lines: one DPU per chip on each line [upmem-transfers.md §2].
+constexpr int64_t kLinesPerRank = 8;
 constexpr int64_t kChipsPerRank = 8;
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
@@ -60,7 +60,7 @@ double HostModel::mram_ms(const TransferCall &call) const {
     const double chips = static_cast<double>(std::min(kChipsPerRank, dpus));
     const double one_chip =
         call.direction == HostDirection::ToDpu ? host.write_one_chip_share : host.read_one_chip_share;
-    line_ns *= one_chip + (1 - one_chip) * (chips - 1) / 7;
+    line_ns *= one_chip + (1 - one_chip) * (chips - 1) / static_cast<double>(kChipsPerRank - 1);
     const double bytes = static_cast<double>(call.bytes_per_dpu);
     line_ns *= 1 + (host.short_run_line_factor - 1) * host.line_ramp_bytes / (host.line_ramp_bytes + bytes);
     const double rank_ms = host.rank_section_ms + static_cast<double>(lines_per_thread) * line_ns / kNsPerMs;
