@@ -174,8 +174,18 @@ target::UpmemMachine fit(const std::vector<ServerRow> &rows, const std::vector<S
     auto f = [&](const std::vector<double> &v) {
         return objective(rows, sims, use, with_constants(machine, constants, v), which);
     };
-    const std::vector<double> best = nelder_mead(f, log_constants(machine, constants), 1500, 2);
-    *error = f(best);
+    // The simplex finds a local minimum: start it from the given constants and from all of them halved and
+    // doubled, and keep the best end point.
+    const std::vector<double> given = log_constants(machine, constants);
+    std::vector<double> best = given;
+    double best_error = f(given);
+    for (double scale : {0.0, -std::log(2.0), std::log(2.0)}) {
+        std::vector<double> start = given;
+        for (double &v : start) v += scale;
+        const std::vector<double> end = nelder_mead(f, start, 1500, 2);
+        if (const double e = f(end); e < best_error) best_error = e, best = end;
+    }
+    *error = best_error;
     return with_constants(machine, constants, best);
 }
 
@@ -273,17 +283,21 @@ double print_atim_server_suite(const target::UpmemMachine &base) {
         }
         best_error = 1e300;
         target::UpmemMachine transfers = best.machine;
-        // The pool keeps the SDK's default of 4 threads (read in SDK 2021.3's source): a fit over 1, 2, 4, 8
-        // picks 1 on these rows (for mtv's 32 KiB pushes) and then misprices every large transfer elsewhere.
+        // Discrete choices: ranks per channel, how a set sits on the channels, and the pool's threads for
+        // 32 KiB per DPU and more (nrThreadPerPool: 4 by default in SDK 2021.3's source; a server's profile
+        // may set another).
         for (int ranks_per_channel : {1, 2, 4}) {
-            for (int pool_threads : {4}) {
-                target::UpmemMachine m = best.machine;
-                m.host.ranks_per_channel = ranks_per_channel;
-                m.host.pool_threads = pool_threads;
-                double error = 0;
-                target::UpmemMachine fitted =
-                    fit(rows, sims[best.share], use, m, kTransferConstants, FittedPhases::Transfers, &error);
-                if (error < best_error) best_error = error, transfers = fitted;
+            for (bool interleave : {false, true}) {
+                for (int pool_threads : {1, 4}) {
+                    target::UpmemMachine m = best.machine;
+                    m.host.ranks_per_channel = ranks_per_channel;
+                    m.host.interleave_channels = interleave;
+                    m.host.pool_threads = pool_threads;
+                    double error = 0;
+                    target::UpmemMachine fitted = fit(rows, sims[best.share], use, m, kTransferConstants,
+                                                      FittedPhases::Transfers, &error);
+                    if (error < best_error) best_error = error, transfers = fitted;
+                }
             }
         }
         best.machine = transfers;
@@ -293,8 +307,10 @@ double print_atim_server_suite(const target::UpmemMachine &base) {
     // In sample: every row.
     const Fitted all = fit_all(std::vector<bool>(rows.size(), true));
     const size_t share_all = all.share;
-    fmt::print("fitted on all 26 rows: DMA/WRAM-port share {}, ranks per channel {}, pool threads {}\n",
-               shares[share_all], all.machine.host.ranks_per_channel, all.machine.host.pool_threads);
+    fmt::print("fitted on all 26 rows: DMA/WRAM-port share {}, ranks per channel {} ({}), pool threads {}\n",
+               shares[share_all], all.machine.host.ranks_per_channel,
+               all.machine.host.interleave_channels ? "interleaved" : "channel by channel",
+               all.machine.host.pool_threads);
     for (const std::vector<Constant> *constants : {&kLaunchConstants, &kTransferConstants})
         for (const Constant &c : *constants)
             fmt::print("  {:<20} {:.6g}\n", c.name, all.machine.host.*c.member);
@@ -311,11 +327,12 @@ double print_atim_server_suite(const target::UpmemMachine &base) {
         const Fitted fitted = fit_all(use);
         const target::HostTiming &h = fitted.machine.host;
         fmt::print(
-            "fit without {:<5}: share {:.2f}, ranks/channel {}, pool {}, launch {:.3f} + {:.4f}/rank ms, "
+            "fit without {:<5}: share {:.2f}, ranks/channel {}{}, pool {}, launch {:.3f} + {:.4f}/rank ms, "
             "lines "
             "{:.0f}/{:.0f} ns, call {:.3f} + {:.4f}/rank ms\n",
-            left_out, shares[fitted.share], h.ranks_per_channel, h.pool_threads, h.launch_ms,
-            h.launch_per_rank_ms, h.write_line_ns, h.read_line_ns, h.call_ms, h.call_per_rank_ms);
+            left_out, shares[fitted.share], h.ranks_per_channel, h.interleave_channels ? " interleaved" : "",
+            h.pool_threads, h.launch_ms, h.launch_per_rank_ms, h.write_line_ns, h.read_line_ns, h.call_ms,
+            h.call_per_rank_ms);
         for (size_t i = 0; i < rows.size(); ++i)
             if (!use[i]) held_out[i] = price(sims[fitted.share][i].events, fitted.machine);
     }

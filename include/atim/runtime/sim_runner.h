@@ -76,7 +76,8 @@ struct HostParallelWork {
 };
 
 /// Host work of an epilogue (the final reduction of partial results): one operation per arithmetic node and
-/// store, times the iterations of the loops around it; bytes read and written likewise. A parallel loop
+/// store, times the iterations of the loops around it; bytes are compulsory traffic: per loop region, each
+/// buffer's loads and its stores at most the buffer's size (the caches hold the reuse). A parallel loop
 /// nested in another runs serially (OpenMP's default), so it counts as its outer loop's work.
 struct HostWorkEstimate {
     int64_t integer_ops = 0;                 ///< all of it, serial and parallel

@@ -33,6 +33,11 @@ struct DpuTiming {
 struct HostTiming {
     std::string sdk;            ///< UPMEM SDK version whose host library the constants describe
     int ranks_per_channel = 4;  ///< ranks sharing a DDR channel: serialised by the channel lock [§1 item 6]
+    /// How a set of fewer ranks than the machine's sits on the channels: false, one channel's ranks first
+    /// (a set of R ranks has min(R, ranks_per_channel) on its busiest channel); true, round robin over the
+    /// channels (ceil(R / channels)). The SDK allocates ranks in their system order; how the system numbers
+    /// them is the machine's [upmem-transfers.md §6: "channel layout unknown"].
+    bool interleave_channels = false;
     // Every transfer call.
     double call_ms = 0;           ///< fixed part: symbol lookup, O(DPUs) program check, job hand-off [§1]
     double call_per_rank_ms = 0;  ///< per rank of the set: job slots, matrix copy, worker wake-up [§1]

@@ -30,9 +30,13 @@ int64_t HostModel::ranks(int64_t dpus) const {
 }
 
 int64_t HostModel::ranks_on_busiest_channel(int64_t dpus) const {
-    // dpu_alloc hands out ranks in their system order, and the ranks of one channel's DIMMs are numbered
-    // together, so a set fills one channel before the next [I: upmem-transfers.md §1 item 6].
-    return std::min<int64_t>(ranks(dpus), std::max(1, machine_.host.ranks_per_channel));
+    // dpu_alloc hands out ranks in their system order [upmem-transfers.md §1 item 6]: a machine that numbers
+    // one channel's ranks together fills a channel before the next; one that numbers them round robin
+    // spreads a set over every channel.
+    const int64_t per_channel = std::max(1, machine_.host.ranks_per_channel);
+    if (!machine_.host.interleave_channels) return std::min(ranks(dpus), per_channel);
+    const int64_t channels = std::max<int64_t>(1, ranks(machine_.dpus) / per_channel);
+    return ceil_div(ranks(dpus), channels);
 }
 
 int64_t HostModel::pool_threads(int64_t bytes_per_dpu, int64_t lines) const {

@@ -90,6 +90,22 @@ TEST(HostModel, MramTransfersByLinesThreadsRanksAndChannels) {
     }
 }
 
+TEST(HostModel, InterleavedChannelsSpreadASetOverEveryChannel) {
+    target::UpmemMachine m = round_machine();
+    m.host.interleave_channels = true;
+    HostModel model(m);
+    const auto push = HostDirection::ToDpu;
+    const auto per_dpu = TransferSource::PerDpuBuffers;
+    // 4 ranks over the 8 channels of 32 ranks: one rank section on the busiest channel, not 4.
+    EXPECT_NEAR(model.transfer_ms(mram(push, per_dpu, 256, 16384)),
+                0.05 + 0.02 + 0.0256 + 1 * (0.01 + 0.4096), 1e-12);
+    // 16 ranks: 2 on each channel; the whole machine: 4 either way.
+    EXPECT_NEAR(model.transfer_ms(mram(push, per_dpu, 1024, 16384)),
+                0.05 + 0.08 + 0.1024 + 2 * (0.01 + 0.4096), 1e-12);
+    EXPECT_NEAR(model.transfer_ms(mram(push, per_dpu, 2048, 16384)),
+                HostModel(round_machine()).transfer_ms(mram(push, per_dpu, 2048, 16384)), 1e-12);
+}
+
 TEST(HostModel, ShortRunsPayMorePerLine) {
     target::UpmemMachine m = round_machine();
     m.host.short_run_line_factor = 3;

@@ -56,13 +56,14 @@ TEST(UpmemMachine, EachServerPresetNamesItsSdkAndSources) {
 TEST(UpmemMachine, JsonOverridesTopLevelAndNestedFields) {
     UpmemMachine machine = machine_from_json_text(
         R"({"base": "upmem-rank", "name": "mine", "dpu_mhz": 267, "max_tasklets": 16,
-            "dpu": {"dma_read_alpha": 80.5, "register_bank_stall": false}, "host": {"launch_ms": 0.25}})");
+            "dpu": {"dma_read_alpha": 80.5, "register_bank_stall": false}, "host": {"launch_ms": 0.25, "interleave_channels": true}})");
     EXPECT_EQ(machine.name, "mine");
     EXPECT_EQ(machine.dpus, 64);  // from the base preset
     EXPECT_EQ(machine.dpu_mhz, 267);
     EXPECT_EQ(machine.max_tasklets, 16);
     EXPECT_EQ(machine.dpu.dma_read_alpha, 80.5);
     EXPECT_FALSE(machine.dpu.register_bank_stall);
+    EXPECT_TRUE(machine.host.interleave_channels);
     EXPECT_EQ(machine.host.launch_ms, 0.25);
     EXPECT_EQ(machine.dpu.dma_write_alpha, 61);  // untouched
 }
