@@ -34,10 +34,11 @@ TransferPlan plan_transfers(const std::vector<MramSlice> &slices, const std::vec
             // (ATiM's runtime). PrIM instead prepares the same pointer for every DPU and pushes once.
             if (slice.same_for_all_dpus())
                 transfer.kind = prim_host_calls ? TransferKind::Replicated : TransferKind::Broadcast;
-            // PrIM passes scalars (alpha, beta) in its argument struct, which ATiM's timing of PrIM pushes
-            // before the timed call with the other arguments [prim-baselines.md §1.1, §1.13].
-            if (prim_host_calls && slice.same_for_all_dpus() && slice.host->num_elements() == 1)
-                transfer.resident = true;
+            // Scalars (alpha, beta) are in place before the timed call under ATiM's accounting, whoever sends
+            // them: PrIM in its argument struct, pushed with the other arguments [prim-baselines.md §1.1,
+            // §1.13]; ATiM's runtime by a broadcast its timing leaves out, since its H2D counts only the
+            // vector operands [atim-method.md §8.1 "H2D accounting"].
+            if (slice.same_for_all_dpus() && slice.host->num_elements() == 1) transfer.resident = true;
             plan.to_dpu.push_back(transfer);
         } else {
             transfer.direction = TransferDirection::FromDpu;
