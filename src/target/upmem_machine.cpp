@@ -60,7 +60,7 @@ HostTiming atim_server_host_timing() {
     host.fork_join_ms = 0.003;        // [I] EPCC OpenMP microbenchmarks' order for 8-16 threads
     host.fit_source =
         "ATiM's server (SDK 2021.3.0): SDK host-library mechanisms, constants fitted by bench_fidelity on "
-        "atim_server_prim_suite.csv (leave-one-workload-out total 10.0%)";
+        "atim_server_prim_suite.csv (leave-one-workload-out total 9.7%)";
     return host;
 }
 

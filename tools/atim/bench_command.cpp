@@ -1,6 +1,7 @@
 // `atim bench --suite atim`: ATiM's evaluation (atim-method.md §8) on atim's simulator. For each suite entry
-// it measures PrIM (best DPU count), PrIM+Search (grid over DPUs x tasklets x block) and the tuner, and
-// prints the time split, the speedups and their geometric means; optionally as CSV and JSON.
+// it measures PrIM (best DPU count), PrIM+Search (grid over DPUs x tasklets x block), 2-D expert + Search
+// (rc-tile over DPUs x reduction ways x tasklets x WRAM tile) and the tuner, and prints the time split, the
+// speedups and their geometric means; optionally as CSV and JSON.
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -19,6 +20,7 @@
 #include "atim/support/error.h"
 #include "atim/tune/evaluation.h"
 #include "commands.h"
+#include "suite_plot.h"
 
 namespace atim::cli {
 namespace {
@@ -36,12 +38,15 @@ struct BenchArguments {
     int population = 64;
     uint64_t seed = 1;
     std::string csv;
+    std::string plot;
     std::string db;
     bool json = false;
     int threads = 0;
     std::vector<int64_t> grid_dpus = tune::BaselineGrid{}.dpus;
     std::vector<int64_t> grid_tasklets = tune::BaselineGrid{}.tasklets;
     std::vector<int64_t> grid_blocks = tune::BaselineGrid{}.blocks;
+    std::vector<int64_t> grid_k_ways = tune::BaselineGrid{}.k_ways;
+    std::vector<int64_t> grid_caches = tune::BaselineGrid{}.caches;
 };
 
 void check_arguments(const BenchArguments &args) {
@@ -51,7 +56,9 @@ void check_arguments(const BenchArguments &args) {
     for (const auto &[option, values] : std::vector<std::pair<const char *, const std::vector<int64_t> *>>{
              {"--dpus", &args.grid_dpus},
              {"--tasklets", &args.grid_tasklets},
-             {"--blocks", &args.grid_blocks}}) {
+             {"--blocks", &args.grid_blocks},
+             {"--k-ways", &args.grid_k_ways},
+             {"--caches", &args.grid_caches}}) {
         if (values->empty()) user_error("{} needs at least one value", option);
         for (int64_t v : *values)
             if (v <= 0) user_error("{} values must be positive (got {})", option, v);
@@ -154,40 +161,51 @@ nlohmann::ordered_json entry_json(const tune::EntryResult &r) {
             {"dtype", r.dtype},
             {"prim", sweep_json(r.prim)},
             {"prim_search", sweep_json(r.prim_search)},
+            {"expert_search", sweep_json(r.expert_search)},
             {"tuned", tuned},
             {"speedup_tuned_vs_prim", ratio(r.speedup_vs_prim())},
-            {"speedup_tuned_vs_prim_search", ratio(r.speedup_vs_prim_search())}};
+            {"speedup_tuned_vs_prim_search", ratio(r.speedup_vs_prim_search())},
+            {"speedup_tuned_vs_expert_search", ratio(r.speedup_vs_expert_search())}};
 }
 
 struct Summary {
-    std::optional<double> geomean_vs_prim, geomean_vs_prim_search;
-    std::vector<std::string> tuned_slower_than_prim_search;
+    std::optional<double> geomean_vs_prim, geomean_vs_prim_search, geomean_vs_expert_search;
+    std::vector<std::string> tuned_slower_than_prim_search, tuned_slower_than_expert_search;
 };
 
 Summary summarize(const std::vector<tune::EntryResult> &results) {
     Summary s;
-    std::vector<std::optional<double>> vs_prim, vs_search;
+    std::vector<std::optional<double>> vs_prim, vs_search, vs_expert;
     for (const tune::EntryResult &r : results) {
         vs_prim.push_back(r.speedup_vs_prim());
         vs_search.push_back(r.speedup_vs_prim_search());
+        vs_expert.push_back(r.speedup_vs_expert_search());
         if (r.speedup_vs_prim_search() && *r.speedup_vs_prim_search() < 1.0)
             s.tuned_slower_than_prim_search.push_back(r.entry.name);
+        if (r.speedup_vs_expert_search() && *r.speedup_vs_expert_search() < 1.0)
+            s.tuned_slower_than_expert_search.push_back(r.entry.name);
     }
     s.geomean_vs_prim = tune::geometric_mean(vs_prim);
     s.geomean_vs_prim_search = tune::geometric_mean(vs_search);
+    s.geomean_vs_expert_search = tune::geometric_mean(vs_expert);
     return s;
 }
 
+/// The parameter each baseline's table column "block" shows: PrIM's WRAM block, rc-tile's WRAM tile.
+constexpr const char *kPrimBlock = "block";
+constexpr const char *kExpertTile = "cache";
+
 std::string csv_header() {
     std::string header = "entry,group,workload,shape,dtype";
-    for (const char *method : {"prim", "prim_search"})
+    for (const char *method : {"prim", "prim_search", "expert_search"})
         header += fmt::format(
             ",{0}_dpus,{0}_tasklets,{0}_block,{0}_h2d_ms,{0}_kernel_ms,{0}_after_ms,{0}_total_ms,"
             "{0}_points,{0}_illegal,{0}_failed",
             method);
     header +=
         ",tuned_dpus,tuned_tasklets,tuned_sketch,tuned_h2d_ms,tuned_kernel_ms,tuned_after_ms,tuned_total_ms,"
-        "tuned_trials,tuned_valid,tuned_failed,speedup_tuned_vs_prim,speedup_tuned_vs_prim_search";
+        "tuned_trials,tuned_valid,tuned_failed,speedup_tuned_vs_prim,speedup_tuned_vs_prim_search,"
+        "speedup_tuned_vs_expert_search";
     return header;
 }
 
@@ -196,10 +214,10 @@ std::string csv_times(const std::optional<tune::MeasureResult> &r) {
     return fmt::format("{:.6f},{:.6f},{:.6f},{:.6f}", r->h2d_ms, r->kernel_ms, r->after_ms, r->total_ms);
 }
 
-std::string csv_sweep(const tune::SweepResult &s) {
+std::string csv_sweep(const tune::SweepResult &s, const char *block_param) {
     return fmt::format("{},{},{},{},{},{},{}", s.best ? std::to_string(s.best->dpus) : "",
                        s.best ? std::to_string(s.best->tasklets) : "",
-                       s.best ? param_or_dash(s.best_params, "block") : "", csv_times(s.best), s.points,
+                       s.best ? param_or_dash(s.best_params, block_param) : "", csv_times(s.best), s.points,
                        s.illegal, s.failed);
 }
 
@@ -209,18 +227,21 @@ std::string csv_text(const std::vector<tune::EntryResult> &results, const Summar
     std::string text = csv_header() + "\n";
     for (const tune::EntryResult &r : results) {
         const std::optional<tune::MeasureResult> &t = r.tuned.best_full;
-        text += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", r.entry.name, r.entry.group,
-                            r.entry.workload, r.entry.shape_string(), r.dtype, csv_sweep(r.prim),
-                            csv_sweep(r.prim_search), t ? std::to_string(t->dpus) : "",
+        text += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", r.entry.name,
+                            r.entry.group, r.entry.workload, r.entry.shape_string(), r.dtype,
+                            csv_sweep(r.prim, kPrimBlock), csv_sweep(r.prim_search, kPrimBlock),
+                            csv_sweep(r.expert_search, kExpertTile), t ? std::to_string(t->dpus) : "",
                             t ? std::to_string(t->tasklets) : "", r.tuned.best ? r.tuned.best->sketch : "",
                             csv_times(t), r.tuned.trials, r.tuned.valid, r.tuned.failed,
-                            csv_ratio(r.speedup_vs_prim()), csv_ratio(r.speedup_vs_prim_search()));
+                            csv_ratio(r.speedup_vs_prim()), csv_ratio(r.speedup_vs_prim_search()),
+                            csv_ratio(r.speedup_vs_expert_search()));
     }
     // The geometric means as a last row: every per-entry column empty.
     const size_t empty_columns =
-        static_cast<size_t>(std::count(text.begin(), text.begin() + text.find('\n'), ',')) - 2;
+        static_cast<size_t>(std::count(text.begin(), text.begin() + text.find('\n'), ',')) - 3;
     text += "geomean" + std::string(empty_columns, ',') + "," + csv_ratio(summary.geomean_vs_prim) + "," +
-            csv_ratio(summary.geomean_vs_prim_search) + "\n";
+            csv_ratio(summary.geomean_vs_prim_search) + "," + csv_ratio(summary.geomean_vs_expert_search) +
+            "\n";
     return text;
 }
 
@@ -252,14 +273,28 @@ std::string sweep_remark(const tune::SweepResult &s) {
                        s.best ? "" : "; none ran and verified");
 }
 
+/// The expert's DPU grid (x: rows, z: ttv's i rows, K: reduction ways), then the sweep's counts.
+std::string expert_remark(const tune::SweepResult &s) {
+    std::string grid;
+    for (const auto &[param, axis] : std::vector<std::pair<const char *, const char *>>{
+             {"dpus_x", "x"}, {"dpus_z", "z"}, {"dpus_y", "K"}}) {
+        const std::string value = param_or_dash(s.best_params, param);
+        if (value != "-") grid += fmt::format("{}{}={}", grid.empty() ? "" : " ", axis, value);
+    }
+    return (grid.empty() ? "" : "grid " + grid + ", ") + sweep_remark(s);
+}
+
 /// The runner's note of each best program, condensed: what was simulated per program, and what was estimated
 /// once (it is the same host model for every program). A note of another form is printed whole.
 void print_simulation_notes(const std::vector<tune::EntryResult> &results) {
     std::set<std::string> estimated;
     fmt::print("simulated, per best program:\n");
     for (const tune::EntryResult &r : results) {
-        for (const auto &[method, note] : std::vector<std::pair<const char *, std::string>>{
-                 {"prim", r.prim.note}, {"PrIM+Search", r.prim_search.note}, {"tuned", r.tuned_note}}) {
+        for (const auto &[method, note] :
+             std::vector<std::pair<const char *, std::string>>{{"prim", r.prim.note},
+                                                               {"PrIM+Search", r.prim_search.note},
+                                                               {"2-D+Search", r.expert_search.note},
+                                                               {"tuned", r.tuned_note}}) {
             if (note.empty()) continue;
             std::string simulated;
             for (size_t begin = 0; begin < note.size();) {
@@ -284,29 +319,41 @@ void print_table(const std::vector<tune::EntryResult> &results, const Summary &s
                "DPUs", "tasklets", "block", "h2d ms", "kernel ms", "after ms", "total ms", "tuned x",
                "remark");
     for (const tune::EntryResult &r : results) {
-        print_row(r.entry.name, "prim", r.prim.best, param_or_dash(r.prim.best_params, "block"),
+        print_row(r.entry.name, "prim", r.prim.best, param_or_dash(r.prim.best_params, kPrimBlock),
                   format_ratio(r.speedup_vs_prim()), sweep_remark(r.prim));
-        print_row("", "PrIM+Search", r.prim_search.best, param_or_dash(r.prim_search.best_params, "block"),
+        print_row("", "PrIM+Search", r.prim_search.best, param_or_dash(r.prim_search.best_params, kPrimBlock),
                   format_ratio(r.speedup_vs_prim_search()), sweep_remark(r.prim_search));
+        print_row("", "2-D+Search", r.expert_search.best,
+                  param_or_dash(r.expert_search.best_params, kExpertTile),
+                  format_ratio(r.speedup_vs_expert_search()), expert_remark(r.expert_search));
         print_row(
             "", "tuned", r.tuned.best_full, "-", "",
             fmt::format("{} trials, {} valid{}", r.tuned.trials, r.tuned.valid,
                         r.tuned.best ? ", sketch " + r.tuned.best->sketch : "; nothing ran and verified"));
     }
-    fmt::print("geometric mean speedup of tuned: {} over prim, {} over PrIM+Search\n",
-               format_ratio(summary.geomean_vs_prim), format_ratio(summary.geomean_vs_prim_search));
-    if (summary.tuned_slower_than_prim_search.empty())
-        fmt::print("tuned was not slower than PrIM+Search on any entry\n");
-    else
-        fmt::print("tuned was SLOWER than PrIM+Search on: {}\n",
-                   fmt::join(summary.tuned_slower_than_prim_search, ", "));
+    fmt::print(
+        "geometric mean speedup of tuned: {} over prim, {} over PrIM+Search, {} over 2-D expert+Search\n",
+        format_ratio(summary.geomean_vs_prim), format_ratio(summary.geomean_vs_prim_search),
+        format_ratio(summary.geomean_vs_expert_search));
+    for (const auto &[baseline, slower] :
+         std::vector<std::pair<const char *, const std::vector<std::string> *>>{
+             {"PrIM+Search", &summary.tuned_slower_than_prim_search},
+             {"2-D expert+Search", &summary.tuned_slower_than_expert_search}}) {
+        if (slower->empty())
+            fmt::print("tuned was not slower than {} on any entry\n", baseline);
+        else
+            fmt::print("tuned was SLOWER than {} on: {}\n", baseline, fmt::join(*slower, ", "));
+    }
     fmt::print("elapsed {:.0f} s\n", seconds);
     fmt::print(
         "note: all times are simulated by atim's cycle-level UPMEM model (DPU kernels run instruction by "
         "instruction; host transfers and the host epilogue come from the calibrated transfer and host-work "
         "models). Sweeps and the tuner measured candidates in the sim runner's fast mode; each best program "
         "shown was measured again with every DPU simulated and verified bit-exactly (its runner note below). "
-        "\"tuned x\" = baseline total / tuned total.\n");
+        "\"tuned x\" = baseline total / tuned total. 2-D+Search = the rc-tile schedule (rows and the "
+        "reduction "
+        "split over DPUs, the host summing the partials) grid-searched; its \"block\" column is its WRAM "
+        "tile.\n");
     print_simulation_notes(results);
 }
 
@@ -341,6 +388,7 @@ void run_bench(const BenchArguments &args) {
     // Everything the user typed is checked before anything is measured or written.
     check_arguments(args);
     const std::vector<tune::SuiteEntry> entries = entries_of(args);
+    if (!args.plot.empty()) check_plot_output(args.plot);
     const target::UpmemMachine machine = target::load_machine(args.machine);
 
     tune::RunnerOptions runner_options;
@@ -350,7 +398,7 @@ void run_bench(const BenchArguments &args) {
     std::unique_ptr<tune::Runner> runner = tune::make_sim_runner(runner_options);
 
     tune::EvaluationOptions options;
-    options.grid = {args.grid_dpus, args.grid_tasklets, args.grid_blocks};
+    options.grid = {args.grid_dpus, args.grid_tasklets, args.grid_blocks, args.grid_k_ways, args.grid_caches};
     options.search.trials = args.trials;
     options.search.batch = args.batch;
     options.search.population = args.population;
@@ -381,6 +429,12 @@ void run_bench(const BenchArguments &args) {
 
     const Summary summary = summarize(results);
     if (!args.csv.empty()) write_text_file(args.csv, csv_text(results, summary));
+    if (!args.plot.empty())
+        plot_suite_speedups(
+            results,
+            fmt::format("atim bench --suite {}: tuned vs baselines, simulated on {}, {} trials", args.suite,
+                        machine.name, args.trials),
+            args.plot);
     if (args.json) {
         nlohmann::ordered_json json = {{"suite", args.suite},
                                        {"machine", machine.name},
@@ -396,7 +450,11 @@ void run_bench(const BenchArguments &args) {
         json["geomean_speedup_tuned_vs_prim_search"] =
             summary.geomean_vs_prim_search ? nlohmann::ordered_json(*summary.geomean_vs_prim_search)
                                            : nlohmann::ordered_json();
+        json["geomean_speedup_tuned_vs_expert_search"] =
+            summary.geomean_vs_expert_search ? nlohmann::ordered_json(*summary.geomean_vs_expert_search)
+                                             : nlohmann::ordered_json();
         json["tuned_slower_than_prim_search"] = summary.tuned_slower_than_prim_search;
+        json["tuned_slower_than_expert_search"] = summary.tuned_slower_than_expert_search;
         fmt::print("{}\n", json.dump());
     } else {
         print_table(results, summary, args, machine.name, progress.seconds());
@@ -405,8 +463,9 @@ void run_bench(const BenchArguments &args) {
 
 void add_bench_command(CLI::App &app) {
     auto args = std::make_shared<BenchArguments>();
-    CLI::App *command = app.add_subcommand(
-        "bench", "evaluate the tuner against PrIM and PrIM+Search on ATiM's benchmark suite (simulated)");
+    CLI::App *command = app.add_subcommand("bench",
+                                           "evaluate the tuner against PrIM, PrIM+Search and 2-D "
+                                           "expert+Search on ATiM's benchmark suite (simulated)");
     command->add_option("--suite", args->suite, "benchmark suite: atim (ATiM's tensor operations + GPT-J 6B)")
         ->check(CLI::IsMember({"atim"}))
         ->capture_default_str();
@@ -424,6 +483,8 @@ void add_bench_command(CLI::App &app) {
     command->add_option("--seed", args->seed, "seed of the search and of the random inputs")
         ->capture_default_str();
     command->add_option("--csv", args->csv, "also write the table as CSV to this file");
+    command->add_option("--plot", args->plot,
+                        "also draw the speedups into this directory (suite_speedups.png/.svg, with gnuplot)");
     command->add_option("--db", args->db,
                         "keep the tuner's records in this database (default: a temporary file)");
     command->add_flag("--json", args->json, "print one JSON object instead of the table");
@@ -436,6 +497,14 @@ void add_bench_command(CLI::App &app) {
         ->delimiter(',')
         ->capture_default_str();
     command->add_option("--blocks", args->grid_blocks, "PrIM+Search grid: WRAM block sizes in elements")
+        ->delimiter(',')
+        ->capture_default_str();
+    command
+        ->add_option("--k-ways", args->grid_k_ways,
+                     "2-D expert+Search grid: ways the reduction is split over DPUs (1: rows only)")
+        ->delimiter(',')
+        ->capture_default_str();
+    command->add_option("--caches", args->grid_caches, "2-D expert+Search grid: WRAM tiles in elements")
         ->delimiter(',')
         ->capture_default_str();
     command->callback([args] { run_bench(*args); });

@@ -47,15 +47,24 @@ struct BaselineGrid {
     std::vector<int64_t> dpus = {256, 512, 1024, 2048};
     std::vector<int64_t> tasklets = {8, 16, 24};
     std::vector<int64_t> blocks = {8, 16, 32, 64, 128, 256};  ///< WRAM block in elements
+    /// 2-D expert + Search: ways the reduction is split over DPUs (1 = rows only), and its WRAM tiles.
+    std::vector<int64_t> k_ways = {1, 2, 4, 8, 16, 32};
+    std::vector<int64_t> caches = {16, 64, 256};
 };
 
-/// Parameters of the named `prim` schedule (`atim schedules mtv`): dpus, tasklets, block.
+/// Parameters of a named schedule (`atim schedules mtv`): for `prim` dpus, tasklets, block.
 using PrimParams = std::map<std::string, std::string>;
 
 /// PrIM: only the DPU count varies (PrIM's own 16 tasklets and 1 KB block), one point per grid DPU count.
 std::vector<PrimParams> prim_points(const workloads::Workload &workload, const BaselineGrid &grid);
 /// PrIM+Search: every DPU count x tasklets x block of the grid (duplicates after the mmtv mapping dropped).
 std::vector<PrimParams> prim_search_points(const workloads::Workload &workload, const BaselineGrid &grid);
+
+/// 2-D expert + Search: the `rc-tile` schedule (rows and the reduction split over DPUs, the host summing
+/// the partials: ATiM's own 2-D tiling, written by hand) over every total DPU count x reduction ways x
+/// tasklets x WRAM tile of the grid. Rows take the DPUs the reduction ways leave: for ttv the i rows first
+/// (up to M), then the j rows; for mmtv per batch. Elementwise workloads and red have no reduction ways.
+std::vector<PrimParams> expert_search_points(const workloads::Workload &workload, const BaselineGrid &grid);
 
 /// What sweeping a baseline over its points found.
 struct SweepResult {
@@ -68,8 +77,12 @@ struct SweepResult {
     std::string note;        ///< what the runner simulated and estimated for the best (its stats "note")
 };
 
-/// Measures every point with `runner` (one batch, so a parallel runner measures them in parallel), then
-/// re-measures the fastest with every DPU simulated.
+/// Measures every point of the named schedule with `runner` (one batch, so a parallel runner measures them
+/// in parallel), then re-measures the fastest with every DPU simulated.
+SweepResult sweep_schedule(const std::string &schedule, const workloads::Workload &workload,
+                           const target::UpmemMachine &machine, Runner &runner,
+                           const std::vector<PrimParams> &points);
+/// sweep_schedule of the `prim` schedule.
 SweepResult sweep_prim(const workloads::Workload &workload, const target::UpmemMachine &machine,
                        Runner &runner, const std::vector<PrimParams> &points);
 
@@ -77,13 +90,14 @@ SweepResult sweep_prim(const workloads::Workload &workload, const target::UpmemM
 struct EntryResult {
     SuiteEntry entry;
     std::string dtype;
-    SweepResult prim, prim_search;
+    SweepResult prim, prim_search, expert_search;
     TuneResult tuned;  ///< best_full: the tuned program measured with every DPU simulated
     std::string tuned_note;
 
     /// baseline total / tuned total; nullopt when either is missing.
     std::optional<double> speedup_vs_prim() const;
     std::optional<double> speedup_vs_prim_search() const;
+    std::optional<double> speedup_vs_expert_search() const;
 };
 
 struct EvaluationOptions {
@@ -94,11 +108,11 @@ struct EvaluationOptions {
 /// Which phase of which entry is running (for a progress line).
 struct EvaluationProgress {
     std::string entry;  ///< entry name
-    std::string phase;  ///< "prim", "PrIM+Search", "tune"
+    std::string phase;  ///< "prim", "PrIM+Search", "2-D expert+Search", "tune"
     std::optional<TuneProgress> tune;
 };
 
-/// Measures one entry: prim, PrIM+Search and the tuner (records in `db`).
+/// Measures one entry: prim, PrIM+Search, 2-D expert + Search and the tuner (records in `db`).
 EntryResult evaluate_entry(const SuiteEntry &entry, const target::UpmemMachine &machine, Runner &runner,
                            Database &db, const EvaluationOptions &options,
                            const std::function<void(const EvaluationProgress &)> &on_progress = {});

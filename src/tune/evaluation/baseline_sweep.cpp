@@ -1,7 +1,9 @@
-// The PrIM baselines of ATiM's evaluation (atim-method.md §8.2) as sweeps of the named `prim` schedule:
-// PrIM picks only its DPU count, PrIM+Search also tasklets and the WRAM block; the fastest point is measured
-// again with every DPU simulated.
+// The baselines of ATiM's evaluation (atim-method.md §8.2) as sweeps of named schedules: PrIM picks only its
+// DPU count, PrIM+Search also tasklets and the WRAM block; 2-D expert + Search (the baseline ATiM's reviewers
+// asked for) grid-searches the `rc-tile` schedule. The fastest point is measured again with every DPU
+// simulated.
 #include <algorithm>
+#include <optional>
 #include <set>
 
 #include "atim/baselines/named_schedules.h"
@@ -30,12 +32,13 @@ struct BuiltPoint {
 
 // The `prim` schedule of each point; a point the schedule refuses (tasklets or DPUs beyond the machine, a
 // WRAM block that cannot fit, a misaligned DMA size) is counted as illegal and not measured.
-std::vector<BuiltPoint> build_points(const workloads::Workload &workload, const target::UpmemMachine &machine,
+std::vector<BuiltPoint> build_points(const std::string &schedule, const workloads::Workload &workload,
+                                     const target::UpmemMachine &machine,
                                      const std::vector<PrimParams> &points, SweepResult &sweep) {
     std::vector<BuiltPoint> built;
     for (size_t i = 0; i < points.size(); ++i) {
         try {
-            schedule::Schedule sch = baselines::apply_named_schedule("prim", workload, points[i], machine);
+            schedule::Schedule sch = baselines::apply_named_schedule(schedule, workload, points[i], machine);
             built.push_back({i, sch.trace()});
         } catch (const UserError &) {
             ++sweep.illegal;
@@ -45,13 +48,45 @@ std::vector<BuiltPoint> build_points(const workloads::Workload &workload, const 
 }
 
 // Every parameter of the point, the schedule's defaults included (PrIM's tasklets and block).
-PrimParams resolved_params(const workloads::Workload &workload, const target::UpmemMachine &machine,
-                           const PrimParams &point) {
+PrimParams resolved_params(const std::string &schedule, const workloads::Workload &workload,
+                           const target::UpmemMachine &machine, const PrimParams &point) {
     PrimParams resolved;
     for (const auto &[name, value] :
-         baselines::resolve_named_schedule_params("prim", workload, point, machine))
+         baselines::resolve_named_schedule_params(schedule, workload, point, machine))
         resolved[name] = std::to_string(value);
     return resolved;
+}
+
+int64_t largest_power_of_two_at_most(int64_t n) {
+    int64_t p = 1;
+    while (p * 2 <= n) p *= 2;
+    return p;
+}
+
+// The rc-tile DPU parameters that put `ways` reduction splits and total / ways row splits on the grid, or
+// nothing when the rows cannot take them (fewer DPUs than the ways, or an mmtv batch with no DPU left).
+std::optional<PrimParams> expert_grid(const workloads::Workload &workload, int64_t total, int64_t ways) {
+    const bool splits_reduction = workload.name == "mtv" || workload.name == "gemv" ||
+                                  workload.name == "ttv" || workload.name == "mmtv";
+    if (!splits_reduction) {
+        if (ways != 1) return std::nullopt;
+        return PrimParams{{"dpus_x", std::to_string(total)}};
+    }
+    if (ways > total) return std::nullopt;
+    const int64_t rows = total / ways;
+    PrimParams grid{{"dpus_y", std::to_string(ways)}};
+    if (workload.name == "mmtv") {
+        const int64_t per_batch = rows / workload.shape[0];
+        if (per_batch < 1) return std::nullopt;
+        grid["dpus_x"] = std::to_string(per_batch);
+    } else if (workload.name == "ttv") {
+        const int64_t over_i = std::min(rows, largest_power_of_two_at_most(workload.shape[0]));
+        grid["dpus_z"] = std::to_string(over_i);
+        grid["dpus_x"] = std::to_string(rows / over_i);
+    } else {
+        grid["dpus_x"] = std::to_string(rows);
+    }
+    return grid;
 }
 
 // How many of the fastest points are tried with every DPU simulated before giving up: the search measured
@@ -82,11 +117,35 @@ std::vector<PrimParams> prim_search_points(const workloads::Workload &workload, 
     return points;
 }
 
+std::vector<PrimParams> expert_search_points(const workloads::Workload &workload, const BaselineGrid &grid) {
+    std::vector<PrimParams> points;
+    std::set<PrimParams> seen;
+    for (int64_t dpus : grid.dpus)
+        for (int64_t ways : grid.k_ways) {
+            const std::optional<PrimParams> dpu_grid = expert_grid(workload, dpus, ways);
+            if (!dpu_grid) continue;
+            for (int64_t tasklets : grid.tasklets)
+                for (int64_t cache : grid.caches) {
+                    PrimParams point = *dpu_grid;
+                    point["tasklets"] = std::to_string(tasklets);
+                    point["cache"] = std::to_string(cache);
+                    append_unique(points, seen, std::move(point));
+                }
+        }
+    return points;
+}
+
 SweepResult sweep_prim(const workloads::Workload &workload, const target::UpmemMachine &machine,
                        Runner &runner, const std::vector<PrimParams> &points) {
+    return sweep_schedule("prim", workload, machine, runner, points);
+}
+
+SweepResult sweep_schedule(const std::string &schedule, const workloads::Workload &workload,
+                           const target::UpmemMachine &machine, Runner &runner,
+                           const std::vector<PrimParams> &points) {
     SweepResult sweep;
     sweep.points = static_cast<int>(points.size());
-    std::vector<BuiltPoint> built = build_points(workload, machine, points, sweep);
+    std::vector<BuiltPoint> built = build_points(schedule, workload, machine, points, sweep);
     std::vector<schedule::Trace> traces;
     for (const BuiltPoint &b : built) traces.push_back(b.trace);
     std::vector<MeasureResult> results = runner.run(workload, traces);
@@ -107,7 +166,7 @@ SweepResult sweep_prim(const workloads::Workload &workload, const target::UpmemM
     for (size_t k = 0; k < std::min(ok.size(), kFullChecks); ++k) {
         MeasureResult full = runner.run_full(workload, built[ok[k]].trace);
         if (!full.ok()) continue;
-        sweep.best_params = resolved_params(workload, machine, points[built[ok[k]].point]);
+        sweep.best_params = resolved_params(schedule, workload, machine, points[built[ok[k]].point]);
         if (full.stats.contains("note") && full.stats["note"].is_string())
             sweep.note = full.stats["note"].get<std::string>();
         sweep.best = std::move(full);

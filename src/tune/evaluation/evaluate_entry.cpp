@@ -1,5 +1,5 @@
-// One row of the evaluation: the PrIM and PrIM+Search sweeps and the tuner on the same workload, runner and
-// inputs; speedups and their geometric mean.
+// One row of the evaluation: the PrIM, PrIM+Search and 2-D expert + Search sweeps and the tuner on the same
+// workload, runner and inputs; speedups and their geometric mean.
 #include <cmath>
 
 #include "atim/support/error.h"
@@ -27,6 +27,10 @@ std::optional<double> EntryResult::speedup_vs_prim_search() const {
     return speedup(prim_search.best, tuned.best_full);
 }
 
+std::optional<double> EntryResult::speedup_vs_expert_search() const {
+    return speedup(expert_search.best, tuned.best_full);
+}
+
 EntryResult evaluate_entry(const SuiteEntry &entry, const target::UpmemMachine &machine, Runner &runner,
                            Database &db, const EvaluationOptions &options,
                            const std::function<void(const EvaluationProgress &)> &on_progress) {
@@ -44,6 +48,9 @@ EntryResult evaluate_entry(const SuiteEntry &entry, const target::UpmemMachine &
     result.prim = sweep_prim(workload, machine, runner, prim_points(workload, options.grid));
     report("PrIM+Search");
     result.prim_search = sweep_prim(workload, machine, runner, prim_search_points(workload, options.grid));
+    report("2-D expert+Search");
+    result.expert_search =
+        sweep_schedule("rc-tile", workload, machine, runner, expert_search_points(workload, options.grid));
     report("tune");
     result.tuned = tune(workload, machine, runner, db, options.search,
                         [&](const TuneProgress &p) { report("tune", p); });

@@ -22,10 +22,11 @@ namespace fs = std::filesystem;
 
 using BenchCli = atim::testing::CliTest;
 
-// Two tiny entries on one rank: the grid has 2 x 2 x 2 PrIM+Search points, the tuner 8 trials.
+// Two tiny entries on one rank: the grid has 2 x 2 x 2 PrIM+Search points, 2 x 2 x 2 x 1 2-D expert points
+// for mtv (2 x 2 x 1 for va, which splits no reduction), the tuner 8 trials.
 constexpr const char *kTiny =
     "bench --suite atim --entry mtv:64x64 --entry va:4096 --machine upmem-rank --dpus 4,8 --tasklets 8,16 "
-    "--blocks 16,32 --trials 8 --batch 4 --population 16";
+    "--blocks 16,32 --k-ways 1,2 --caches 16 --trials 8 --batch 4 --population 16";
 
 std::vector<std::string> split(const std::string &text, char separator) {
     std::vector<std::string> parts;
@@ -43,6 +44,8 @@ TEST_F(BenchCli, BadInputIsOneLineAndExitCodeTwo) {
              {"bench --suite atim --only nosuch", "nosuch"},
              {"bench --suite atim --trials 0", "--trials"},
              {"bench --suite atim --dpus 0,4", "--dpus"},
+             {"bench --suite atim --k-ways 0", "--k-ways"},
+             {"bench --suite atim --plot /proc/atim-plots", "--plot"},
              {"bench --suite atim --entry mtv", "WORKLOAD:SHAPE"},
              {"bench --suite atim --entry mtv:12", "shape"},
              {"bench --suite atim --machine nosuch-machine", "nosuch-machine"},
@@ -56,10 +59,10 @@ TEST_F(BenchCli, BadInputIsOneLineAndExitCodeTwo) {
 }
 
 TEST_F(BenchCli, TableAndCsvReportEveryMethodAndHonestSpeedups) {
-    Outcome o = atim(fmt::format("{} --csv suite.csv", kTiny));
+    Outcome o = atim(fmt::format("{} --csv suite.csv --plot plots", kTiny));
     ASSERT_EQ(o.exit_code, 0) << o.err;
-    for (const char *needle : {"h2d ms", "kernel ms", "after ms", "total ms", "PrIM+Search", "tuned",
-                               "geometric mean speedup", "simulated", "estimated"})
+    for (const char *needle : {"h2d ms", "kernel ms", "after ms", "total ms", "PrIM+Search", "2-D+Search",
+                               "tuned", "geometric mean speedup", "simulated", "estimated"})
         EXPECT_NE(o.out.find(needle), std::string::npos) << needle << "\n" << o.out;
     EXPECT_NE(o.err.find("bench: [2/2] va-4096"), std::string::npos) << o.err;
 
@@ -71,7 +74,7 @@ TEST_F(BenchCli, TableAndCsvReportEveryMethodAndHonestSpeedups) {
         EXPECT_NE(at, header.end()) << name;
         return static_cast<size_t>(at - header.begin());
     };
-    for (const char *method : {"prim", "prim_search", "tuned"})
+    for (const char *method : {"prim", "prim_search", "expert_search", "tuned"})
         for (const char *phase : {"h2d", "kernel", "after", "total"})
             column(fmt::format("{}_{}_ms", method, phase));
     for (size_t row = 1; row <= 2; ++row) {
@@ -80,19 +83,30 @@ TEST_F(BenchCli, TableAndCsvReportEveryMethodAndHonestSpeedups) {
         const double prim = std::stod(cells[column("prim_total_ms")]);
         const double search = std::stod(cells[column("prim_search_total_ms")]);
         const double tuned = std::stod(cells[column("tuned_total_ms")]);
+        const double expert = std::stod(cells[column("expert_search_total_ms")]);
         EXPECT_EQ(cells[column("prim_search_points")], "8");
+        EXPECT_EQ(cells[column("expert_search_points")], row == 1 ? "8" : "4");
         EXPECT_EQ(cells[column("tuned_trials")], "8");
         // PrIM+Search's grid contains PrIM's 16 tasklets but not its 256-element block, so no order between
         // them is asserted; the speedups must be the ratios of the reported totals, whichever way they go.
         EXPECT_NEAR(std::stod(cells[column("speedup_tuned_vs_prim")]), prim / tuned, 1e-3 * prim / tuned);
         EXPECT_NEAR(std::stod(cells[column("speedup_tuned_vs_prim_search")]), search / tuned,
                     1e-3 * search / tuned);
+        EXPECT_NEAR(std::stod(cells[column("speedup_tuned_vs_expert_search")]), expert / tuned,
+                    1e-3 * expert / tuned);
         const double split_sum = std::stod(cells[column("tuned_h2d_ms")]) +
                                  std::stod(cells[column("tuned_kernel_ms")]) +
                                  std::stod(cells[column("tuned_after_ms")]);
         EXPECT_NEAR(split_sum, tuned, 1e-5) << lines[row];
     }
     EXPECT_EQ(split(lines[3], ',').front(), "geomean");
+
+    // --plot: gnuplot's figures beside the data and the script that drew them.
+    for (const char *file :
+         {"suite_speedups.dat", "suite_speedups.gp", "suite_speedups.png", "suite_speedups.svg"})
+        EXPECT_GT(fs::file_size(dir_ / "plots" / file), 0u) << file;
+    EXPECT_NE(slurp(dir_ / "plots" / "suite_speedups.svg").find("<svg"), std::string::npos);
+    EXPECT_NE(slurp(dir_ / "plots" / "suite_speedups.dat").find("\"mtv-64x64\""), std::string::npos);
 }
 
 TEST_F(BenchCli, JsonStatesWhereTunedLost) {
@@ -106,6 +120,9 @@ TEST_F(BenchCli, JsonStatesWhereTunedLost) {
     const double tuned = entry["tuned"]["time_ms"]["total"];
     const bool listed = !report["tuned_slower_than_prim_search"].empty();
     EXPECT_EQ(listed, tuned > search) << "tuned " << tuned << " ms, PrIM+Search " << search << " ms";
+    const double expert = entry["expert_search"]["time_ms"]["total"];
+    EXPECT_EQ(!report["tuned_slower_than_expert_search"].empty(), tuned > expert)
+        << "tuned " << tuned << " ms, 2-D expert+Search " << expert << " ms";
     EXPECT_TRUE(entry["prim_search"]["note"].get<std::string>().find("simulated") != std::string::npos);
 }
 

@@ -121,6 +121,31 @@ TEST(BaselineGrid, MmtvTakesDpusPerBatch) {
     EXPECT_EQ(prim_search_points(big, grid).size(), 3u * 3u * 6u);
 }
 
+TEST(BaselineGrid, ExpertSplitsRowsAndTheReductionOverDpus) {
+    BaselineGrid grid;
+    grid.dpus = {256};
+    grid.k_ways = {1, 4, 512};  // 512 ways exceed the 256 DPUs: no point
+    grid.tasklets = {16};
+    grid.caches = {32};
+    auto points_of = [&](const char *name, std::vector<int64_t> shape) {
+        return expert_search_points(workloads::make_workload(name, shape), grid);
+    };
+    EXPECT_EQ(
+        points_of("mtv", {1024, 1024}),
+        (std::vector<PrimParams>{{{"dpus_x", "256"}, {"dpus_y", "1"}, {"tasklets", "16"}, {"cache", "32"}},
+                                 {{"dpus_x", "64"}, {"dpus_y", "4"}, {"tasklets", "16"}, {"cache", "32"}}}));
+    // ttv: the i rows take the row DPUs first (up to M = 8), the j rows the rest.
+    EXPECT_EQ(
+        points_of("ttv", {8, 64, 512})[1],
+        (PrimParams{{"dpus_z", "8"}, {"dpus_x", "8"}, {"dpus_y", "4"}, {"tasklets", "16"}, {"cache", "32"}}));
+    // mmtv: row DPUs per batch; 32 batches on 256 / 4 = 64 row DPUs leave 2 per batch.
+    EXPECT_EQ(points_of("mmtv", {32, 64, 512})[1].at("dpus_x"), "2");
+    // Elementwise operations and red split no reduction over DPUs: one point per DPU count.
+    EXPECT_EQ(points_of("va", {1 << 20}),
+              (std::vector<PrimParams>{{{"dpus_x", "256"}, {"tasklets", "16"}, {"cache", "32"}}}));
+    EXPECT_EQ(points_of("red", {1 << 20}).size(), 1u);
+}
+
 /// A runner with scripted results: run() answers by position in the batch, run_full() by the trace's
 /// position in the last batch.
 class ScriptedRunner : public Runner {
