@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -134,9 +135,29 @@ void write_best_program(const TuneArguments &args, const workloads::Workload &wo
     write_text(dir / "kernel.S", codegen::emit_dpu_asm(program, machine));
 }
 
+/// The command line that re-runs the best program: `atim run ... --schedule sketch --param ...`.
+std::string best_command(const TuneArguments &args, const workloads::Workload &workload,
+                         const target::UpmemMachine &machine, const tune::SpaceOptions &space,
+                         const tune::TuningRecord &best) {
+    const std::vector<tune::Sketch> sketches = tune::generate_sketches(workload, machine, space);
+    auto sketch = std::find_if(sketches.begin(), sketches.end(),
+                               [&](const tune::Sketch &s) { return s.name == best.sketch; });
+    ATIM_CHECK(sketch != sketches.end(), "the best record's sketch {} is not a sketch of {}", best.sketch,
+               workload.name);
+    const tune::Candidate candidate{schedule::Trace::from_json(best.trace_json),
+                                    static_cast<int>(sketch - sketches.begin())};
+    std::string command = fmt::format("atim run {} --shape {} --dtype {} --machine {}", workload.name,
+                                      workload.shape_string(), ir::to_string(workload.dtype), args.machine);
+    if (args.opt_level != 4) command += fmt::format(" --opt-level {}", args.opt_level);
+    if (args.timing != "atim") command += fmt::format(" --timing {}", args.timing);
+    return command + " " +
+           tune::sketch_param_arguments(tune::candidate_params(sketches, workload, candidate));
+}
+
 nlohmann::ordered_json report_json(const TuneArguments &args, const workloads::Workload &workload,
                                    const target::UpmemMachine &machine, const tune::TuneResult &result,
-                                   const tune::MeasureResult &baseline, const std::string &db_path) {
+                                   const tune::MeasureResult &baseline, const std::string &db_path,
+                                   const tune::SpaceOptions &space) {
     nlohmann::ordered_json report = {
         {"workload", workload.name},
         {"shape", workload.shape_string()},
@@ -173,7 +194,8 @@ nlohmann::ordered_json report_json(const TuneArguments &args, const workloads::W
                           {"dpus", full.dpus},
                           {"tasklets", full.tasklets},
                           {"time_ms", times_json(full)},
-                          {"verified", true}};
+                          {"verified", true},
+                          {"command", best_command(args, workload, machine, space, *result.best)}};
     }
     if (baseline.ok()) {
         report["baseline"] = {{"schedule", "prim"},
@@ -211,6 +233,7 @@ void print_report(const nlohmann::ordered_json &r) {
         fmt::print("best: trial {}, sketch {}\n", r["best"]["trial"].get<int>(),
                    r["best"]["sketch"].get<std::string>());
         print_times("  best", r["best"]);
+        fmt::print("  re-run: {}\n", r["best"]["command"].get<std::string>());
     }
     if (r["baseline"].contains("time_ms"))
         print_times("  prim", r["baseline"]);
@@ -264,7 +287,8 @@ void run_tune(const TuneArguments &args) {
                                          [&](const tune::TuneProgress &p) { progress(p); });
     progress.finish();
     const tune::MeasureResult baseline = measure_baseline(workload, machine, *runner);
-    nlohmann::ordered_json report = report_json(args, workload, machine, result, baseline, db_path);
+    nlohmann::ordered_json report =
+        report_json(args, workload, machine, result, baseline, db_path, options.space);
     if (!args.output_dir.empty()) {
         if (result.best) {
             write_best_program(args, workload, machine, schedule::Trace::from_json(result.best->trace_json));

@@ -59,8 +59,11 @@ SeedPlan rc_tile_plan(const workloads::Workload &w, const target::UpmemMachine &
                 return dpu_split(extent, cut.rows_per_dpu);
             case 2: {  // [tasklets, groups, rows of one output write, 1]: the rows inside the K tile
                 const int64_t least = least_row_tasklets(machine, extent);
+                // Too few row groups to keep the sketch's least tasklets busy (8 rows per DPU): single rows,
+                // at the cost of output writes narrower than 8 bytes.
+                const int64_t unit = ceil_div(extent, cut.rows_per_write) >= least ? cut.rows_per_write : 1;
                 std::vector<int64_t> f =
-                    tasklet_tile(extent, clamp_tasklets(p.tasklets, machine, least), cut.rows_per_write);
+                    tasklet_tile(extent, clamp_tasklets(p.tasklets, machine, least), unit);
                 std::swap(f[2], f[3]);
                 return f;
             }
