@@ -123,7 +123,8 @@ private:
             const CandidateInfo &info = context.info(found[k].hash);
             // A move that lowers to the program the incumbent already is (e.g. a cache moved across a loop
             // of extent 1, an unroll of a loop too short to unroll) would spend a trial on a repeat.
-            if (!info.lowers || info.features == context.info(incumbent.entry.hash).features) continue;
+            if (!info.lowers || info.program_hash == context.info(incumbent.entry.hash).program_hash)
+                continue;
             const size_t changed =
                 first_changed_decision(incumbent.entry.candidate.trace, found[k].candidate.trace);
             const auto key = std::make_tuple(

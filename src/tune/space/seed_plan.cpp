@@ -68,6 +68,14 @@ std::vector<int64_t> tasklet_tile(int64_t extent, int64_t tasklets, int64_t unit
     return {ceil_div(extent, steps * unit), steps, 1, unit};
 }
 
+std::vector<int64_t> tasklet_tile_at_least(int64_t extent, int64_t tasklets, int64_t unit, int64_t least) {
+    std::vector<int64_t> f = tasklet_tile(extent, tasklets, unit);
+    if (f[0] >= least) return f;
+    unit = std::clamp<int64_t>(unit, 1, extent);
+    const int64_t steps = std::max<int64_t>(1, ceil_div(extent, unit) / std::max<int64_t>(least, 1));
+    return {ceil_div(extent, steps * unit), steps, 1, unit};
+}
+
 int64_t clamp_tasklets(int64_t tasklets, const target::UpmemMachine &machine, int64_t least) {
     return std::clamp<int64_t>(tasklets, least, machine.max_tasklets);
 }

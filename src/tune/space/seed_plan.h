@@ -33,6 +33,10 @@ std::vector<int64_t> dpu_split(int64_t extent, int64_t chunk);
 /// ceiling.
 std::vector<int64_t> tasklet_tile(int64_t extent, int64_t tasklets, int64_t unit);
 
+/// tasklet_tile with at least `least` tasklets (a sketch's lower bound): when the ceilings leave fewer (24
+/// rows over 11 tasklets: 3 rows each fill only 8), each takes fewer steps.
+std::vector<int64_t> tasklet_tile_at_least(int64_t extent, int64_t tasklets, int64_t unit, int64_t least);
+
 /// A tasklet count the machine has, at least `least`.
 int64_t clamp_tasklets(int64_t tasklets, const target::UpmemMachine &machine, int64_t least = 1);
 

@@ -82,17 +82,35 @@ TEST(SketchParams, DrawsMutantsAndNeighboursRerunFromTheirParameters) {
     }
 }
 
-TEST(SketchParams, RcTileSeedsRerunFromTheirParameters) {
+TEST(SketchParams, RcTileSeedsOfEveryRowReductionRerunFromTheirParameters) {
+    // 2-D (mtv) and 3-D grids (ttv: i over dpu.z; mmtv: the batches), at ATiM's evaluation shapes.
     const target::UpmemMachine m = target::load_machine("upmem-2048");
-    const workloads::Workload w = workloads::make_workload("mtv", {8192, 8192});
-    const std::vector<Sketch> sketches = generate_sketches(w, m);
-    const std::vector<space::RcTilePoint> points = space::rc_tile_points(w, m, SpaceOptions{}.unroll_steps);
-    ASSERT_FALSE(points.empty());
-    for (size_t i = 0; i < points.size(); i += 5) {
-        const std::optional<Candidate> seed = space::rc_tile_seed(sketches, w, m, points[i]);
-        ASSERT_TRUE(seed.has_value()) << i;
-        expect_reruns(*seed, sketches, w, m);
+    for (const auto &[name, shape] : std::vector<std::pair<std::string, std::vector<int64_t>>>{
+             {"mtv", {8192, 8192}}, {"ttv", {128, 256, 512}}, {"mmtv", {64, 256, 256}}}) {
+        const workloads::Workload w = workloads::make_workload(name, shape);
+        const std::vector<Sketch> sketches = generate_sketches(w, m);
+        const std::vector<space::RcTilePoint> points =
+            space::rc_tile_points(w, m, SpaceOptions{}.unroll_steps);
+        ASSERT_FALSE(points.empty()) << name;
+        for (size_t i = 0; i < points.size(); i += 3) {
+            const space::RcTilePoint &p = points[i];
+            EXPECT_LE(p.row_dpus * p.k_dpus * p.outer_dpus, m.dpus) << name;
+            const std::optional<Candidate> seed = space::rc_tile_seed(sketches, w, m, p);
+            ASSERT_TRUE(seed.has_value()) << name << " point " << i;
+            expect_reruns(*seed, sketches, w, m);
+            const std::map<std::string, std::string> params = as_map(candidate_params(sketches, w, *seed));
+            EXPECT_EQ(params.at("dpus.k"), std::to_string(p.k_dpus)) << name;
+            if (shape.size() == 3) {
+                EXPECT_EQ(params.at("dpus.i"), std::to_string(p.outer_dpus)) << name;
+            }
+        }
     }
+    // mmtv 64x256x256: K at least 64 elements per DPU leaves 2 or 4 ways; the 64 batches take 64 DPUs.
+    const workloads::Workload mmtv = workloads::make_workload("mmtv", {64, 256, 256});
+    const space::RcTilePoint first = space::rc_tile_points(mmtv, m, SpaceOptions{}.unroll_steps).front();
+    EXPECT_EQ(first.k_dpus, 4);
+    EXPECT_EQ(first.outer_dpus, 64);
+    EXPECT_EQ(first.row_dpus, 8);
 }
 
 TEST(SketchParams, ParametersReadAsTheDecisionsTheyName) {
