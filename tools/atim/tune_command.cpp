@@ -11,6 +11,7 @@
 #include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "atim/baselines/named_schedules.h"
 #include "atim/codegen/c_codegen.h"
@@ -135,23 +136,32 @@ void write_best_program(const TuneArguments &args, const workloads::Workload &wo
     write_text(dir / "kernel.S", codegen::emit_dpu_asm(program, machine));
 }
 
-/// The command line that re-runs the best program: `atim run ... --schedule sketch --param ...`.
-std::string best_command(const TuneArguments &args, const workloads::Workload &workload,
-                         const target::UpmemMachine &machine, const tune::SpaceOptions &space,
-                         const tune::TuningRecord &best) {
+/// The command line that re-runs the best program: `atim run ... --schedule sketch --param ...`. nullopt (the
+/// reason in `why`) for a trace this version's sketches do not build, e.g. a record of an older version
+/// resumed from the database: best_trace.json still re-runs it.
+std::optional<std::string> best_command(const TuneArguments &args, const workloads::Workload &workload,
+                                        const target::UpmemMachine &machine, const tune::SpaceOptions &space,
+                                        const tune::TuningRecord &best, std::string &why) {
     const std::vector<tune::Sketch> sketches = tune::generate_sketches(workload, machine, space);
     auto sketch = std::find_if(sketches.begin(), sketches.end(),
                                [&](const tune::Sketch &s) { return s.name == best.sketch; });
-    ATIM_CHECK(sketch != sketches.end(), "the best record's sketch {} is not a sketch of {}", best.sketch,
-               workload.name);
+    if (sketch == sketches.end()) {
+        why = fmt::format("no sketch of {} is named {}", workload.name, best.sketch);
+        return std::nullopt;
+    }
     const tune::Candidate candidate{schedule::Trace::from_json(best.trace_json),
                                     static_cast<int>(sketch - sketches.begin())};
     std::string command = fmt::format("atim run {} --shape {} --dtype {} --machine {}", workload.name,
                                       workload.shape_string(), ir::to_string(workload.dtype), args.machine);
     if (args.opt_level != 4) command += fmt::format(" --opt-level {}", args.opt_level);
     if (args.timing != "atim") command += fmt::format(" --timing {}", args.timing);
-    return command + " " +
-           tune::sketch_param_arguments(tune::candidate_params(sketches, workload, candidate));
+    try {
+        return command + " " +
+               tune::sketch_param_arguments(tune::candidate_params(sketches, workload, candidate));
+    } catch (const UserError &e) {
+        why = e.what();
+        return std::nullopt;
+    }
 }
 
 nlohmann::ordered_json report_json(const TuneArguments &args, const workloads::Workload &workload,
@@ -195,7 +205,13 @@ nlohmann::ordered_json report_json(const TuneArguments &args, const workloads::W
                           {"tasklets", full.tasklets},
                           {"time_ms", times_json(full)},
                           {"verified", true},
-                          {"command", best_command(args, workload, machine, space, *result.best)}};
+                          {"command", nullptr}};
+        std::string why;
+        if (std::optional<std::string> command =
+                best_command(args, workload, machine, space, *result.best, why))
+            report["best"]["command"] = *command;
+        else
+            report["best"]["command_error"] = why;
     }
     if (baseline.ok()) {
         report["baseline"] = {{"schedule", "prim"},
@@ -233,7 +249,11 @@ void print_report(const nlohmann::ordered_json &r) {
         fmt::print("best: trial {}, sketch {}\n", r["best"]["trial"].get<int>(),
                    r["best"]["sketch"].get<std::string>());
         print_times("  best", r["best"]);
-        fmt::print("  re-run: {}\n", r["best"]["command"].get<std::string>());
+        if (r["best"]["command"].is_string())
+            fmt::print("  re-run: {}\n", r["best"]["command"].get<std::string>());
+        else
+            fmt::print("  re-run: not as --schedule sketch ({})\n",
+                       r["best"]["command_error"].get<std::string>());
     }
     if (r["baseline"].contains("time_ms"))
         print_times("  prim", r["baseline"]);
