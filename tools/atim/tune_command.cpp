@@ -136,12 +136,12 @@ void write_best_program(const TuneArguments &args, const workloads::Workload &wo
     write_text(dir / "kernel.S", codegen::emit_dpu_asm(program, machine));
 }
 
-/// The command line that re-runs the best program: `atim run ... --schedule sketch --param ...`. nullopt (the
-/// reason in `why`) for a trace this version's sketches do not build, e.g. a record of an older version
-/// resumed from the database: best_trace.json still re-runs it.
-std::optional<std::string> best_command(const TuneArguments &args, const workloads::Workload &workload,
-                                        const target::UpmemMachine &machine, const tune::SpaceOptions &space,
-                                        const tune::TuningRecord &best, std::string &why) {
+/// The `--schedule sketch` parameters that rebuild the best program. nullopt (the reason in `why`) for a
+/// trace this version's sketches do not build, e.g. a record of an older version resumed from the database:
+/// best_trace.json still re-runs it.
+std::optional<std::vector<std::pair<std::string, std::string>>> best_params(
+    const workloads::Workload &workload, const target::UpmemMachine &machine, const tune::SpaceOptions &space,
+    const tune::TuningRecord &best, std::string &why) {
     const std::vector<tune::Sketch> sketches = tune::generate_sketches(workload, machine, space);
     auto sketch = std::find_if(sketches.begin(), sketches.end(),
                                [&](const tune::Sketch &s) { return s.name == best.sketch; });
@@ -151,17 +151,22 @@ std::optional<std::string> best_command(const TuneArguments &args, const workloa
     }
     const tune::Candidate candidate{schedule::Trace::from_json(best.trace_json),
                                     static_cast<int>(sketch - sketches.begin())};
-    std::string command = fmt::format("atim run {} --shape {} --dtype {} --machine {}", workload.name,
-                                      workload.shape_string(), ir::to_string(workload.dtype), args.machine);
-    if (args.opt_level != 4) command += fmt::format(" --opt-level {}", args.opt_level);
-    if (args.timing != "atim") command += fmt::format(" --timing {}", args.timing);
     try {
-        return command + " " +
-               tune::sketch_param_arguments(tune::candidate_params(sketches, workload, candidate));
+        return tune::candidate_params(sketches, workload, candidate);
     } catch (const UserError &e) {
         why = e.what();
         return std::nullopt;
     }
+}
+
+/// `atim run ... --schedule sketch --param ...` for the parameters of best_params.
+std::string rerun_command(const TuneArguments &args, const workloads::Workload &workload,
+                          const std::vector<std::pair<std::string, std::string>> &params) {
+    std::string command = fmt::format("atim run {} --shape {} --dtype {} --machine {}", workload.name,
+                                      workload.shape_string(), ir::to_string(workload.dtype), args.machine);
+    if (args.opt_level != 4) command += fmt::format(" --opt-level {}", args.opt_level);
+    if (args.timing != "atim") command += fmt::format(" --timing {}", args.timing);
+    return command + " " + tune::sketch_param_arguments(params);
 }
 
 nlohmann::ordered_json report_json(const TuneArguments &args, const workloads::Workload &workload,
@@ -205,13 +210,15 @@ nlohmann::ordered_json report_json(const TuneArguments &args, const workloads::W
                           {"tasklets", full.tasklets},
                           {"time_ms", times_json(full)},
                           {"verified", true},
-                          {"command", nullptr}};
+                          {"command", nullptr},
+                          {"params", nullptr}};
         std::string why;
-        if (std::optional<std::string> command =
-                best_command(args, workload, machine, space, *result.best, why))
-            report["best"]["command"] = *command;
-        else
+        if (const auto params = best_params(workload, machine, space, *result.best, why)) {
+            report["best"]["command"] = rerun_command(args, workload, *params);
+            for (const auto &[name, value] : *params) report["best"]["params"][name] = value;
+        } else {
             report["best"]["command_error"] = why;
+        }
     }
     if (baseline.ok()) {
         report["baseline"] = {{"schedule", "prim"},

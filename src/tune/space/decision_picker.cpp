@@ -12,9 +12,7 @@ namespace {
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
-std::string range_text(int64_t low, int64_t high) {
-    return low == high ? fmt::format("{}", low) : fmt::format("{}..{}", low, high);
-}
+std::string range_text(int64_t low, int64_t high) { return fmt::format("{}..{}", low, high); }
 
 // The legal values of a decision, for `atim schedules` and error messages.
 std::string values_text(const DecisionRequest &r) {

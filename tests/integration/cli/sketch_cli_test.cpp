@@ -34,6 +34,13 @@ TEST_F(SketchCli, TheTunedProgramRerunsFromItsCommandLine) {
     const std::string command = report["best"]["command"].get<std::string>();
     ASSERT_EQ(command.rfind("atim run mtv --shape 96x120 ", 0), 0u) << command;
     EXPECT_NE(command.find("--schedule sketch --param sketch="), std::string::npos) << command;
+    // The same parameters as an object, for scripts.
+    const nlohmann::json &params = report["best"]["params"];
+    ASSERT_TRUE(params.is_object());
+    for (const auto &[name, value] : params.items())
+        EXPECT_NE(command.find(" --param " + name + "=" + value.get<std::string>()), std::string::npos)
+            << name;
+    EXPECT_TRUE(params.contains("sketch") && params.contains("dpus.i") && params.contains("tile.i"));
     const Outcome rerun = atim(command.substr(5) + " --seed 3 --json");
     ASSERT_EQ(rerun.exit_code, 0) << rerun.err;
     EXPECT_EQ(rerun.err, "");  // every decision given: nothing drawn, nothing to note
