@@ -4,6 +4,7 @@
 
 #include <numeric>
 #include <random>
+#include <utility>
 
 #include "atim/schedule/schedule.h"
 #include "schedule/schedule_internal.h"
@@ -64,7 +65,9 @@ std::string describe(const std::vector<int64_t> &values) {
 
 std::vector<ExprRV> Schedule::sample_perfect_tile(const LoopRV &loop, int n, int64_t max_innermost_factor,
                                                   int64_t min_outer, int64_t max_outer) {
-    return sample_perfect_tile_impl(loop, n, max_innermost_factor, min_outer, max_outer, nullptr);
+    const std::optional<std::vector<int64_t>> pinned = std::exchange(pinned_, std::nullopt);
+    return sample_perfect_tile_impl(loop, n, max_innermost_factor, min_outer, max_outer,
+                                    pinned ? &*pinned : nullptr);
 }
 
 std::vector<ExprRV> Schedule::sample_perfect_tile_impl(const LoopRV &loop, int n,
@@ -129,7 +132,8 @@ std::vector<ExprRV> Schedule::record_tile_sample(const char *kind, const LoopRV 
 
 ExprRV Schedule::sample_categorical(const std::vector<int64_t> &candidates,
                                     const std::vector<double> &probabilities) {
-    return sample_categorical_impl(candidates, probabilities, nullptr);
+    const std::optional<std::vector<int64_t>> pinned = std::exchange(pinned_, std::nullopt);
+    return sample_categorical_impl(candidates, probabilities, pinned ? &*pinned : nullptr);
 }
 
 ExprRV Schedule::sample_categorical_impl(const std::vector<int64_t> &candidates,

@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <random>
+#include <utility>
 
 #include "atim/schedule/schedule.h"
+#include "atim/support/log_uniform.h"
 #include "schedule/schedule_internal.h"
 
 namespace atim::schedule {
@@ -78,14 +80,15 @@ std::vector<int64_t> draw_inner_first(const TileRequest &r, const std::vector<in
     return f;
 }
 
-// The outer count drawn first (uniform in its range: any DPU count), then the inner factors cover the
-// per-outer chunk, the second factor taking the ceiling.
+// The outer count drawn first (log-uniform in its range: any DPU count, each factor of 2 of the range about
+// equally likely, so a K split over [2, 256] is as often below 16 ways as above), then the inner factors
+// cover the per-outer chunk, the second factor taking the ceiling.
 std::vector<int64_t> draw_outer_first(const TileRequest &r, const std::vector<int64_t> &divisors,
                                       std::mt19937_64 &rng) {
     int64_t low = std::max<int64_t>(r.min_outer, 1), high = std::min(r.max_outer, r.extent);
     std::vector<int64_t> f(r.n, 1);
     if (low > high) return f;
-    int64_t chunk = ceil_div(r.extent, std::uniform_int_distribution<int64_t>(low, high)(rng));
+    int64_t chunk = ceil_div(r.extent, draw_log_uniform(low, high, rng));
     int64_t product = 1;
     for (int i = r.n - 1; i >= 2; --i) {
         int64_t limit = ceil_div(chunk, product);
@@ -113,7 +116,8 @@ std::vector<int64_t> divisors_of(int64_t n) {
 
 std::vector<ExprRV> Schedule::sample_tile(const LoopRV &loop, int n, int64_t max_innermost_factor,
                                           int64_t min_outer, int64_t max_outer) {
-    return sample_tile_impl(loop, n, max_innermost_factor, min_outer, max_outer, nullptr);
+    const std::optional<std::vector<int64_t>> pinned = std::exchange(pinned_, std::nullopt);
+    return sample_tile_impl(loop, n, max_innermost_factor, min_outer, max_outer, pinned ? &*pinned : nullptr);
 }
 
 std::vector<ExprRV> Schedule::sample_tile_impl(const LoopRV &loop, int n, int64_t max_innermost_factor,
@@ -156,7 +160,8 @@ std::vector<ExprRV> Schedule::sample_tile_impl(const LoopRV &loop, int n, int64_
 }
 
 LoopRV Schedule::sample_compute_location(const std::vector<LoopRV> &candidates) {
-    return sample_compute_location_impl(candidates, nullptr);
+    const std::optional<std::vector<int64_t>> pinned = std::exchange(pinned_, std::nullopt);
+    return sample_compute_location_impl(candidates, pinned ? &*pinned : nullptr);
 }
 
 LoopRV Schedule::sample_compute_location_impl(const std::vector<LoopRV> &candidates,

@@ -6,6 +6,7 @@
 #include "atim/baselines/named_schedules.h"
 #include "atim/schedule/trace.h"
 #include "atim/support/error.h"
+#include "atim/tune/space.h"
 #include "program_options.h"
 
 namespace atim::cli {
@@ -16,9 +17,29 @@ bool looks_like_trace_file(const std::string &schedule) {
            std::filesystem::exists(schedule);
 }
 
+// `--schedule sketch`: any decision vector of any tuner sketch, decisions named as the tuner names them.
+schedule::Schedule sketch_schedule(const ProgramOptions &options, const workloads::Workload &workload,
+                                   const target::UpmemMachine &machine,
+                                   const std::map<std::string, std::string> &params) {
+    tune::SpaceOptions space;
+    space.opt_level = options.opt_level;
+    const std::vector<tune::Sketch> sketches = tune::generate_sketches(workload, machine, space);
+    const tune::Candidate candidate = tune::candidate_from_params(sketches, workload, params);
+    const std::vector<std::pair<std::string, std::string>> full =
+        tune::candidate_params(sketches, workload, candidate);
+    // Decisions left out were drawn: say which program this is, so that it can be re-run as given.
+    if (full.size() > params.size() + (params.contains(tune::kSketchParam) ? 0 : 1))
+        fmt::print(stderr, "note: decisions not given were drawn; this program is {}\n",
+                   tune::sketch_param_arguments(full));
+    schedule::Schedule sch = candidate.trace.replay(workload.func);
+    sch.set_resident_inputs(workload.resident_inputs);
+    return sch;
+}
+
 schedule::Schedule make_schedule(const ProgramOptions &options, const workloads::Workload &workload,
                                  const target::UpmemMachine &machine) {
     std::map<std::string, std::string> params = parse_params(options.params);
+    if (options.schedule == tune::kSketchSchedule) return sketch_schedule(options, workload, machine, params);
     if (baselines::is_named_schedule(options.schedule)) {
         schedule::Schedule sch = baselines::apply_named_schedule(options.schedule, workload, params, machine);
         // On stderr, so that `run --json` stays one JSON object on stdout.
@@ -31,6 +52,7 @@ schedule::Schedule make_schedule(const ProgramOptions &options, const workloads:
         std::string names;
         for (const baselines::NamedScheduleInfo &info : baselines::list_named_schedules(workload.name))
             names += (names.empty() ? "" : ", ") + info.name;
+        names += std::string(", ") + tune::kSketchSchedule;
         user_error("unknown schedule '{}'; use one of {} (see `atim schedules {}`) or a trace .json file",
                    options.schedule, names, workload.name);
     }

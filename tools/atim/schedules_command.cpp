@@ -1,28 +1,69 @@
-// `atim schedules WORKLOAD`: the named schedules that apply to a workload and their parameters.
+// `atim schedules WORKLOAD`: the named schedules that apply to a workload and their parameters, and the
+// `sketch` schedule: every decision of each tuner sketch with its legal values at a shape.
 #include <fmt/format.h>
 
 #include <memory>
 
 #include "atim/baselines/named_schedules.h"
+#include "atim/tune/space.h"
 #include "commands.h"
 
 namespace atim::cli {
 namespace {
 
-void print_schedules(const std::string &workload) {
-    for (const baselines::NamedScheduleInfo &info : baselines::list_named_schedules(workload)) {
+struct SchedulesArguments {
+    std::string workload, shape;
+    std::string machine = "upmem-2048";
+};
+
+// The shape the sketch decisions are listed at when none is given (their ranges depend on the extents).
+std::string listing_shape(const std::string &workload) {
+    for (const workloads::WorkloadInfo &info : workloads::workload_list()) {
+        if (info.name != workload) continue;
+        if (info.shape_params == "MxK") return "4096x4096";
+        if (info.shape_params == "MxNxK") return "64x256x256";
+    }
+    return "1048576";
+}
+
+void print_sketches(const SchedulesArguments &args) {
+    const std::string shape_text = args.shape.empty() ? listing_shape(args.workload) : args.shape;
+    const workloads::Workload workload =
+        workloads::make_workload(args.workload, workloads::parse_shape(args.workload, shape_text));
+    const target::UpmemMachine machine = target::load_machine(args.machine);
+    const std::vector<tune::Sketch> sketches = tune::generate_sketches(workload, machine);
+    fmt::print(
+        "{}: any decision vector of a tuner sketch; `atim tune` prints its best program in this form. "
+        "Decisions not given are drawn. Legal values below are for --shape {} on {}{}:\n",
+        tune::kSketchSchedule, shape_text, machine.name,
+        args.shape.empty() ? " (give --shape for yours)" : "");
+    for (const tune::Sketch &sketch : sketches) {
+        fmt::print("    --param {}={}  ({})\n", tune::kSketchParam, tune::to_string(sketch.family),
+                   sketch.name);
+        for (const tune::DecisionInfo &d : tune::sketch_decisions(sketch, workload))
+            fmt::print("        --param {}={}  {}\n", d.name, d.values, d.meaning);
+    }
+}
+
+void print_schedules(const SchedulesArguments &args) {
+    for (const baselines::NamedScheduleInfo &info : baselines::list_named_schedules(args.workload)) {
         fmt::print("{}: {}\n", info.name, info.description);
         for (const baselines::NamedScheduleParam &param : info.params)
             fmt::print("    --param {}=N  {} (default {})\n", param.name, param.meaning, param.default_value);
     }
+    print_sketches(args);
 }
 
 void add_schedules_command(CLI::App &app) {
-    auto workload = std::make_shared<std::string>();
+    auto args = std::make_shared<SchedulesArguments>();
     CLI::App *command =
         app.add_subcommand("schedules", "list named schedules of a workload and their parameters");
-    command->add_option("workload", *workload, "operator name (see `atim workloads`)")->required();
-    command->callback([workload] { print_schedules(*workload); });
+    command->add_option("workload", args->workload, "operator name (see `atim workloads`)")->required();
+    command->add_option("--shape", args->shape,
+                        "task shape the sketch decisions' legal values are shown for");
+    command->add_option("--machine", args->machine, "machine preset or JSON file (DPU and tasklet bounds)")
+        ->capture_default_str();
+    command->callback([args] { print_schedules(*args); });
 }
 
 const CommandRegistration registration(20, add_schedules_command);

@@ -4,12 +4,14 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "atim/baselines/named_schedules.h"
 #include "atim/codegen/c_codegen.h"
@@ -134,9 +136,43 @@ void write_best_program(const TuneArguments &args, const workloads::Workload &wo
     write_text(dir / "kernel.S", codegen::emit_dpu_asm(program, machine));
 }
 
+/// The `--schedule sketch` parameters that rebuild the best program. nullopt (the reason in `why`) for a
+/// trace this version's sketches do not build, e.g. a record of an older version resumed from the database:
+/// best_trace.json still re-runs it.
+std::optional<std::vector<std::pair<std::string, std::string>>> best_params(
+    const workloads::Workload &workload, const target::UpmemMachine &machine, const tune::SpaceOptions &space,
+    const tune::TuningRecord &best, std::string &why) {
+    const std::vector<tune::Sketch> sketches = tune::generate_sketches(workload, machine, space);
+    auto sketch = std::find_if(sketches.begin(), sketches.end(),
+                               [&](const tune::Sketch &s) { return s.name == best.sketch; });
+    if (sketch == sketches.end()) {
+        why = fmt::format("no sketch of {} is named {}", workload.name, best.sketch);
+        return std::nullopt;
+    }
+    const tune::Candidate candidate{schedule::Trace::from_json(best.trace_json),
+                                    static_cast<int>(sketch - sketches.begin())};
+    try {
+        return tune::candidate_params(sketches, workload, candidate);
+    } catch (const UserError &e) {
+        why = e.what();
+        return std::nullopt;
+    }
+}
+
+/// `atim run ... --schedule sketch --param ...` for the parameters of best_params.
+std::string rerun_command(const TuneArguments &args, const workloads::Workload &workload,
+                          const std::vector<std::pair<std::string, std::string>> &params) {
+    std::string command = fmt::format("atim run {} --shape {} --dtype {} --machine {}", workload.name,
+                                      workload.shape_string(), ir::to_string(workload.dtype), args.machine);
+    if (args.opt_level != 4) command += fmt::format(" --opt-level {}", args.opt_level);
+    if (args.timing != "atim") command += fmt::format(" --timing {}", args.timing);
+    return command + " " + tune::sketch_param_arguments(params);
+}
+
 nlohmann::ordered_json report_json(const TuneArguments &args, const workloads::Workload &workload,
                                    const target::UpmemMachine &machine, const tune::TuneResult &result,
-                                   const tune::MeasureResult &baseline, const std::string &db_path) {
+                                   const tune::MeasureResult &baseline, const std::string &db_path,
+                                   const tune::SpaceOptions &space) {
     nlohmann::ordered_json report = {
         {"workload", workload.name},
         {"shape", workload.shape_string()},
@@ -173,7 +209,16 @@ nlohmann::ordered_json report_json(const TuneArguments &args, const workloads::W
                           {"dpus", full.dpus},
                           {"tasklets", full.tasklets},
                           {"time_ms", times_json(full)},
-                          {"verified", true}};
+                          {"verified", true},
+                          {"command", nullptr},
+                          {"params", nullptr}};
+        std::string why;
+        if (const auto params = best_params(workload, machine, space, *result.best, why)) {
+            report["best"]["command"] = rerun_command(args, workload, *params);
+            for (const auto &[name, value] : *params) report["best"]["params"][name] = value;
+        } else {
+            report["best"]["command_error"] = why;
+        }
     }
     if (baseline.ok()) {
         report["baseline"] = {{"schedule", "prim"},
@@ -211,6 +256,11 @@ void print_report(const nlohmann::ordered_json &r) {
         fmt::print("best: trial {}, sketch {}\n", r["best"]["trial"].get<int>(),
                    r["best"]["sketch"].get<std::string>());
         print_times("  best", r["best"]);
+        if (r["best"]["command"].is_string())
+            fmt::print("  re-run: {}\n", r["best"]["command"].get<std::string>());
+        else
+            fmt::print("  re-run: not as --schedule sketch ({})\n",
+                       r["best"]["command_error"].get<std::string>());
     }
     if (r["baseline"].contains("time_ms"))
         print_times("  prim", r["baseline"]);
@@ -264,7 +314,8 @@ void run_tune(const TuneArguments &args) {
                                          [&](const tune::TuneProgress &p) { progress(p); });
     progress.finish();
     const tune::MeasureResult baseline = measure_baseline(workload, machine, *runner);
-    nlohmann::ordered_json report = report_json(args, workload, machine, result, baseline, db_path);
+    nlohmann::ordered_json report =
+        report_json(args, workload, machine, result, baseline, db_path, options.space);
     if (!args.output_dir.empty()) {
         if (result.best) {
             write_best_program(args, workload, machine, schedule::Trace::from_json(result.best->trace_json));

@@ -157,6 +157,10 @@ public:
 
     /// Re-seeds the random source (a tuner re-drawing one decision on a replayed prefix of a trace).
     void reseed(uint64_t seed) { rng_.seed(seed); }
+    /// Makes the next sample_* call take `decision` instead of a random draw, checked as on replay (throws
+    /// ScheduleError when out of range). A generator run with pinned decisions computes every later bound
+    /// from them, which a replay of a trace with one decision changed cannot do.
+    void pin_next_decision(std::vector<int64_t> decision) { pinned_ = std::move(decision); }
 
     // --- Introspection -------------------------------------------------------------------------------------
     /// The value of a sampled integer.
@@ -193,6 +197,7 @@ private:
     Trace trace_;
     std::mt19937_64 rng_;
     std::vector<std::string> resident_inputs_;
+    std::optional<std::vector<int64_t>> pinned_;  ///< the next sampling decision (pin_next_decision)
 };
 
 }  // namespace atim::schedule

@@ -40,7 +40,8 @@ struct SearchOptions {
     /// 0 measures every candidate to the end.
     /// The bound is updated every kPruneChunk trials, independently of the thread count (determinism).
     double prune_factor = 2.0;
-    /// Evolutionary search: seed with PrIM+Search's grid points and, for mtv/gemv, rc-tile's K-split grid,
+    /// Evolutionary search: seed with PrIM+Search's grid points and, for the reductions with spatial loops
+    /// (mtv, gemv, ttv, mmtv), rc-tile's K-split grid (3-D for ttv/mmtv),
     /// written in our sketches (PrIM's own points and the likeliest rc-tile points measured in the first
     /// batch, the rest ranked by the cost model with the other candidates).
     bool prim_seeds = true;

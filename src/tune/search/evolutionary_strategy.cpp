@@ -108,7 +108,8 @@ private:
         std::vector<size_t> incumbent_of;
         const std::vector<size_t> incumbents = pick_measured_seeds(context.measured, kIncumbents, false);
         for (size_t i : incumbents) {
-            for (Candidate &c : neighbours(context.measured[i].entry.candidate, context.workload)) {
+            for (Candidate &c :
+                 neighbours(context.measured[i].entry.candidate, context.sketches, context.workload)) {
                 HashedCandidate h = hashed(std::move(c));
                 if (context.measured_hashes.contains(h.hash) || !seen.insert(h.hash).second) continue;
                 found.push_back(std::move(h));
@@ -122,7 +123,8 @@ private:
             const CandidateInfo &info = context.info(found[k].hash);
             // A move that lowers to the program the incumbent already is (e.g. a cache moved across a loop
             // of extent 1, an unroll of a loop too short to unroll) would spend a trial on a repeat.
-            if (!info.lowers || info.features == context.info(incumbent.entry.hash).features) continue;
+            if (!info.lowers || info.program_hash == context.info(incumbent.entry.hash).program_hash)
+                continue;
             const size_t changed =
                 first_changed_decision(incumbent.entry.candidate.trace, found[k].candidate.trace);
             const auto key = std::make_tuple(
@@ -178,7 +180,7 @@ private:
             const HashedCandidate &parent = population[pick_parent(context.rng)];
             if (coin(context.rng) < context.options.mutate_prob) {
                 if (std::optional<Candidate> child =
-                        mutate_random(parent.candidate, context.workload, context.rng))
+                        mutate_random(parent.candidate, context.sketches, context.workload, context.rng))
                     children.push_back(hashed(std::move(*child)));
             } else {
                 children.push_back(parent);
@@ -203,10 +205,11 @@ private:
         const double epsilon = epsilon_at(context.options, context.trials_done());
         const int num_random = static_cast<int>(std::lround(count * epsilon));
         std::vector<HashedCandidate> batch;
-        std::unordered_set<uint64_t> in_batch;
+        std::unordered_set<uint64_t> in_batch, programs;
+        // Never a trial on a program already measured or already in the batch, whatever trace builds it.
         auto take = [&](const HashedCandidate &c, int limit) {
             if (static_cast<int>(batch.size()) >= limit || context.measured_hashes.contains(c.hash) ||
-                in_batch.contains(c.hash) || !context.acceptable(c))
+                in_batch.contains(c.hash) || !context.acceptable(c) || !context.is_new_program(c, programs))
                 return;
             in_batch.insert(c.hash);
             batch.push_back(c);

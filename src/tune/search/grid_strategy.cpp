@@ -89,22 +89,23 @@ public:
             built_ = true;
         }
         std::vector<HashedCandidate> batch;
-        std::unordered_set<uint64_t> in_batch;
+        std::unordered_set<uint64_t> in_batch, programs;
         while (static_cast<int>(batch.size()) < count) {
-            std::vector<HashedCandidate> chunk = next_chunk(count - static_cast<int>(batch.size()));
+            std::vector<HashedCandidate> chunk = next_chunk(count - static_cast<int>(batch.size()), context);
             if (chunk.empty()) break;  // every grid swept
             context.evaluate(chunk);
             for (HashedCandidate &c : chunk)
                 if (!context.measured_hashes.contains(c.hash) && in_batch.insert(c.hash).second &&
-                    context.acceptable(c))
+                    context.acceptable(c) && context.is_new_program(c, programs))
                     batch.push_back(std::move(c));
         }
         return batch;
     }
 
 private:
-    /// The next `count` grid points, sketches in turn.
-    std::vector<HashedCandidate> next_chunk(int count) {
+    /// The next `count` grid points, sketches in turn, each rebuilt by its sketch (a grid value drawn under
+    /// one DPU budget may exceed the budget another combination leaves: it is clamped into it).
+    std::vector<HashedCandidate> next_chunk(int count, SearchContext &context) {
         std::vector<HashedCandidate> chunk;
         for (int idle = 0;
              static_cast<int>(chunk.size()) < count && idle < static_cast<int>(grids_.size());) {
@@ -115,7 +116,10 @@ private:
             }
             idle = 0;
             const uint64_t index = (grid.next++ * grid.stride) % grid.combinations;
-            chunk.push_back(hashed(Candidate{combination(grid, index), grid.sketch}));
+            if (std::optional<Candidate> c =
+                    rebuild(context.sketches, context.workload,
+                            Candidate{combination(grid, index), grid.sketch}, context.rng))
+                chunk.push_back(hashed(std::move(*c)));
         }
         return chunk;
     }

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "atim/lower/lower.h"
+#include "atim/lower/program_hash.h"
 #include "atim/schedule/schedule.h"
 #include "atim/support/error.h"
 #include "atim/tune/features.h"
@@ -56,6 +57,7 @@ void SearchContext::evaluate(const std::vector<HashedCandidate> &candidates) {
             lower::PimProgram program =
                 lower_candidate(workload, unlowered[i]->candidate.trace, lower_options);
             infos[i].features = extract_features(program, machine);
+            infos[i].program_hash = lower::program_hash(program);
             infos[i].lowers = true;
         } catch (const UserError &) {
             infos[i].lowers = false;  // replay or lowering refused it: never measured
@@ -77,6 +79,21 @@ bool SearchContext::acceptable(const HashedCandidate &candidate) {
     if (!entry.accepted)
         entry.accepted = !reject_reason(candidate.candidate, workload, machine, options.space).has_value();
     return *entry.accepted;
+}
+
+bool SearchContext::is_new_program(const HashedCandidate &candidate,
+                                   std::unordered_set<uint64_t> &batch_programs) {
+    if (measured_hashes.contains(candidate.hash)) return false;
+    evaluate({candidate});
+    const CandidateInfo &entry = info(candidate.hash);
+    return entry.lowers && !measured_programs.contains(entry.program_hash) &&
+           batch_programs.insert(entry.program_hash).second;
+}
+
+void SearchContext::mark_measured(const HashedCandidate &candidate) {
+    measured_hashes.insert(candidate.hash);
+    evaluate({candidate});
+    if (info(candidate.hash).lowers) measured_programs.insert(info(candidate.hash).program_hash);
 }
 
 std::vector<double> SearchContext::predict(const std::vector<HashedCandidate> &candidates) const {
@@ -109,7 +126,8 @@ std::vector<HashedCandidate> SearchContext::sample_fresh_unique(int count,
         evaluate(chunk);
         for (HashedCandidate &c : chunk) {
             if (static_cast<int>(drawn.size()) >= count) break;
-            if (!info(c.hash).lowers || measured_hashes.contains(c.hash) || !seen.insert(c.hash).second)
+            if (!info(c.hash).lowers || measured_hashes.contains(c.hash) ||
+                measured_programs.contains(info(c.hash).program_hash) || !seen.insert(c.hash).second)
                 continue;
             drawn.push_back(std::move(c));
         }

@@ -40,7 +40,8 @@ struct CandidateInfo {
     bool lowers = false;          ///< replays and lowers on the machine
     std::vector<float> features;  ///< cost-model features (when it lowers)
     std::optional<bool>
-        accepted;  ///< reject_reason() passed (asked only for candidates about to be measured)
+        accepted;               ///< reject_reason() passed (asked only for candidates about to be measured)
+    uint64_t program_hash = 0;  ///< lower::program_hash of the lowered program (when it lowers)
 };
 
 class SearchContext {
@@ -56,6 +57,9 @@ public:
     std::mt19937_64 rng;
     std::vector<MeasuredCandidate> measured;
     std::unordered_set<uint64_t> measured_hashes;
+    /// Programs measured in this run (with --resume, those of the records replayed so far): a trace that
+    /// lowers to one of them is never measured again.
+    std::unordered_set<uint64_t> measured_programs;
 
     int trials_done() const { return static_cast<int>(measured.size()); }
     SketchFamily family_of(const Candidate &candidate) const;
@@ -67,6 +71,11 @@ public:
     const CandidateInfo &info(uint64_t hash) const;
     /// Lowers and passes the space's verifier (reject_reason), cached; for candidates about to be measured.
     bool acceptable(const HashedCandidate &candidate);
+    /// Whether the candidate lowers to a program neither measured in this run nor in `batch_programs`, to
+    /// which it is then added (the last gate before a candidate joins a batch).
+    bool is_new_program(const HashedCandidate &candidate, std::unordered_set<uint64_t> &batch_programs);
+    /// Records a measured candidate's trace and program as measured.
+    void mark_measured(const HashedCandidate &candidate);
     /// Cost-model scores (higher: predicted faster) of evaluated, lowering candidates.
     std::vector<double> predict(const std::vector<HashedCandidate> &candidates) const;
 

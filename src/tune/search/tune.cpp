@@ -232,7 +232,7 @@ TuneResult tune(const workloads::Workload &workload, const target::UpmemMachine 
                     features.push_back(context.info(m.entry.hash).features);
                     total_ms.push_back(m.result.total_ms);
                 }
-                context.measured_hashes.insert(m.entry.hash);
+                context.mark_measured(m.entry);
                 context.measured.push_back(std::move(m));
             }
         }

@@ -1,6 +1,7 @@
-// Mutators (atim-method.md §6.1): each changes one sampling decision and replays. A decision that changes a
-// loop extent (a DPU split) can invalidate the tiles sampled later on that loop; those are repaired (clamped,
-// else re-drawn), so a mutated candidate always replays.
+// Mutators (atim-method.md §6.1): each changes one sampling decision and rebuilds the candidate through its
+// sketch. A decision that changes a loop extent (a DPU split) or a DPU budget moves the bounds of the
+// decisions after it; the rebuild recomputes them and repairs (clamps, else re-draws) the decisions they
+// refuse, so a mutated candidate is always a program its sketch builds, with the bounds the sketch gives it.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -9,6 +10,7 @@
 #include <random>
 #include <string>
 
+#include "atim/support/log_uniform.h"
 #include "atim/tune/space.h"
 
 namespace atim::tune {
@@ -21,15 +23,6 @@ schedule::Trace prefix(const Trace &trace, size_t count) {
     Trace result;
     for (size_t i = 0; i < count; ++i) result.append(trace.instructions()[i]);
     return result;
-}
-
-bool replays(const Trace &trace, const te::PrimFunc &func) {
-    try {
-        trace.replay(func);
-        return true;
-    } catch (const schedule::ScheduleError &) {
-        return false;
-    }
 }
 
 // Replay maps trace handles to the same ids (creation order is deterministic), so "l12" is LoopRV 12 in
@@ -52,18 +45,6 @@ int64_t trace_extent(const Trace &trace, size_t index, const te::PrimFunc &func)
     return prefix(trace, index).replay(func).loop_extent(loop_of(trace.instructions()[index]));
 }
 
-// Re-draws a tile decision on the replayed prefix `sch` (whose last instruction is this one's input).
-std::vector<int64_t> redraw(schedule::Schedule &sch, const Instruction &inst) {
-    auto attr = [&](const char *name) { return inst.attrs.at(name).get<int64_t>(); };
-    int n = static_cast<int>(attr("n"));
-    if (inst.kind == "sample_tile")
-        sch.sample_tile(loop_of(inst), n, attr("max_innermost_factor"), attr("min_outer"), attr("max_outer"));
-    else
-        sch.sample_perfect_tile(loop_of(inst), n, attr("max_innermost_factor"), attr("min_outer"),
-                                attr("max_outer"));
-    return sch.trace().instructions().back().decision;
-}
-
 // An imperfect tile after its loop changed extent: inner factors kept where they fit, outer recomputed.
 std::vector<int64_t> clamp_tile(std::vector<int64_t> f, int64_t extent) {
     int64_t product = 1;
@@ -75,31 +56,15 @@ std::vector<int64_t> clamp_tile(std::vector<int64_t> f, int64_t extent) {
     return f;
 }
 
-// Makes every sampling decision after `changed` fit again; nullopt when the trace still does not replay.
-std::optional<Trace> repair(Trace trace, size_t changed, const te::PrimFunc &func, std::mt19937_64 &rng) {
-    if (!replays(prefix(trace, changed + 1), func)) return std::nullopt;
-    for (size_t j : trace.sampling_indices()) {
-        if (j <= changed || replays(prefix(trace, j + 1), func)) continue;
-        const Instruction &inst = trace.instructions()[j];
-        if (!is_tile(inst)) return std::nullopt;
-        try {
-            schedule::Schedule sch = prefix(trace, j).replay(func);
-            if (inst.kind == "sample_tile") {
-                Trace clamped =
-                    trace.with_decision(j, clamp_tile(inst.decision, sch.loop_extent(loop_of(inst))));
-                if (replays(prefix(clamped, j + 1), func)) {
-                    trace = std::move(clamped);
-                    continue;
-                }
-            }
-            sch.reseed(rng());
-            trace = trace.with_decision(j, redraw(sch, inst));
-        } catch (const schedule::ScheduleError &) {
-            return std::nullopt;
-        }
-    }
-    if (!replays(trace, func)) return std::nullopt;
-    return trace;
+// The mutated trace taken again by its sketch: later bounds follow the changed decision (a K split that
+// shrinks leaves the rows split more DPUs), and later decisions the new bounds refuse are clamped or
+// re-drawn. nullopt when the sketch refuses it or it builds the parent again.
+std::optional<Candidate> rebuilt(const Candidate &parent, Trace moved, const std::vector<Sketch> &sketches,
+                                 const workloads::Workload &workload, std::mt19937_64 &rng) {
+    std::optional<Candidate> child =
+        rebuild(sketches, workload, Candidate{std::move(moved), parent.sketch}, rng);
+    if (!child || structural_hash(child->trace) == structural_hash(parent.trace)) return std::nullopt;
+    return child;
 }
 
 template <typename Pred>
@@ -213,9 +178,9 @@ std::optional<std::vector<int64_t>> mutate_dpu_split(const Trace &trace, size_t 
     int64_t high = std::min(extent, inst.attrs.at("max_outer").get<int64_t>());
     if (low > high) return std::nullopt;
     // Two thirds of the time a neighbour of the current count (x2, /2, +-1 DPU rank of 64, or a small step of
-    // up to an eighth of it), else anywhere in range. The small steps matter where transfers dominate: the
-    // gather time is not monotonic in the DPU count (va 2^20 with PrIM's kernel: 0.930 ms on 176 DPUs, 0.943
-    // on 192, 0.944 on 256).
+    // up to an eighth of it), else anywhere in range (log-uniform). The small steps matter where transfers
+    // dominate: the gather time is not monotonic in the DPU count (va 2^20 with PrIM's kernel: 0.930 ms on
+    // 176 DPUs, 0.943 on 192, 0.944 on 256).
     int64_t count = inst.decision[0];
     std::uniform_int_distribution<int> sign(0, 1);
     switch (std::uniform_int_distribution<int>(0, 5)(rng)) {
@@ -234,8 +199,8 @@ std::optional<std::vector<int64_t>> mutate_dpu_split(const Trace &trace, size_t 
             count += sign(rng) ? step : -step;
             break;
         }
-        default:
-            count = std::uniform_int_distribution<int64_t>(low, high)(rng);
+        default:  // log-uniform, as fresh draws (tile_sampling.cpp)
+            count = draw_log_uniform(low, high, rng);
     }
     return with_dpu_count(inst, extent, count);
 }
@@ -302,14 +267,14 @@ std::vector<size_t> targets(const Trace &trace, MutatorKind kind) {
 }  // namespace
 
 std::optional<Candidate> mutate(const Candidate &candidate, MutatorKind kind,
-                                const workloads::Workload &workload, std::mt19937_64 &rng) {
+                                const std::vector<Sketch> &sketches, const workloads::Workload &workload,
+                                std::mt19937_64 &rng) {
     const Trace &trace = candidate.trace;
     std::vector<size_t> where = targets(trace, kind);
     if (where.empty()) return std::nullopt;
     size_t index = pick(where, rng);
     const Instruction &inst = trace.instructions()[index];
-    // Half of the DPU-grid moves trade DPUs between two splits; a trade changes two decisions, so the
-    // repair starts after the earlier one.
+    // Half of the DPU-grid moves trade DPUs between two splits (two decisions changed at once).
     if (kind == MutatorKind::DpuGrid && where.size() > 1 && std::uniform_int_distribution<int>(0, 1)(rng)) {
         std::optional<Trace> traded;
         try {
@@ -318,10 +283,7 @@ std::optional<Candidate> mutate(const Candidate &candidate, MutatorKind kind,
             return std::nullopt;
         }
         if (!traded) return std::nullopt;
-        std::optional<Trace> repaired =
-            repair(*traded, *std::min_element(where.begin(), where.end()), workload.func, rng);
-        if (!repaired) return std::nullopt;
-        return Candidate{std::move(*repaired), candidate.sketch};
+        return rebuilt(candidate, std::move(*traded), sketches, workload, rng);
     }
     std::optional<std::vector<int64_t>> decision;
     try {
@@ -343,20 +305,19 @@ std::optional<Candidate> mutate(const Candidate &candidate, MutatorKind kind,
         return std::nullopt;
     }
     if (!decision || *decision == inst.decision) return std::nullopt;
-    std::optional<Trace> repaired = repair(trace.with_decision(index, *decision), index, workload.func, rng);
-    if (!repaired) return std::nullopt;
-    return Candidate{std::move(*repaired), candidate.sketch};
+    return rebuilt(candidate, trace.with_decision(index, *decision), sketches, workload, rng);
 }
 
-std::vector<Candidate> neighbours(const Candidate &candidate, const workloads::Workload &workload) {
+std::vector<Candidate> neighbours(const Candidate &candidate, const std::vector<Sketch> &sketches,
+                                  const workloads::Workload &workload) {
     const Trace &trace = candidate.trace;
     std::vector<Candidate> result;
     // A repair re-draws a tile only when clamping cannot make it fit; seeded by position, so the
     // neighbourhood is a function of the candidate.
     auto add_repaired = [&](const Trace &moved, size_t first_changed) {
         std::mt19937_64 rng(first_changed * 1009 + result.size());
-        if (std::optional<Trace> repaired = repair(moved, first_changed, workload.func, rng))
-            result.push_back(Candidate{std::move(*repaired), candidate.sketch});
+        if (std::optional<Candidate> child = rebuilt(candidate, moved, sketches, workload, rng))
+            result.push_back(std::move(*child));
     };
     auto add = [&](size_t index, const std::optional<std::vector<int64_t>> &decision) {
         if (decision && *decision != trace.instructions()[index].decision)
@@ -407,8 +368,8 @@ std::vector<Candidate> neighbours(const Candidate &candidate, const workloads::W
     return result;
 }
 
-std::optional<Candidate> mutate_random(const Candidate &candidate, const workloads::Workload &workload,
-                                       std::mt19937_64 &rng) {
+std::optional<Candidate> mutate_random(const Candidate &candidate, const std::vector<Sketch> &sketches,
+                                       const workloads::Workload &workload, std::mt19937_64 &rng) {
     static constexpr std::array<MutatorKind, 4> kKinds = {MutatorKind::TileSize, MutatorKind::ComputeLocation,
                                                           MutatorKind::Unroll, MutatorKind::DpuGrid};
     // ATiM mutates tile sizes, DPU splits included, with probability 0.90; here the DPU splits are their own
@@ -420,7 +381,7 @@ std::optional<Candidate> mutate_random(const Candidate &candidate, const workloa
     for (size_t k = 0; k < kKinds.size(); ++k) {
         MutatorKind kind = kKinds[(first + k) % kKinds.size()];
         for (int attempt = 0; attempt < 4; ++attempt)
-            if (std::optional<Candidate> m = mutate(candidate, kind, workload, rng)) return m;
+            if (std::optional<Candidate> m = mutate(candidate, kind, sketches, workload, rng)) return m;
     }
     return std::nullopt;
 }

@@ -68,7 +68,7 @@ SeedPlan row_plan(const workloads::Workload &w, const target::UpmemMachine &mach
         if (ordinal < dpu_splits) return dpu_split(extent, outer_per_dpu);
         if (ordinal == dpu_splits) {
             const int64_t least = least_row_tasklets(machine, extent);
-            return tasklet_tile(extent, clamp_tasklets(tasklets, machine, least), 1);
+            return tasklet_tile_at_least(extent, clamp_tasklets(tasklets, machine, least), 1, least);
         }
         const int64_t k_block = std::clamp<int64_t>(block, 1, extent);
         return std::vector<int64_t>{ceil_div(extent, k_block), 1, k_block};

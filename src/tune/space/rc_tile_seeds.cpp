@@ -1,4 +1,5 @@
-// rc-tile points as decisions of the reduction-split sketch (seed_plan.h). Variants may coincide (no unroll
+// rc-tile points as decisions of the reduction-split sketch (seed_plan.h), for 2-D row reductions and, on a
+// 3-D grid, for those with an outer spatial axis (ttv, mmtv). Variants may coincide (no unroll
 // step in the space); the search drops repeats by their structural hash.
 #include "tune/space/rc_tile_seeds.h"
 
@@ -30,28 +31,42 @@ int log2_distance(int64_t a, int64_t b) {
     return d;
 }
 
-// (row DPUs, K DPUs) pairs: the DPU budget and half of it, K split in powers of two.
-std::vector<std::pair<int64_t, int64_t>> dpu_grids(int64_t rows, int64_t k, int64_t budget) {
+struct DpuGrid {
+    int64_t row_dpus, k_dpus, outer_dpus;
+};
+
+// The DPU grids: the DPU budget and half of it, K split in powers of two; with an outer spatial axis (ttv's
+// i, mmtv's batches; `outer` > 1) as ATiM's 3-D rule, it takes as many of the DPUs K leaves as it has
+// iterations, the rows the rest.
+std::vector<DpuGrid> dpu_grids(int64_t rows, int64_t k, int64_t outer, int64_t budget) {
     std::vector<int64_t> splits;
     for (int64_t kd = 2; kd <= kMaxKSplit && k / kd >= kMinKSlice; kd *= 2) splits.push_back(kd);
     std::stable_sort(splits.begin(), splits.end(), [](int64_t a, int64_t b) {
         return log2_distance(a, kCentralKSplit) < log2_distance(b, kCentralKSplit);
     });
-    std::vector<std::pair<int64_t, int64_t>> grids;
+    std::vector<DpuGrid> grids;
     for (int64_t total : {budget, budget / 2})
         for (int64_t kd : splits) {
-            const int64_t row_dpus = std::min(total / kd, rows);
-            if (row_dpus >= 1 && row_dpus * kd == total) grids.emplace_back(row_dpus, kd);
+            const int64_t outer_dpus = std::max<int64_t>(1, std::min(total / kd, outer));
+            const int64_t row_dpus = std::min(total / kd / outer_dpus, rows);
+            if (row_dpus >= 1 && row_dpus * kd * outer_dpus == total)
+                grids.push_back({row_dpus, kd, outer_dpus});
         }
     return grids;
 }
 
 SeedPlan rc_tile_plan(const workloads::Workload &w, const target::UpmemMachine &machine,
                       const RcTilePoint &p) {
-    const baselines::RowCut cut = baselines::cut_rows(w.shape[0], p.row_dpus, w.dtype);
+    // The rows are the innermost spatial axis; a 3-D workload's outer axis is split after them
+    // (sketches.cpp).
+    const bool has_outer = w.shape.size() == 3;
+    const baselines::RowCut cut = baselines::cut_rows(w.shape[w.shape.size() - 2], p.row_dpus, w.dtype);
     const int64_t padding = baselines::rows_per_output_write(w.dtype);
     SeedPlan plan;
     plan.tile = [=](size_t ordinal, int64_t extent) {
+        // Decisions in sketch order: K split, rows split, [outer split], rows tile, K tile.
+        if (has_outer && ordinal == 2) return dpu_split(extent, ceil_div(extent, p.outer_dpus));
+        if (has_outer && ordinal > 2) --ordinal;
         switch (ordinal) {
             case 0:  // K over dpu.y, slices padded to 8 bytes
                 return dpu_split(extent, baselines::round_up(ceil_div(extent, p.k_dpus), padding));
@@ -59,8 +74,11 @@ SeedPlan rc_tile_plan(const workloads::Workload &w, const target::UpmemMachine &
                 return dpu_split(extent, cut.rows_per_dpu);
             case 2: {  // [tasklets, groups, rows of one output write, 1]: the rows inside the K tile
                 const int64_t least = least_row_tasklets(machine, extent);
+                // Too few row groups to keep the sketch's least tasklets busy (8 rows per DPU): single rows,
+                // at the cost of output writes narrower than 8 bytes.
+                const int64_t unit = ceil_div(extent, cut.rows_per_write) >= least ? cut.rows_per_write : 1;
                 std::vector<int64_t> f =
-                    tasklet_tile(extent, clamp_tasklets(p.tasklets, machine, least), cut.rows_per_write);
+                    tasklet_tile_at_least(extent, clamp_tasklets(p.tasklets, machine, least), unit, least);
                 std::swap(f[2], f[3]);
                 return f;
             }
@@ -81,9 +99,12 @@ SeedPlan rc_tile_plan(const workloads::Workload &w, const target::UpmemMachine &
 std::vector<RcTilePoint> rc_tile_points(const workloads::Workload &workload,
                                         const target::UpmemMachine &machine,
                                         const std::vector<int64_t> &unroll_steps) {
-    if (baselines::workload_shape(workload.name) != baselines::WorkloadShape::RowReduce ||
-        workload.shape.size() != 2)
+    // Every reduction with spatial loops: the ones the reduction-split sketch applies to.
+    if (baselines::workload_shape(workload.name) == baselines::WorkloadShape::Elementwise ||
+        baselines::workload_shape(workload.name) == baselines::WorkloadShape::FullReduce)
         return {};
+    const size_t rank = workload.shape.size();
+    const int64_t outer = rank == 3 ? workload.shape[0] : 1;
     const int64_t budget = std::min<int64_t>(kLargestGrid, machine.dpus);
     const int64_t most_unroll =
         unroll_steps.empty() ? 0 : *std::max_element(unroll_steps.begin(), unroll_steps.end());
@@ -92,12 +113,14 @@ std::vector<RcTilePoint> rc_tile_points(const workloads::Workload &workload,
     };
     const Variant variants[] = {{most_unroll, 32}, {most_unroll, 64}, {0, 32}, {0, 64}};
     std::vector<RcTilePoint> points;
-    const auto grids = dpu_grids(workload.shape[0], workload.shape[1], budget);
+    const std::vector<DpuGrid> grids =
+        dpu_grids(workload.shape[rank - 2], workload.shape[rank - 1], outer, budget);
     for (const Variant &v : variants) {
-        for (const auto &[row_dpus, k_dpus] : grids) {
+        for (const DpuGrid &grid : grids) {
             RcTilePoint p;
-            p.row_dpus = row_dpus;
-            p.k_dpus = k_dpus;
+            p.row_dpus = grid.row_dpus;
+            p.k_dpus = grid.k_dpus;
+            p.outer_dpus = grid.outer_dpus;
             p.k_tile = v.k_tile;
             p.unroll = v.unroll;
             p.host_threads = machine.host.host_cores;

@@ -1,7 +1,8 @@
 // ATiM's hand-tiled row reduction (mtvRCTile: rows over dpu.x, K over dpu.y, partial sums added on the host;
-// atim-method.md §9) at a grid of DPU splits, written as candidates of the reduction-split sketch. PrIM's
-// points (prim_seeds.h) never split K, so without these the search reaches the split family only through
-// random draws, most of which leave dozens of partials per output and a slow host gather.
+// mmtvRCTile with the batches over dpu.z; atim-method.md §9) at a grid of DPU splits, written as candidates
+// of the reduction-split sketch. PrIM's points (prim_seeds.h) never split K, so without these the search
+// reaches the split family only through random draws, most of which leave dozens of partials per output and
+// a slow host gather.
 #pragma once
 
 #include <cstdint>
@@ -16,6 +17,7 @@ namespace atim::tune::space {
 struct RcTilePoint {
     int64_t row_dpus = 0;      ///< DPUs over the rows (dpu.x)
     int64_t k_dpus = 0;        ///< DPUs over the reduction (dpu.y); each adds a partial per output
+    int64_t outer_dpus = 1;    ///< DPUs over the outer spatial axis of ttv/mmtv (dpu.z)
     int64_t tasklets = 16;     ///< PrIM's default
     int64_t k_tile = 32;       ///< elements of A's rows and of B per WRAM tile (gemvRCTile: 32)
     int64_t unroll = 0;        ///< auto-unroll step
@@ -24,8 +26,9 @@ struct RcTilePoint {
 
 /// The points seeded for `workload` on `machine`, most promising first: the whole DPU budget (at most 2048)
 /// and half of it, K split 2..256 ways (each DPU keeping at least 64 elements of K) in order of distance from
-/// 16 ways, then the tile and unroll variants; host threads = machine.host.host_cores. Empty for workloads
-/// other than the 2-D row reductions (mtv, gemv).
+/// 16 ways, then the tile and unroll variants; host threads = machine.host.host_cores. With an outer spatial
+/// axis (ttv, mmtv) it takes as many of the DPUs K leaves as it has iterations (a 3-D grid). Empty for
+/// workloads without a reduction beside spatial loops (va, geva, red).
 std::vector<RcTilePoint> rc_tile_points(const workloads::Workload &workload,
                                         const target::UpmemMachine &machine,
                                         const std::vector<int64_t> &unroll_steps);

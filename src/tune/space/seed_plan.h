@@ -33,13 +33,17 @@ std::vector<int64_t> dpu_split(int64_t extent, int64_t chunk);
 /// ceiling.
 std::vector<int64_t> tasklet_tile(int64_t extent, int64_t tasklets, int64_t unit);
 
+/// tasklet_tile with at least `least` tasklets (a sketch's lower bound): when the ceilings leave fewer (24
+/// rows over 11 tasklets: 3 rows each fill only 8), each takes fewer steps.
+std::vector<int64_t> tasklet_tile_at_least(int64_t extent, int64_t tasklets, int64_t unit, int64_t least);
+
 /// A tasklet count the machine has, at least `least`.
 int64_t clamp_tasklets(int64_t tasklets, const target::UpmemMachine &machine, int64_t least = 1);
 
-/// The sketch of `family` with every decision rewritten by `plan`, checked by a replay. The outer-factor
-/// bounds a sketch records with a tile come from the extents of the draw the template came from, so they are
-/// widened to admit the plan's factors; the program they admit is still checked by lowering (DPUs, WRAM,
-/// alignment). Returns nullopt when `sketches` has no such family or the plan does not replay.
+/// The sketch of `family` built with every decision taken from `plan`, each checked against the bounds the
+/// sketch computes from the decisions before it (so the seed is a program of the sketch and re-runs from its
+/// `--schedule sketch` parameters); the program is still checked by lowering (DPUs, WRAM, alignment). Returns
+/// nullopt when `sketches` has no such family or a decision of the plan is outside the sketch's bounds.
 std::optional<Candidate> seed_from_plan(const std::vector<Sketch> &sketches, SketchFamily family,
                                         const workloads::Workload &workload, const SeedPlan &plan);
 

@@ -6,6 +6,7 @@
 
 #include "atim/codegen/dpu_codegen.h"
 #include "atim/lower/lower.h"
+#include "tune/space/decision_picker.h"
 #include "tune/space/sketches.h"
 
 namespace atim::tune {
@@ -38,12 +39,36 @@ std::optional<Candidate> sample_candidate(const std::vector<Sketch> &sketches, i
                sketches.size());
     schedule::Schedule sch(workload.func, seed);
     sch.set_resident_inputs(workload.resident_inputs);
+    space::DecisionPicker picker;
     try {
-        sketches[sketch].apply(sch);
+        sketches[sketch].build(sch, picker);
     } catch (const schedule::ScheduleError &) {
         return std::nullopt;  // a draw whose cache or tile choice the schedule rejects: sample again
     }
     return Candidate{sch.trace(), sketch};
+}
+
+std::optional<Candidate> rebuild(const std::vector<Sketch> &sketches, const workloads::Workload &workload,
+                                 const Candidate &candidate, std::mt19937_64 &rng) {
+    ATIM_CHECK(candidate.sketch >= 0 && candidate.sketch < static_cast<int>(sketches.size()),
+               "sketch {} out of {}", candidate.sketch, sketches.size());
+    std::vector<std::vector<int64_t>> decisions;
+    for (size_t index : candidate.trace.sampling_indices())
+        decisions.push_back(candidate.trace.instructions()[index].decision);
+    space::DecisionPicker picker(
+        [&](const space::DecisionRequest &request) -> std::optional<std::vector<int64_t>> {
+            if (request.ordinal < decisions.size()) return decisions[request.ordinal];
+            return std::nullopt;
+        },
+        space::OnIllegal::Repair);
+    schedule::Schedule sch(workload.func, rng());
+    sch.set_resident_inputs(workload.resident_inputs);
+    try {
+        sketches[candidate.sketch].build(sch, picker);
+    } catch (const schedule::ScheduleError &) {
+        return std::nullopt;
+    }
+    return Candidate{sch.trace(), candidate.sketch};
 }
 
 std::optional<std::string> reject_reason(const Candidate &candidate, const workloads::Workload &workload,

@@ -42,7 +42,8 @@ TEST(MutatedSim, AcceptedMutantsOfEverySketchRunBitExactly) {
             int ran = 0;
             for (uint64_t seed = 1; seed <= 40 && ran < kRunsPerSketch; ++seed) {
                 std::optional<Candidate> c = sample_candidate(sketches, k, w, seed);
-                for (int step = 0; c && step < kMutationsPerMutant; ++step) c = mutate_random(*c, w, rng);
+                for (int step = 0; c && step < kMutationsPerMutant; ++step)
+                    c = mutate_random(*c, sketches, w, rng);
                 if (!c || reject_reason(*c, w, m, {})) continue;
                 SCOPED_TRACE(s.workload + " " + sketches[k].name + " seed " + std::to_string(seed));
                 EXPECT_TRUE(runs_bit_exactly(*c, w, m)) << c->trace.to_json();

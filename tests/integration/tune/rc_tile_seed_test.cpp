@@ -83,7 +83,17 @@ TEST(RcTileSeeds, GridIsOrderedFromSixteenWaySplitsAndOnlyForTwoDimensionalRowRe
     }
     for (const space::RcTilePoint &p : points) EXPECT_GE(8192 / p.k_dpus, 64);
     EXPECT_TRUE(space::rc_tile_points(workloads::make_workload("va", {4096}), m, {0}).empty());
-    EXPECT_TRUE(space::rc_tile_points(workloads::make_workload("ttv", {8, 16, 512}), m, {0}).empty());
+    EXPECT_TRUE(space::rc_tile_points(workloads::make_workload("red", {4096}), m, {0}).empty());
+    // A 3-D grid for ttv: its 8 i-rows over dpu.z, 16 j-rows and 512 K elements (at least 64 per DPU) fill
+    // 1024 DPUs only.
+    const std::vector<space::RcTilePoint> ttv =
+        space::rc_tile_points(workloads::make_workload("ttv", {8, 16, 512}), m, {0});
+    ASSERT_FALSE(ttv.empty());
+    for (const space::RcTilePoint &p : ttv) {
+        EXPECT_EQ(p.outer_dpus, 8);
+        EXPECT_EQ(p.row_dpus * p.k_dpus * p.outer_dpus, 1024);
+        EXPECT_GE(512 / p.k_dpus, 64);
+    }
 }
 
 }  // namespace

@@ -68,7 +68,8 @@ std::string tile_violation(const Instruction &inst, int64_t extent) {
 }
 
 // Every invariant of `mutated` against the candidate it was mutated from; failures name the instruction.
-void expect_invariants(const Candidate &parent, const Candidate &mutated, const workloads::Workload &w) {
+void expect_invariants(const Candidate &parent, const Candidate &mutated, const std::vector<Sketch> &sketches,
+                       const workloads::Workload &w) {
     EXPECT_EQ(mutated.sketch, parent.sketch);
     const std::vector<Instruction> &before = parent.trace.instructions();
     const std::vector<Instruction> &after = mutated.trace.instructions();
@@ -78,13 +79,12 @@ void expect_invariants(const Candidate &parent, const Candidate &mutated, const 
         SCOPED_TRACE("instruction " + std::to_string(i) + " " + after[i].kind);
         EXPECT_EQ(after[i].kind, before[i].kind);
         EXPECT_EQ(after[i].inputs, before[i].inputs);
-        if (is_tile(after[i]) && after[i].attrs.at("n") == 2) {
-            // A DPU trade widens the growing split's upper bound (sketches bound later splits by the DPUs
-            // the earlier ones left); nothing else of a split's attributes moves, and no bound shrinks.
-            nlohmann::json widened = after[i].attrs;
-            EXPECT_GE(widened.at("max_outer").get<int64_t>(), before[i].attrs.at("max_outer").get<int64_t>());
-            widened["max_outer"] = before[i].attrs.at("max_outer");
-            EXPECT_EQ(widened, before[i].attrs);
+        if (is_tile(after[i])) {
+            // A tile's outer bounds follow the decisions before it (a K split that shrinks leaves the rows
+            // split more DPUs; fewer rows per DPU lower the least tasklets); nothing else of it moves.
+            nlohmann::json unbounded = after[i].attrs, was = before[i].attrs;
+            for (const char *bound : {"min_outer", "max_outer"}) unbounded[bound] = was[bound];
+            EXPECT_EQ(unbounded, was);
         } else {
             EXPECT_EQ(after[i].attrs, before[i].attrs);
         }
@@ -94,6 +94,11 @@ void expect_invariants(const Candidate &parent, const Candidate &mutated, const 
     EXPECT_GE(changed, 1);
     EXPECT_NE(structural_hash(mutated.trace), structural_hash(parent.trace));
     EXPECT_EQ(mutated.trace.replay(w.func).trace().to_json(), mutated.trace.to_json());
+    // Its bounds are the ones its sketch computes from its decisions: rebuilt, it is itself.
+    std::mt19937_64 unused(0);
+    const std::optional<Candidate> rebuilt = rebuild(sketches, w, mutated, unused);
+    ASSERT_TRUE(rebuilt.has_value());
+    EXPECT_EQ(rebuilt->trace.to_json(), mutated.trace.to_json());
     for (size_t i : mutated.trace.sampling_indices()) {
         const Instruction &inst = after[i];
         SCOPED_TRACE("decision of instruction " + std::to_string(i) + " " + inst.kind);
@@ -114,7 +119,8 @@ void expect_invariants(const Candidate &parent, const Candidate &mutated, const 
 // A chain of mutations from `start`, each step with a uniformly drawn mutator kind (so the rare kinds of
 // mutate_random's distribution are exercised too); the structural hash of every step, and how often each
 // kind applied.
-std::vector<uint64_t> mutation_chain(const Candidate &start, const workloads::Workload &w, uint64_t seed,
+std::vector<uint64_t> mutation_chain(const Candidate &start, const std::vector<Sketch> &sketches,
+                                     const workloads::Workload &w, uint64_t seed,
                                      std::map<MutatorKind, int> &applied, bool check) {
     std::mt19937_64 rng(seed);
     std::uniform_int_distribution<size_t> pick_kind(0, kKinds.size() - 1);
@@ -122,13 +128,13 @@ std::vector<uint64_t> mutation_chain(const Candidate &start, const workloads::Wo
     Candidate current = start;
     for (int step = 0; step < kChainLength; ++step) {
         MutatorKind kind = kKinds[pick_kind(rng)];
-        std::optional<Candidate> next =
-            step % 3 == 2 ? mutate_random(current, w, rng) : mutate(current, kind, w, rng);
+        std::optional<Candidate> next = step % 3 == 2 ? mutate_random(current, sketches, w, rng)
+                                                      : mutate(current, kind, sketches, w, rng);
         if (!next) continue;
         if (step % 3 != 2) ++applied[kind];
         if (check) {
             SCOPED_TRACE("step " + std::to_string(step) + " from " + current.trace.to_json());
-            expect_invariants(current, *next, w);
+            expect_invariants(current, *next, sketches, w);
             if (::testing::Test::HasFatalFailure()) return hashes;
         }
         hashes.push_back(structural_hash(next->trace));
@@ -151,7 +157,8 @@ TEST(MutatorInvariants, HoldOverLongChainsOnEveryWorkload) {
                 if (!start) continue;
                 ++started;
                 SCOPED_TRACE(s.workload + " " + sketches[k].name + " seed " + std::to_string(seed));
-                std::vector<uint64_t> hashes = mutation_chain(*start, w, seed * 31, applied, /*check=*/true);
+                std::vector<uint64_t> hashes =
+                    mutation_chain(*start, sketches, w, seed * 31, applied, /*check=*/true);
                 ASSERT_FALSE(HasFatalFailure());
                 // Most steps find a mutation: a chain that stalls would leave the search without offspring.
                 EXPECT_GE(hashes.size() * 2, static_cast<size_t>(kChainLength)) << hashes.size() << " steps";
@@ -175,9 +182,9 @@ TEST(MutatorInvariants, ChainsAreDeterministicForASeed) {
         for (uint64_t seed = 1; !start && seed <= 20; ++seed) start = sample_candidate(sketches, k, w, seed);
         ASSERT_TRUE(start.has_value()) << sketches[k].name;
         std::map<MutatorKind, int> ignored;
-        std::vector<uint64_t> a = mutation_chain(*start, w, 11, ignored, /*check=*/false);
-        std::vector<uint64_t> b = mutation_chain(*start, w, 11, ignored, /*check=*/false);
-        std::vector<uint64_t> c = mutation_chain(*start, w, 12, ignored, /*check=*/false);
+        std::vector<uint64_t> a = mutation_chain(*start, sketches, w, 11, ignored, /*check=*/false);
+        std::vector<uint64_t> b = mutation_chain(*start, sketches, w, 11, ignored, /*check=*/false);
+        std::vector<uint64_t> c = mutation_chain(*start, sketches, w, 12, ignored, /*check=*/false);
         EXPECT_EQ(a, b) << sketches[k].name;
         EXPECT_NE(a, c) << sketches[k].name;
     }
@@ -208,11 +215,11 @@ TEST(Neighbours, AreValidSmallMovesOfEveryDecision) {
                 start = sample_candidate(sketches, k, w, seed);
             ASSERT_TRUE(start.has_value()) << s.workload << " " << sketches[k].name;
             SCOPED_TRACE(s.workload + " " + sketches[k].name + " from " + start->trace.to_json());
-            const std::vector<Candidate> near = neighbours(*start, w);
+            const std::vector<Candidate> near = neighbours(*start, sketches, w);
             ASSERT_FALSE(near.empty());
             int dpu_moves = 0;
             for (const Candidate &n : near) {
-                expect_invariants(*start, n, w);
+                expect_invariants(*start, n, sketches, w);
                 ASSERT_FALSE(HasFatalFailure());
                 const std::vector<size_t> sampling = start->trace.sampling_indices();
                 if (n.trace.instructions()[sampling[0]].decision !=
@@ -224,7 +231,7 @@ TEST(Neighbours, AreValidSmallMovesOfEveryDecision) {
             // Deterministic: a function of the candidate.
             std::vector<uint64_t> a, b;
             for (const Candidate &n : near) a.push_back(structural_hash(n.trace));
-            for (const Candidate &n : neighbours(*start, w)) b.push_back(structural_hash(n.trace));
+            for (const Candidate &n : neighbours(*start, sketches, w)) b.push_back(structural_hash(n.trace));
             EXPECT_EQ(a, b);
         }
     }
@@ -244,7 +251,7 @@ TEST(Neighbours, MoveTheWramBlockAtAFixedTaskletCount) {
     const Candidate incumbent{trace, 0};
     ASSERT_NO_THROW(trace.replay(w.func));
     std::set<std::vector<int64_t>> tiles, dpu_counts;
-    for (const Candidate &n : neighbours(incumbent, w)) {
+    for (const Candidate &n : neighbours(incumbent, sketches, w)) {
         if (is_inner_factor_move(incumbent, n)) tiles.insert(n.trace.instructions()[sampling[1]].decision);
         dpu_counts.insert({n.trace.instructions()[sampling[0]].decision[0]});
     }
@@ -262,7 +269,8 @@ TEST(Neighbours, TradeDpusBetweenSplitsAndScaleOneKTileFactor) {
     const workloads::Workload w = workloads::make_workload("mtv", {8192, 8192});
     space::RcTilePoint point;
     point.row_dpus = 128, point.k_dpus = 16, point.k_tile = 32;
-    const std::optional<Candidate> start = space::rc_tile_seed(generate_sketches(w, m), w, m, point);
+    const std::vector<Sketch> sketches = generate_sketches(w, m);
+    const std::optional<Candidate> start = space::rc_tile_seed(sketches, w, m, point);
     ASSERT_TRUE(start.has_value());
     const std::vector<size_t> sampling = start->trace.sampling_indices();
     auto decision = [&](const Candidate &c, size_t k) {
@@ -273,7 +281,7 @@ TEST(Neighbours, TradeDpusBetweenSplitsAndScaleOneKTileFactor) {
     ASSERT_EQ(decision(*start, 3), (std::vector<int64_t>{16, 32, 1}));
     std::set<std::pair<int64_t, int64_t>> grids;
     std::set<std::vector<int64_t>> k_tiles;
-    for (const Candidate &n : neighbours(*start, w)) {
+    for (const Candidate &n : neighbours(*start, sketches, w)) {
         grids.insert({decision(n, 1)[0], decision(n, 0)[0]});
         if (is_inner_factor_move(*start, n) || decision(n, 3) != decision(*start, 3))
             k_tiles.insert(decision(n, 3));

@@ -124,7 +124,7 @@ TEST(Space, MutatorsChangeOneDecisionAndReplay) {
             for (const Candidate &c : sample_some(sketches, k, w, 6)) {
                 for (MutatorKind kind : {MutatorKind::TileSize, MutatorKind::ComputeLocation,
                                          MutatorKind::Unroll, MutatorKind::DpuGrid}) {
-                    std::optional<Candidate> mutated = mutate(c, kind, w, rng);
+                    std::optional<Candidate> mutated = mutate(c, kind, sketches, w, rng);
                     if (!mutated) continue;
                     ++applied[kind];
                     SCOPED_TRACE(s.workload + " mutator " + std::to_string(static_cast<int>(kind)));
@@ -219,7 +219,7 @@ TEST(Space, MutateRandomAlwaysFindsAMutation) {
     std::vector<Sketch> sketches = generate_sketches(w, m);
     std::mt19937_64 rng(3);
     for (const Candidate &c : sample_some(sketches, 0, w, 5)) {
-        std::optional<Candidate> mutated = mutate_random(c, w, rng);
+        std::optional<Candidate> mutated = mutate_random(c, sketches, w, rng);
         ASSERT_TRUE(mutated.has_value());
         EXPECT_NE(mutated->trace.to_json(), c.trace.to_json());
     }
