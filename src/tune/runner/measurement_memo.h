@@ -1,0 +1,49 @@
+// Measurements of programs the simulator runner already measured, so that a trace that lowers to a program
+// measured before (a cache moved across a loop of extent 1, an unroll step above a loop's trip count, a
+// mutation undone) costs a lowering, not a simulation. The simulator is deterministic, so the remembered
+// result is the one a new simulation would give; only the pruning bound differs between two requests, and
+// it is applied to the remembered kernel cycles exactly as the simulator's cycle limit would apply it.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "atim/lower/pim_program.h"
+#include "atim/tune/measure.h"
+
+namespace atim::tune::detail {
+
+/// What identifies a sampled measurement of `program`: every part of the program that reaches the code
+/// generators or the simulator, printed, and the DPU assembly the simulator runs.
+std::string measurement_key(const lower::PimProgram &program, const std::string &dpu_assembly);
+
+/// The result of a candidate stopped by the kernel-time bound (what measure_guarded reports).
+MeasureResult pruned_result(double kernel_ms_bound);
+
+/// Thread-safe memo of measurements by measurement_key.
+class MeasurementMemo {
+public:
+    /// The result a measurement with kernel-cycle limit `max_cycles` (nullopt: none) and kernel-time bound
+    /// `kernel_ms_bound` would give, when the memo knows it.
+    std::optional<MeasureResult> find(const std::string &key, std::optional<int64_t> max_cycles,
+                                      std::optional<double> kernel_ms_bound) const;
+    /// Remembers a result measured under `max_cycles`. Only results a bound decides exactly are kept:
+    /// completed runs (Ok, WrongOutput: their slowest DPU's cycles are known) and Pruned ones.
+    void add(const std::string &key, const MeasureResult &result, std::optional<int64_t> max_cycles);
+    size_t hits() const;
+
+private:
+    struct Entry {
+        MeasureResult result;
+        int64_t kernel_cycles = 0;         ///< slowest simulated DPU of a completed run
+        std::optional<int64_t> pruned_at;  ///< for a Pruned result: the cycle limit it ran past
+    };
+    mutable std::mutex mutex_;
+    std::unordered_map<std::string, Entry> entries_;
+    mutable size_t hits_ = 0;
+};
+
+}  // namespace atim::tune::detail
