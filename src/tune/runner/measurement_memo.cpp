@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <functional>
+
 #include "atim/ir/printer.h"
 
 namespace atim::tune::detail {
@@ -57,7 +59,7 @@ MeasureResult pruned_result(double kernel_ms_bound) {
 std::optional<MeasureResult> MeasurementMemo::find(const std::string &key, std::optional<int64_t> max_cycles,
                                                    std::optional<double> kernel_ms_bound) const {
     std::lock_guard<std::mutex> lock(mutex_);
-    auto found = entries_.find(key);
+    auto found = entries_.find(digest(key));
     if (found == entries_.end()) return std::nullopt;
     const Entry &entry = found->second;
     // The simulator stops a DPU as soon as its cycle count passes the limit, so a run is stopped exactly when
@@ -86,11 +88,20 @@ void MeasurementMemo::add(const std::string &key, const MeasureResult &result,
         return;  // invalid programs fail before simulating; faults and timeouts are not decided by a bound
     }
     std::lock_guard<std::mutex> lock(mutex_);
-    auto [it, inserted] = entries_.try_emplace(key, std::move(entry));
+    auto [it, inserted] = entries_.try_emplace(digest(key), std::move(entry));
     // A completed run says more than a pruned one (it decides every later bound), and a run pruned at a
     // higher limit more than one pruned at a lower.
     if (!inserted && it->second.pruned_at && (!entry.pruned_at || *entry.pruned_at > *it->second.pruned_at))
         it->second = std::move(entry);
+}
+
+MeasurementMemo::Digest MeasurementMemo::digest(const std::string &key) {
+    uint64_t fnv = 1469598103934665603ull;
+    for (unsigned char ch : key) {
+        fnv ^= ch;
+        fnv *= 1099511628211ull;
+    }
+    return {fnv, std::hash<std::string>{}(key)};
 }
 
 size_t MeasurementMemo::hits() const {

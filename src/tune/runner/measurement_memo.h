@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <utility>
 
 #include "atim/lower/pim_program.h"
 #include "atim/tune/measure.h"
@@ -42,7 +43,14 @@ private:
         std::optional<int64_t> pruned_at;  ///< for a Pruned result: the cycle limit it ran past
     };
     mutable std::mutex mutex_;
-    std::unordered_map<std::string, Entry> entries_;
+    /// Two independent 64-bit hashes of the key: the key text (the printed program and its assembly, tens of
+    /// KB) is not kept, and a collision of both is out of reach.
+    using Digest = std::pair<uint64_t, size_t>;
+    struct DigestHash {
+        size_t operator()(const Digest &d) const { return static_cast<size_t>(d.first) ^ d.second; }
+    };
+    static Digest digest(const std::string &key);
+    std::unordered_map<Digest, Entry, DigestHash> entries_;
     mutable size_t hits_ = 0;
 };
 
