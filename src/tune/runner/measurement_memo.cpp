@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <functional>
+#include <string_view>
 
 #include "atim/ir/printer.h"
 
@@ -25,7 +26,7 @@ std::optional<int64_t> kernel_cycles_of(const MeasureResult &result) {
 
 }  // namespace
 
-std::string measurement_key(const lower::PimProgram &p, const std::string &dpu_assembly) {
+std::string measurement_key(const lower::PimProgram &p, const codegen::DpuKernel &kernel) {
     std::string text = fmt::format("{} {}x{}x{} {} {} {}\n", p.name, p.grid.x, p.grid.y, p.grid.z, p.tasklets,
                                    p.opt_level, p.wram_bytes_per_dpu);
     for (const lower::TensorInfo &t : p.tensors)
@@ -41,9 +42,22 @@ std::string measurement_key(const lower::PimProgram &p, const std::string &dpu_a
     }
     append_transfers(p.to_dpu, text);
     append_transfers(p.from_dpu, text);
-    text += "\nkernel\n" + ir::to_string(p.kernel);
     if (p.host_epilogue.defined()) text += "\nepilogue\n" + ir::to_string(p.host_epilogue);
-    text += "\nassembly\n" + dpu_assembly;
+    text += fmt::format("\nkernel {} {} {} {} {} [{}]\n", kernel.kernel_instructions,
+                        kernel.frame_bytes_per_tasklet, kernel.variables_in_registers,
+                        kernel.variables_in_frame, kernel.args_symbol, fmt::join(kernel.slice_symbols, ","));
+    // Comment lines name the IR loops the code came from; the assembler ignores them.
+    for (size_t start = 0; start < kernel.assembly.size();) {
+        size_t end = kernel.assembly.find('\n', start);
+        if (end == std::string::npos) end = kernel.assembly.size();
+        const std::string_view line(kernel.assembly.data() + start, end - start);
+        const size_t first = line.find_first_not_of(" \t");
+        if (first == std::string_view::npos || !line.substr(first).starts_with("//")) {
+            text += line;
+            text += '\n';
+        }
+        start = end + 1;
+    }
     return text;
 }
 

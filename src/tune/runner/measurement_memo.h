@@ -12,14 +12,17 @@
 #include <unordered_map>
 #include <utility>
 
+#include "atim/codegen/dpu_codegen.h"
 #include "atim/lower/pim_program.h"
 #include "atim/tune/measure.h"
 
 namespace atim::tune::detail {
 
-/// What identifies a sampled measurement of `program`: every part of the program that reaches the code
-/// generators or the simulator, printed, and the DPU assembly the simulator runs.
-std::string measurement_key(const lower::PimProgram &program, const std::string &dpu_assembly);
+/// What identifies a sampled measurement of `program`: every part of the host program, printed, and of its
+/// compiled kernel what the simulator runs and reports (the assembly without its comment lines, symbols,
+/// instruction and frame counts). The kernel's IR is left out: loops that unroll to the same instructions
+/// (128 x 1 or 64 x 2 steps, both unrolled) are one program to the simulator.
+std::string measurement_key(const lower::PimProgram &program, const codegen::DpuKernel &kernel);
 
 /// The result of a candidate stopped by the kernel-time bound (what measure_guarded reports).
 MeasureResult pruned_result(double kernel_ms_bound);

@@ -82,8 +82,7 @@ private:
                 StageTimer timer(Stage::Memo);
                 key = fmt::format(
                     "{} {} {}\n{}", workload.name, workload.shape_string(), ir::to_string(workload.dtype),
-                    detail::measurement_key(program,
-                                            codegen::compile_dpu_kernel(program, options_.machine).assembly));
+                    detail::measurement_key(program, codegen::compile_dpu_kernel(program, options_.machine)));
                 if (std::optional<MeasureResult> known = memo_.find(key, max_cycles, kernel_ms_bound))
                     return *known;
             }
