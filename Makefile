@@ -50,12 +50,13 @@ test-fast: build
 # 94 s on 2 cores; budget printed, argv overrides),
 # then ATiM's evaluation: `atim bench --suite atim` on the 4 MB column (prim, PrIM+Search's 72-point grid and a
 # 32-trial tuner per entry; 2.6 minutes with --threads 1 on 2 cores shared at load average 6.5-7.6, measured
-# 2026-12-06 on h-suite), table on stdout, CSV in $(BUILD)/bench-suite-atim.csv.
+# 2026-12-06 on h-suite; the 2-D expert+Search baseline added since), table on stdout, CSV in
+# $(BUILD)/bench-suite-atim.csv, the speedup figure in $(BUILD)/plots (gnuplot).
 # `$(ATIM) bench --suite atim` alone runs the 4 MB and 64 MB columns and GPT-J 6B's layers; --full every column.
 bench: build
 	@for b in $(BUILD)/bench/bench_*; do echo "== $$b"; $$b || exit 1; done
 	@echo "== atim bench --suite atim"
-	$(ATIM) bench --suite atim --only 4MB --trials 32 --csv $(BUILD)/bench-suite-atim.csv
+	$(ATIM) bench --suite atim --only 4MB --trials 32 --csv $(BUILD)/bench-suite-atim.csv --plot $(BUILD)/plots
 
 format:
 	@git ls-files '*.h' '*.cpp' '*.c' | xargs -r clang-format -i

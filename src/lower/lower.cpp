@@ -7,6 +7,7 @@
 #include "atim/arith/simplify.h"
 #include "atim/lower/schedule_to_loops.h"
 #include "atim/support/error.h"
+#include "atim/support/stage_timer.h"
 #include "copy_to_dma_lowering.h"
 #include "dpu_grid_binding.h"
 #include "global_index_localization.h"
@@ -103,6 +104,7 @@ const std::vector<std::string> &lower_pass_names() {
 
 PimProgram lower(const schedule::Schedule &schedule, const target::UpmemMachine &machine,
                  const LowerOptions &options) {
+    StageTimer timer(Stage::Lower);
     check_options(options);
     PassLog log(options.print_after, print_stream(options));
     ScheduledLoops loops = schedule_to_loops(schedule);
@@ -112,6 +114,7 @@ PimProgram lower(const schedule::Schedule &schedule, const target::UpmemMachine 
 
 PimProgram lower_loops(const ScheduledLoops &loops, const target::UpmemMachine &machine,
                        const LowerOptions &options) {
+    StageTimer timer(Stage::Lower);
     check_options(options);
     PassLog log(options.print_after, print_stream(options));
     return run_pim_passes(loops, machine, options, log);

@@ -18,6 +18,7 @@
 #include "atim/sim/assembler.h"
 #include "atim/sim/system.h"
 #include "atim/support/error.h"
+#include "atim/support/stage_timer.h"
 #include "dpu_boxes.h"
 #include "sim_sampling.h"
 
@@ -43,6 +44,7 @@ std::vector<uint8_t> grid_arguments(const lower::PimProgram &program, int dpu) {
 std::shared_ptr<const sim::Program> assemble_kernel(const lower::PimProgram &program,
                                                     const codegen::DpuKernel &kernel,
                                                     const target::UpmemMachine &machine) {
+    StageTimer timer(Stage::Assemble);
     sim::AssembleOptions options;
     options.tasklets = program.tasklets;
     options.stack_bytes_per_tasklet = static_cast<int>(machine.stack_bytes_per_tasklet);
@@ -58,6 +60,7 @@ sim::Measurement run_host_program(const lower::PimProgram &program, const codege
                                   const SimRunOptions &options, const detail::Sample *sample,
                                   sim::Machine &machine, HostTensors &host,
                                   const HostWorkEstimate &epilogue_work, UnknownElements &unknown) {
+    StageTimer timer(Stage::Simulate);
     const int64_t dpus = program.grid.count();
     auto push = [&](const lower::Transfer &transfer) {
         const lower::MramSlice &slice = program.slices.at(transfer.slice);
@@ -186,6 +189,7 @@ nlohmann::json host_events_json(const sim::Measurement &m, const target::UpmemMa
 
 SimExecution execute_on_sim(const lower::PimProgram &program, const TensorValues &inputs,
                             const SimRunOptions &options) {
+    StageTimer timer(Stage::Verify);
     const int64_t dpus = program.grid.count();
     if (dpus > options.machine.dpus)
         user_error(
@@ -344,6 +348,7 @@ void describe(const lower::PimProgram &program, const SimRunOptions &options, ui
 
 RunResult run_sim(const workloads::Workload &workload, const lower::PimProgram &program,
                   const SimRunOptions &options) {
+    StageTimer timer(Stage::Verify);
     // The inputs move between the interpreter's memory and the by-name map instead of being copied: the
     // largest workloads have 2^26 elements.
     TensorValues inputs = seeded_input_values(workload, options.seed);
@@ -363,6 +368,7 @@ RunResult run_sim(const workloads::Workload &workload, const lower::PimProgram &
 
 RunResult run_sim(const workloads::Workload &workload, const lower::PimProgram &program,
                   const SimRunOptions &options, const ReferenceData &reference) {
+    StageTimer timer(Stage::Verify);
     SimExecution execution = execute_on_sim(program, reference.inputs, options);
     RunResult result;
     compare_outputs(workload, reference.expected, execution.outputs, execution.known, result);

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "atim/schedule/schedule.h"
+#include "atim/support/stage_timer.h"
 #include "schedule/schedule_internal.h"
 
 namespace atim::schedule {
@@ -297,6 +298,7 @@ Trace Trace::from_json(const std::string &text) {
 }
 
 Schedule Trace::replay(const te::PrimFunc &func) const {
+    StageTimer timer(Stage::Lower);
     Schedule sch(func);
     Replayer replayer(sch);
     for (size_t i = 0; i < instructions_.size(); ++i) {

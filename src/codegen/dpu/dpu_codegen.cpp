@@ -9,6 +9,7 @@
 #include <set>
 
 #include "atim/support/error.h"
+#include "atim/support/stage_timer.h"
 #include "codegen/dpu/asm_writer.h"
 #include "codegen/dpu/kernel_emitter.h"
 #include "codegen/dpu/loop_invariant_motion.h"
@@ -141,6 +142,7 @@ dpu::KernelSymbols declare_data(const lower::PimProgram &program, const dpu::Var
 }  // namespace
 
 DpuKernel compile_dpu_kernel(const lower::PimProgram &program, const target::UpmemMachine &machine) {
+    StageTimer timer(Stage::Codegen);
     ATIM_CHECK(program.kernel.defined(), "program {} has no kernel", program.name);
     DpuKernel kernel;
     ir::Stmt body = dpu::hoist_loop_invariants(dpu::unroll_small_loops(program.kernel));

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "atim/support/error.h"
+#include "atim/support/stage_timer.h"
 #include "atim/tune/cost_model.h"
 #include "atim/tune/features.h"
 #include "tune/cost_model/model_file.h"
@@ -78,6 +79,7 @@ public:
 
     std::vector<double> predict(const std::vector<std::vector<float>> &features) const override {
         if (!booster_ || features.empty()) return std::vector<double>(features.size(), 0.0);
+        StageTimer timer(Stage::CostModelPredict);
         std::vector<float> scores = booster_->predict(to_matrix(features));
         return std::vector<double>(scores.begin(), scores.end());
     }
@@ -124,6 +126,7 @@ public:
 
 private:
     void retrain() {
+        StageTimer timer(Stage::CostModelTrain);
         if (static_cast<int>(total_ms_.size()) < warmup_samples_ || total_ms_.empty()) {
             booster_.reset();
             return;

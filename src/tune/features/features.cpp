@@ -8,6 +8,7 @@
 
 #include "atim/runtime/sim_runner.h"
 #include "atim/support/error.h"
+#include "atim/support/stage_timer.h"
 #include "tune/features/kernel_stats.h"
 
 namespace atim::tune {
@@ -282,6 +283,7 @@ const std::vector<std::string> &feature_names() {
 }
 
 std::vector<float> extract_features(const lower::PimProgram &program, const target::UpmemMachine &machine) {
+    StageTimer timer(Stage::Features);
     std::vector<float> f(kFeatureCount, 0.0f);
     const auto &g = program.grid;
     f[kDpus] = g.count(), f[kGridX] = g.x, f[kGridY] = g.y, f[kGridZ] = g.z;

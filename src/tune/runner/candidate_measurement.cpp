@@ -14,6 +14,8 @@
 #include "atim/schedule/schedule.h"
 #include "atim/sim/dpu_stats.h"
 #include "atim/support/error.h"
+#include "atim/support/stage_timer.h"
+#include "measurement_memo.h"
 
 namespace atim::tune::detail {
 namespace {
@@ -100,12 +102,7 @@ MeasureResult measure_guarded(double timeout_seconds, std::optional<double> kern
         result = measure();
     } catch (const sim::CycleLimitExceeded &e) {
         if (!kernel_ms_bound) return classify_current_exception();
-        MeasureResult pruned = failure(
-            MeasureStatus::Pruned,
-            fmt::format("stopped: its kernel runs longer than {:.4f} ms, the bound set by the best so far",
-                        *kernel_ms_bound));
-        pruned.kernel_ms = pruned.total_ms = *kernel_ms_bound;
-        return pruned;
+        return pruned_result(*kernel_ms_bound);
     } catch (...) {
         return classify_current_exception();
     }
@@ -142,7 +139,10 @@ void for_each_parallel(size_t count, int threads, const std::function<void(size_
             }
         });
     }
-    for (std::thread &thread : pool) thread.join();
+    {
+        StageTimer waiting(Stage::Wait);
+        for (std::thread &thread : pool) thread.join();
+    }
     for (const std::exception_ptr &error : errors)
         if (error) std::rethrow_exception(error);
 }

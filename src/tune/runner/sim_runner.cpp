@@ -4,14 +4,18 @@
 // outputs are computed once per workload and shared by every candidate.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
+#include "atim/codegen/dpu_codegen.h"
 #include "atim/runtime/sim_runner.h"
+#include "atim/support/stage_timer.h"
 #include "candidate_measurement.h"
+#include "measurement_memo.h"
 
 namespace atim::tune {
 namespace {
@@ -27,10 +31,14 @@ public:
                                    std::optional<double> kernel_ms_bound) override {
         const runtime::ReferenceData &reference = reference_for(workload);
         std::vector<MeasureResult> results(batch.size());
-        // Parallelism is across candidates; a single candidate's simulation stays on one thread.
+        // Parallelism is across candidates, and each candidate's DPUs may use a second thread: candidates'
+        // costs spread over two orders of magnitude (a K split over 200 DPUs simulates 200 of them), and at
+        // the end of a batch the slowest one would otherwise leave the other cores idle. At most twice as
+        // many threads as cores run; results do not depend on the thread count.
+        const int sim_threads = std::min(2, detail::resolve_threads(options_.threads));
         detail::for_each_parallel(batch.size(), options_.threads, [&](size_t i) {
-            results[i] = measure(workload, reference, batch[i], sim::SimulationMode::Sampled,
-                                 /*sim_threads=*/1, kernel_ms_bound, options_.timeout_seconds);
+            results[i] = measure(workload, reference, batch[i], sim::SimulationMode::Sampled, sim_threads,
+                                 kernel_ms_bound, options_.timeout_seconds);
         });
         return results;
     }
@@ -61,23 +69,39 @@ private:
     MeasureResult measure(const workloads::Workload &workload, const runtime::ReferenceData &reference,
                           const schedule::Trace &trace, sim::SimulationMode mode, int sim_threads,
                           std::optional<double> kernel_ms_bound, double timeout_seconds) const {
-        return detail::measure_guarded(timeout_seconds, kernel_ms_bound, [&] {
+        std::optional<int64_t> max_cycles;
+        if (kernel_ms_bound)
+            max_cycles =
+                static_cast<int64_t>(std::ceil(*kernel_ms_bound * options_.machine.dpu_mhz * 1000.0));
+        // Only sampled measurements are remembered: a full one is the final word on a single program.
+        const bool remember = mode == sim::SimulationMode::Sampled;
+        std::string key;
+        MeasureResult result = detail::measure_guarded(timeout_seconds, kernel_ms_bound, [&] {
             lower::PimProgram program = detail::lower_candidate(workload, trace, options_);
+            if (remember) {
+                StageTimer timer(Stage::Memo);
+                key = fmt::format(
+                    "{} {} {}\n{}", workload.name, workload.shape_string(), ir::to_string(workload.dtype),
+                    detail::measurement_key(program, codegen::compile_dpu_kernel(program, options_.machine)));
+                if (std::optional<MeasureResult> known = memo_.find(key, max_cycles, kernel_ms_bound))
+                    return *known;
+            }
             runtime::SimRunOptions sim_options;
             sim_options.machine = options_.machine;
             sim_options.seed = options_.seed;
             sim_options.timing = options_.prim_timing ? codegen::TimingMode::Prim : codegen::TimingMode::Atim;
             sim_options.mode = mode;
             sim_options.threads = sim_threads;
-            if (kernel_ms_bound)
-                sim_options.max_kernel_cycles =
-                    static_cast<int64_t>(std::ceil(*kernel_ms_bound * options_.machine.dpu_mhz * 1000.0));
+            sim_options.max_kernel_cycles = max_cycles;
             return detail::result_from_run(runtime::run_sim(workload, program, sim_options, reference),
                                            program);
         });
+        if (remember && !key.empty()) memo_.add(key, result, max_cycles);
+        return result;
     }
 
     RunnerOptions options_;
+    mutable detail::MeasurementMemo memo_;
     std::mutex reference_mutex_;
     std::unique_ptr<runtime::ReferenceData> reference_;
     std::string reference_key_;

@@ -14,6 +14,7 @@
 #include <tuple>
 #include <unordered_set>
 
+#include "atim/support/stage_timer.h"
 #include "epsilon_schedule.h"
 #include "prim_seeding.h"
 #include "search_context.h"
@@ -108,6 +109,7 @@ private:
         std::vector<size_t> incumbent_of;
         const std::vector<size_t> incumbents = pick_measured_seeds(context.measured, kIncumbents, false);
         for (size_t i : incumbents) {
+            StageTimer timer(Stage::Sample);
             for (Candidate &c :
                  neighbours(context.measured[i].entry.candidate, context.sketches, context.workload)) {
                 HashedCandidate h = hashed(std::move(c));
@@ -179,6 +181,7 @@ private:
         for (size_t i = 0; i < population.size(); ++i) {
             const HashedCandidate &parent = population[pick_parent(context.rng)];
             if (coin(context.rng) < context.options.mutate_prob) {
+                StageTimer timer(Stage::Sample);
                 if (std::optional<Candidate> child =
                         mutate_random(parent.candidate, context.sketches, context.workload, context.rng))
                     children.push_back(hashed(std::move(*child)));

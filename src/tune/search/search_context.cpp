@@ -7,6 +7,7 @@
 #include "atim/lower/program_hash.h"
 #include "atim/schedule/schedule.h"
 #include "atim/support/error.h"
+#include "atim/support/stage_timer.h"
 #include "atim/tune/features.h"
 #include "tune/runner/candidate_measurement.h"
 
@@ -24,6 +25,7 @@ std::unique_ptr<CostModel> make_cost_model(const SearchOptions &options) {
 }  // namespace
 
 HashedCandidate hashed(Candidate candidate) {
+    StageTimer timer(Stage::Sample);
     uint64_t hash = structural_hash(candidate.trace);
     return {std::move(candidate), hash};
 }
@@ -105,6 +107,7 @@ std::vector<double> SearchContext::predict(const std::vector<HashedCandidate> &c
 }
 
 std::optional<HashedCandidate> SearchContext::sample_fresh() {
+    StageTimer timer(Stage::Sample);
     std::uniform_int_distribution<int> pick_sketch(0, static_cast<int>(sketches.size()) - 1);
     for (int attempt = 0; attempt < kSampleAttempts; ++attempt) {
         const int sketch = pick_sketch(rng);

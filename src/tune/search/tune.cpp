@@ -12,6 +12,7 @@
 
 #include "atim/baselines/named_schedules.h"
 #include "atim/support/error.h"
+#include "atim/support/stage_timer.h"
 #include "atim/support/version.h"
 #include "atim/tune/search.h"
 #include "search_context.h"
@@ -194,6 +195,7 @@ TuneResult tune(const workloads::Workload &workload, const target::UpmemMachine 
                 Database &db, const SearchOptions &options,
                 const std::function<void(const TuneProgress &)> &on_progress) {
     check_options(options);
+    StageTimer timer(Stage::Other);
     const auto start = std::chrono::steady_clock::now();
     const std::string fingerprint = machine_fingerprint(machine);
     SearchContext context(workload, machine, options);
@@ -201,8 +203,10 @@ TuneResult tune(const workloads::Workload &workload, const target::UpmemMachine 
     TuneResult result;
     result.run = choose_run(run_key(workload, fingerprint, options), db, options.resume);
     std::map<int64_t, TuningRecord> recorded;
-    if (options.resume)
+    if (options.resume) {
+        StageTimer reading(Stage::Database);
         for (TuningRecord &r : db.run_records(result.run)) recorded.emplace(r.trial, std::move(r));
+    }
 
     const std::optional<double> prim_ms =
         options.prune_factor > 0 ? prim_total_ms(workload, machine, runner) : std::nullopt;
@@ -224,7 +228,10 @@ TuneResult tune(const workloads::Workload &workload, const target::UpmemMachine 
             for (size_t i = begin; i < end; ++i) {
                 MeasuredCandidate m{batch[i], context.family_of(batch[i].candidate),
                                     std::move(results[i - begin]), first_trial + static_cast<int64_t>(i)};
-                if (!recorded.contains(m.trial)) db.add(make_record(context, result.run, m, fingerprint));
+                if (!recorded.contains(m.trial)) {
+                    StageTimer writing(Stage::Database);
+                    db.add(make_record(context, result.run, m, fingerprint));
+                }
                 count_result(m.result, progress);
                 // A pruned candidate teaches the cost model a lower bound of its time, which is what ranking
                 // needs: it is slower than prune_factor x the best.
