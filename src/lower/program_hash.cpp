@@ -20,7 +20,7 @@ void append_transfers(const std::vector<Transfer> &transfers, std::string &out) 
 
 }  // namespace
 
-uint64_t program_hash(const PimProgram &p) {
+std::string host_program_text(const PimProgram &p) {
     std::string text = fmt::format("{} {}x{}x{} {} {} {}\n", p.name, p.grid.x, p.grid.y, p.grid.z, p.tasklets,
                                    p.opt_level, p.wram_bytes_per_dpu);
     for (const TensorInfo &t : p.tensors)
@@ -36,8 +36,12 @@ uint64_t program_hash(const PimProgram &p) {
     }
     append_transfers(p.to_dpu, text);
     append_transfers(p.from_dpu, text);
-    text += "\nkernel\n" + ir::to_string(p.kernel);
     if (p.host_epilogue.defined()) text += "\nepilogue\n" + ir::to_string(p.host_epilogue);
+    return text;
+}
+
+uint64_t program_hash(const PimProgram &p) {
+    const std::string text = host_program_text(p) + "\nkernel\n" + ir::to_string(p.kernel);
     uint64_t hash = 1469598103934665603ull;
     for (unsigned char ch : text) {
         hash ^= ch;

@@ -6,16 +6,10 @@
 #include <functional>
 #include <string_view>
 
-#include "atim/ir/printer.h"
+#include "atim/lower/program_hash.h"
 
 namespace atim::tune::detail {
 namespace {
-
-void append_transfers(const std::vector<lower::Transfer> &transfers, std::string &out) {
-    for (const lower::Transfer &t : transfers)
-        out += fmt::format("t{} {} {} {} {};", static_cast<int>(t.direction), static_cast<int>(t.kind),
-                           t.slice, t.bytes_per_dpu, t.resident);
-}
 
 /// The slowest simulated DPU's cycles of a completed sim run (stats.dpu.cycles), or nullopt.
 std::optional<int64_t> kernel_cycles_of(const MeasureResult &result) {
@@ -27,22 +21,7 @@ std::optional<int64_t> kernel_cycles_of(const MeasureResult &result) {
 }  // namespace
 
 std::string measurement_key(const lower::PimProgram &p, const codegen::DpuKernel &kernel) {
-    std::string text = fmt::format("{} {}x{}x{} {} {} {}\n", p.name, p.grid.x, p.grid.y, p.grid.z, p.tasklets,
-                                   p.opt_level, p.wram_bytes_per_dpu);
-    for (const lower::TensorInfo &t : p.tensors)
-        text += fmt::format("tensor {} {} [{}] {} {} {}\n", t.buffer->name, ir::to_string(t.buffer->dtype),
-                            fmt::join(t.buffer->shape, ","), static_cast<int>(t.role), t.resident,
-                            t.in_host_wram);
-    for (const lower::MramSlice &s : p.slices) {
-        text += fmt::format("slice {} {} {} [{}] {} {} {} {} {} (", s.host->name, s.local->name,
-                            ir::to_string(s.local->dtype), fmt::join(s.local->shape, ","), s.bytes_per_dpu,
-                            s.mram_offset, s.fused_dims, s.row_padding, s.in_wram);
-        for (const ir::Expr &e : s.box_min) text += ir::to_string(e) + ",";
-        text += ")\n";
-    }
-    append_transfers(p.to_dpu, text);
-    append_transfers(p.from_dpu, text);
-    if (p.host_epilogue.defined()) text += "\nepilogue\n" + ir::to_string(p.host_epilogue);
+    std::string text = lower::host_program_text(p);
     text += fmt::format("\nkernel {} {} {} {} {} [{}]\n", kernel.kernel_instructions,
                         kernel.frame_bytes_per_tasklet, kernel.variables_in_registers,
                         kernel.variables_in_frame, kernel.args_symbol, fmt::join(kernel.slice_symbols, ","));
