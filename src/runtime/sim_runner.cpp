@@ -92,7 +92,7 @@ sim::Measurement run_host_program(const lower::PimProgram &program, const codege
     // Not timed: allocation, loading and (under ATiM's accounting) the resident operands.
     machine.allocate(static_cast<int>(dpus));
     machine.load(assemble_kernel(program, kernel, options.machine), program.tasklets);
-    if (sample) machine.sample(sample->stand_in);
+    if (sample) machine.sample(sample->stand_in, sample->values_only);
     // host.c pushes the DPU arguments before the timed call under ATiM's accounting, inside it under PrIM's.
     auto push_arguments = [&] {
         machine.push(kernel.args_symbol, 0, kArgsBytes,
@@ -230,6 +230,7 @@ SimExecution execute_on_sim(const lower::PimProgram &program, const TensorValues
         execution.simulated_dpus = static_cast<int>(dpus);
         if (sample) {
             execution.simulated_dpus = sample->simulated_dpus;
+            execution.values_only_dpus = sample->values_only_dpus;
             execution.timing_classes = sample->timing_classes;
         }
     }  // frees the simulated DPUs before the epilogue
@@ -253,11 +254,11 @@ namespace {
 std::string verification_note(const RunResult &result, const SimExecution &execution, int64_t dpus) {
     if (result.verified_elements == result.total_elements)
         return fmt::format("all {} output elements, bit-exact against the reference", result.total_elements);
+    const int64_t computed = execution.simulated_dpus + execution.values_only_dpus;
     return fmt::format(
         "{} of {} output elements, bit-exact against the reference: those computed only by the {} simulated "
         "DPUs (the outputs of the other {} DPUs are not computed; --sim full verifies every element)",
-        result.verified_elements, result.total_elements, execution.simulated_dpus,
-        dpus - execution.simulated_dpus);
+        result.verified_elements, result.total_elements, computed, dpus - computed);
 }
 
 /// What a run simulated cycle by cycle, what it estimated, and what it verified, in words.
@@ -281,9 +282,13 @@ SimulationNotes simulation_notes(const SimRunOptions &options, const SimExecutio
         case sim::SimulationMode::Sampled:
             which = fmt::format(
                 "the first and last DPU of each of {} timing classes (DPUs whose slices have the same "
-                "extents "
-                "inside the tensors), and the DPUs whose results the host combines with DPU 0's",
+                "extents inside the tensors)",
                 execution.timing_classes);
+            if (execution.values_only_dpus > 0)
+                which += fmt::format(
+                    "; {} more DPUs whose results the host combines with DPU 0's were computed for their "
+                    "values only (untimed, for verification)",
+                    execution.values_only_dpus);
             break;
     }
     SimulationNotes notes;
@@ -326,6 +331,7 @@ void describe(const lower::PimProgram &program, const SimRunOptions &options, ui
          {{"mode", sim::to_string(options.mode)},
           {"dpus", dpus},
           {"simulated_dpus", execution.simulated_dpus},
+          {"values_only_dpus", execution.values_only_dpus},
           {"timing_classes", execution.timing_classes},
           {"kernel_time", execution.simulated_dpus == dpus ? "simulated" : "estimated"},
           {"verified_elements", result.verified_elements},

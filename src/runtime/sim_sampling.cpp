@@ -119,10 +119,16 @@ Sample choose_sample(const lower::PimProgram &program, const HostTensors &host) 
     }
     sample.timing_classes = static_cast<int>(first_of.size());
     for (const auto &[key, last] : last_of) sample.stand_in[last] = last;
-    std::vector<uint8_t> line = combined_with_first_dpu(program, host);
+    // The line's DPUs are needed for their values, not their timing: their class's first and last DPU are
+    // timed already, so the others run untimed (several times faster; 90% of a K-split's simulated DPUs).
+    sample.values_only = combined_with_first_dpu(program, host);
     for (int64_t dpu = 0; dpu < dpus; ++dpu) {
-        if (line[dpu]) sample.stand_in[dpu] = static_cast<int>(dpu);
-        if (sample.stand_in[dpu] == dpu) ++sample.simulated_dpus;
+        if (sample.stand_in[dpu] == dpu) {
+            sample.values_only[dpu] = 0;
+            ++sample.simulated_dpus;
+        } else if (sample.values_only[dpu]) {
+            ++sample.values_only_dpus;
+        }
     }
     return sample;
 }

@@ -26,17 +26,20 @@ using UnknownElements = std::unordered_map<const ir::BufferNode *, std::vector<u
 struct Sample {
     std::vector<int>
         stand_in;  ///< per DPU: itself when simulated, else the simulated DPU whose timing it takes
+    /// per DPU: 1 when it is computed for its values only (untimed; its timing is its stand-in's)
+    std::vector<uint8_t> values_only;
     int timing_classes = 0;
-    int simulated_dpus = 0;
+    int simulated_dpus = 0;    ///< simulated cycle by cycle
+    int values_only_dpus = 0;  ///< computed, untimed
 };
 
 /// Chooses the DPUs a sampled run simulates. DPUs are grouped into timing classes by the part of every MRAM
 /// slice's box that lies inside its tensor: the kernel's control flow depends on the grid coordinates only
 /// through these clipped extents (tightened loop bounds, boundary guards), so DPUs of one class take the
-/// same path. The first and last DPU of each class are simulated. So that some outputs can be verified,
-/// DPU 0 is simulated together with every DPU whose results the host combines with its own (the DPUs along
-/// a cross-DPU reduction, found by testing which grid neighbours' gathered results reach the same output
-/// elements through the host epilogue).
+/// same path. The first and last DPU of each class are simulated cycle by cycle. So that some outputs can be
+/// verified, DPU 0's results are completed by computing, for their values only (untimed), every DPU whose
+/// results the host combines with DPU 0's (the DPUs along a cross-DPU reduction, found by testing which grid
+/// neighbours' gathered results reach the same output elements through the host epilogue).
 Sample choose_sample(const lower::PimProgram &program, const HostTensors &host);
 
 /// The elements of the gathered host tensors whose gathered value comes from a DPU with selected[d] != 0:

@@ -42,8 +42,9 @@ struct SimExecution {
     /// Per Output tensor, 1 for every element computed only from simulated DPUs (and inputs), the elements to
     /// compare with the reference; empty when every element is known (every mode but Sampled).
     KnownElements known;
-    int simulated_dpus = 0;  ///< DPUs simulated instruction by instruction (or sharing such a simulation)
-    int timing_classes = 0;  ///< Sampled: classes of DPUs assumed to share control flow
+    int simulated_dpus = 0;    ///< DPUs simulated cycle by cycle (or sharing such a simulation)
+    int values_only_dpus = 0;  ///< Sampled: DPUs computed for their values only, untimed
+    int timing_classes = 0;    ///< Sampled: classes of DPUs assumed to share control flow
     sim::Measurement measurement;
     codegen::DpuKernel kernel;
     int64_t epilogue_integer_ops = 0;  ///< host work charged for the epilogue

@@ -138,7 +138,10 @@ public:
     /// launch charges it the statistics of DPU stand_in[d], which must be simulated. The caller states that
     /// stand_in[d] takes the same control flow as d (same arguments up to what cannot change it); timing
     /// that depends on MRAM values (e.g. mul_step ladders) is then estimated, not simulated.
-    void sample(const std::vector<int> &stand_in);
+    /// A DPU with values_only[d] != 0 (and stand_in[d] != d) is nevertheless computed, for its results only:
+    /// its kernel runs untimed (Dpu::run_functional) and is charged stand_in[d]'s statistics. This is how a
+    /// sampled run gets the partial results that its verification needs at a fraction of the cost.
+    void sample(const std::vector<int> &stand_in, const std::vector<uint8_t> &values_only = {});
     /// Whether DPU `dpu`'s contents are simulated (false only for DPUs left out by sample()).
     bool simulated(int dpu) const;
 

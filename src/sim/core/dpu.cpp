@@ -19,6 +19,18 @@ constexpr int kMaxTasklets = 24;
 constexpr uint32_t kMramPageBytes = 64 * 1024;  // MRAM is allocated lazily in pages of this size
 constexpr uint32_t kEvenRegisters = 0x555555;   // r0, r2, .., r22
 constexpr uint32_t kOddRegisters = 0xaaaaaa;    // r1, r3, .., r23
+// run_functional: the most instructions a tasklet executes before the next one takes its turn. Long enough
+// to amortise the switch, short enough that a tasklet polling memory (no synchronising instruction) lets the
+// others progress.
+constexpr int kFunctionalBurst = 1024;
+
+/// Instructions after which run_functional hands over to the next tasklet: they synchronise tasklets (a
+/// failed acquire or resume is retried by jumping back to it, so the holder must get its turn) or put the
+/// tasklet to sleep.
+bool ends_functional_burst(Opcode op) {
+    return op == Opcode::Acquire || op == Opcode::Release || op == Opcode::Stop || op == Opcode::Boot ||
+           op == Opcode::Resume;
+}
 
 struct Tasklet {
     std::array<uint32_t, reg::kFileSize> r{};
@@ -176,14 +188,39 @@ struct Dpu::State {
             fault_message(tasklet, fmt::format("the DPU did not stop within {} cycles", limit)));
     }
 
-    // --- memory ---
-    uint32_t wram_address(int tasklet, uint32_t address, uint32_t bytes, const char *access) const {
+    // The fault paths of the per-instruction code are out of line: formatting a message inline would give
+    // every instruction's execution a large stack frame to set up.
+    [[noreturn, gnu::cold, gnu::noinline]] void wram_fault(int tasklet, uint32_t address, uint32_t bytes,
+                                                           const char *access) const {
         if (uint64_t{address} + bytes > static_cast<uint64_t>(wram_bytes))
             fault(tasklet, fmt::format("WRAM {} of {} B at address 0x{:x} is out of bounds (WRAM is {} B)",
                                        access, bytes, address, wram_bytes));
-        if (address % bytes != 0)
-            fault(tasklet,
-                  fmt::format("WRAM {} of {} B at address 0x{:x} is misaligned", access, bytes, address));
+        fault(tasklet,
+              fmt::format("WRAM {} of {} B at address 0x{:x} is misaligned", access, bytes, address));
+    }
+    [[noreturn, gnu::cold, gnu::noinline]] void jump_fault(int tasklet, uint32_t destination) const {
+        fault(tasklet, fmt::format("jump outside IRAM: target {} but the program has {} instructions",
+                                   destination, code_size));
+    }
+    [[noreturn, gnu::cold, gnu::noinline]] void pc_fault(int tasklet) const {
+        fault(tasklet,
+              fmt::format("pc {} is outside IRAM ({} instructions)", tasklets[tasklet].pc, code_size));
+    }
+    [[noreturn, gnu::cold, gnu::noinline]] void fault_instruction(int tasklet, int32_t code) const {
+        const char *meaning = code == 1   ? " (mem_alloc: WRAM heap exhausted)"
+                              : code == 2 ? " (division by zero)"
+                                          : "";
+        fault(tasklet, fmt::format("fault instruction, code {}{}", code, meaning));
+    }
+    [[noreturn, gnu::cold, gnu::noinline]] static void unhandled_opcode(Opcode op) {
+        ATIM_CHECK(false, "unhandled opcode {}", static_cast<int>(op));
+        std::abort();
+    }
+
+    // --- memory ---
+    uint32_t wram_address(int tasklet, uint32_t address, uint32_t bytes, const char *access) const {
+        if (uint64_t{address} + bytes > static_cast<uint64_t>(wram_bytes) || address % bytes != 0)
+            wram_fault(tasklet, address, bytes, access);
         return address;
     }
 
@@ -262,11 +299,13 @@ struct Dpu::State {
     }
 
     DpuStats run();
+    DpuStats run_functional();
     void check_everyone_finished() const;
-    void execute(int id, Tasklet &t, const Instruction &ins);
+    void finish_stats();
+    [[gnu::always_inline]] void execute(int id, Tasklet &t, const Instruction &ins);
     [[gnu::always_inline]] void finish_compute(Tasklet &t, const Instruction &ins, const Outcome &o,
                                                bool sets_carry);
-    void transfer(int id, Tasklet &t, const Instruction &ins);
+    [[gnu::noinline]] void transfer(int id, Tasklet &t, const Instruction &ins);
     bool wake(int target_id, bool restart);
 };
 
@@ -358,7 +397,7 @@ void Dpu::State::transfer(int id, Tasklet &t, const Instruction &ins) {
     t.pc += 1;
 }
 
-void Dpu::State::execute(int id, Tasklet &t, const Instruction &ins) {
+inline void Dpu::State::execute(int id, Tasklet &t, const Instruction &ins) {
     uint32_t *r = t.r.data();
     const uint32_t a = ins.ra == reg::kNone ? static_cast<uint32_t>(ins.imm) : r[ins.ra];
     const uint32_t b = ins.rb == reg::kNone ? static_cast<uint32_t>(ins.imm) : r[ins.rb];
@@ -579,9 +618,7 @@ void Dpu::State::execute(int id, Tasklet &t, const Instruction &ins) {
         case Opcode::Jump:
         case Opcode::Call: {
             uint32_t destination = r[ins.ra] + static_cast<uint32_t>(ins.imm);
-            if (destination >= code_size)
-                fault(id, fmt::format("jump outside IRAM: target {} but the program has {} instructions",
-                                      destination, code_size));
+            if (destination >= code_size) jump_fault(id, destination);
             if (ins.op == Opcode::Call) r[ins.rc] = t.pc + 1;
             t.pc = destination;
             return;
@@ -618,12 +655,8 @@ void Dpu::State::execute(int id, Tasklet &t, const Instruction &ins) {
             t.pc = (taken && ins.target != kNoTarget) ? static_cast<uint32_t>(ins.target) : t.pc + 1;
             return;
         }
-        case Opcode::Fault: {
-            const char *meaning = ins.imm == 1   ? " (mem_alloc: WRAM heap exhausted)"
-                                  : ins.imm == 2 ? " (division by zero)"
-                                                 : "";
-            fault(id, fmt::format("fault instruction, code {}{}", ins.imm, meaning));
-        }
+        case Opcode::Fault:
+            fault_instruction(id, ins.imm);
         case Opcode::Nop:
             t.pc += 1;
             return;
@@ -634,7 +667,7 @@ void Dpu::State::execute(int id, Tasklet &t, const Instruction &ins) {
             return;
         }
     }
-    ATIM_CHECK(false, "unhandled opcode {}", static_cast<int>(ins.op));
+    unhandled_opcode(ins.op);
 }
 
 // With the bootstrap, a tasklet that returned from main sleeps at __sys_end. Any other sleeper when the DPU
@@ -685,8 +718,7 @@ DpuStats Dpu::State::run() {
             continue;
         }
         Tasklet &t = tasklets[chosen];
-        if (t.pc >= code_size)
-            fault(chosen, fmt::format("pc {} is outside IRAM ({} instructions)", t.pc, code_size));
+        if (t.pc >= code_size) pc_fault(chosen);
         const Instruction &ins = code[t.pc];
         // Register-file bank rule (uPIMulator): operands read now plus registers the tasklet's previous
         // instruction writes share two ports per bank; each extra pair of one bank costs a cycle.
@@ -719,11 +751,43 @@ DpuStats Dpu::State::run() {
         next_first = chosen + 1 == count ? 0 : chosen + 1;
     }
     stats.cycles = cycle;
+    finish_stats();
+    return stats;
+}
+
+void Dpu::State::finish_stats() {
     check_everyone_finished();
-    for (int i = 0; i < count; ++i) {
+    for (int i = 0; i < tasklet_count; ++i) {
         stats.tasklet_instructions[i] = tasklets[i].instructions;
         stats.instructions += tasklets[i].instructions;
     }
+}
+
+// Round robin over the awake tasklets, each running a burst (see ends_functional_burst). Timing state
+// (ready_at, the DMA engine) is updated by execute() as in run() but never read, and `cycle` stays 0.
+DpuStats Dpu::State::run_functional() {
+    reset_tasklets();
+    const int64_t limit = options.max_cycles;
+    int64_t executed = 0;
+    while (active_mask != 0) {
+        for (int id = 0; id < tasklet_count; ++id) {
+            if (!((active_mask >> id) & 1)) continue;
+            Tasklet &t = tasklets[id];
+            int64_t burst = 0;
+            while (burst < kFunctionalBurst) {
+                if (t.pc >= code_size) pc_fault(id);
+                const Instruction &ins = code[t.pc];
+                execute(id, t, ins);
+                ++burst;
+                if (ends_functional_burst(ins.op)) break;
+            }
+            t.instructions += burst;
+            executed += burst;
+            if (executed > limit) cycle_limit_reached(id, limit);
+        }
+    }
+    stats.issue_cycles = 0;
+    finish_stats();
     return stats;
 }
 
@@ -867,6 +931,7 @@ void Dpu::read_mram(uint64_t offset, std::span<uint8_t> bytes) const {
 }
 
 DpuStats Dpu::run() { return state_->run(); }
+DpuStats Dpu::run_functional() { return state_->run_functional(); }
 
 uint32_t Dpu::register_value(int tasklet, int index) const {
     ATIM_CHECK(tasklet >= 0 && tasklet < state_->tasklet_count && index >= 0 && index < reg::kFileSize,

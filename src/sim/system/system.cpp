@@ -196,14 +196,27 @@ struct Machine::State {
         return distinct;
     }
 
-    /// Runs every distinct instance once, on a pool of threads; rethrows the first fault naming its DPU.
-    void run_instances(const std::vector<Instance *> &instances) {
+    /// Per instance, whether some DPU using it is timed (not only computed for its values after sample()).
+    std::vector<uint8_t> timed_flags(const std::vector<Instance *> &instances) const {
+        std::unordered_set<const Instance *> timed;
+        for (int dpu = 0; dpu < allocated; ++dpu)
+            if (instance_of[dpu] && (stand_in.empty() || stand_in[dpu] == dpu))
+                timed.insert(instance_of[dpu].get());
+        std::vector<uint8_t> flags(instances.size());
+        for (size_t i = 0; i < instances.size(); ++i) flags[i] = timed.contains(instances[i]) ? 1 : 0;
+        return flags;
+    }
+
+    /// Runs every distinct instance once, on a pool of threads (cycle by cycle when timed[i], else for its
+    /// values only); rethrows the first fault naming its DPU.
+    void run_instances(const std::vector<Instance *> &instances, const std::vector<uint8_t> &timed) {
         std::vector<std::exception_ptr> errors(instances.size());
         std::atomic<size_t> next{0};
         auto worker = [&] {
             for (size_t i = next++; i < instances.size(); i = next++) {
                 try {
-                    instances[i]->last_stats = instances[i]->dpu->run();
+                    Dpu &dpu = *instances[i]->dpu;
+                    instances[i]->last_stats = timed[i] ? dpu.run() : dpu.run_functional();
                 } catch (...) {
                     errors[i] = std::current_exception();
                 }
@@ -231,14 +244,16 @@ struct Machine::State {
 
     /// The statistics DPU `dpu` stands for in the last launch: its own, or its stand-in's.
     const DpuStats &stats_of(int dpu) const {
-        const Instance *instance =
-            instance_of[dpu] ? instance_of[dpu].get() : instance_of[stand_in[dpu]].get();
-        return instance->last_stats;
+        const bool own = stand_in.empty() || stand_in[dpu] == dpu;
+        return (own ? instance_of[dpu] : instance_of[stand_in[dpu]])->last_stats;
     }
 
+    /// DPUs whose timing is their stand-in's (left out, or computed for their values only).
     int left_out() const {
-        return static_cast<int>(std::count_if(instance_of.begin(), instance_of.end(),
-                                              [](const auto &instance) { return instance == nullptr; }));
+        if (stand_in.empty()) return 0;
+        int count = 0;
+        for (int dpu = 0; dpu < allocated; ++dpu) count += stand_in[dpu] != dpu ? 1 : 0;
+        return count;
     }
 
     int first_dpu_using(const Instance *instance) const {
@@ -348,13 +363,21 @@ void Machine::launch() {
     State &s = *state_;
     s.require_loaded("launch");
     std::vector<Instance *> instances = s.distinct_instances();
-    s.run_instances(instances);
-    const Instance *slowest = instances.front();
-    int64_t simulated_instructions = 0;
-    for (const Instance *instance : instances) {
-        simulated_instructions += instance->last_stats.instructions;
-        if (instance->last_stats.cycles > slowest->last_stats.cycles) slowest = instance;
+    const std::vector<uint8_t> timed = s.timed_flags(instances);
+    s.run_instances(instances, timed);
+    const Instance *slowest = nullptr;
+    int64_t simulated_instructions = 0, functional_runs = 0, functional_instructions = 0;
+    for (size_t i = 0; i < instances.size(); ++i) {
+        const DpuStats &stats = instances[i]->last_stats;
+        if (!timed[i]) {
+            functional_runs += 1;
+            functional_instructions += stats.instructions;
+            continue;
+        }
+        simulated_instructions += stats.instructions;
+        if (!slowest || stats.cycles > slowest->last_stats.cycles) slowest = instances[i];
     }
+    ATIM_CHECK(slowest != nullptr, "a launch with no timed DPU");
     for (int dpu = 0; dpu < s.allocated; ++dpu) {
         const DpuStats &stats = s.stats_of(dpu);
         s.count("total_instructions", stats.instructions);
@@ -371,8 +394,12 @@ void Machine::launch() {
     s.mram_on_dpu_side = true;
     s.count("launches", 1);
     s.count("dpu_runs", s.allocated);
-    s.count("simulated_dpu_runs", static_cast<int64_t>(instances.size()));
+    s.count("simulated_dpu_runs", static_cast<int64_t>(instances.size()) - functional_runs);
     s.count("simulated_instructions", simulated_instructions);
+    if (functional_runs > 0) {
+        s.count("functional_dpu_runs", functional_runs);
+        s.count("functional_instructions", functional_instructions);
+    }
     s.count("estimated_dpu_runs", s.left_out());
 }
 
@@ -432,11 +459,13 @@ Measurement Machine::take_measurement() {
     std::string sharing = s.options.mode == SimulationMode::Full
                               ? "every DPU simulated"
                               : "DPUs given identical bytes by the host share one simulation";
+    if (int64_t functional = m.counter("functional_dpu_runs"); functional > 0)
+        sharing += fmt::format("; {} more DPU runs computed for their values only (untimed)", functional);
     if (int64_t estimated = m.counter("estimated_dpu_runs"); estimated > 0) {
         sharing += fmt::format(
-            "; sampled: {} DPU runs not simulated, each charged the statistics of a simulated DPU of its "
-            "class (same control flow), so timing that depends on MRAM values (e.g. mul_step ladders) is "
-            "estimated for them",
+            "; sampled: {} DPU runs not simulated cycle by cycle, each charged the statistics of a simulated "
+            "DPU of its class (same control flow), so timing that depends on MRAM values (e.g. mul_step "
+            "ladders) is estimated for them",
             estimated);
     }
     m.note = fmt::format(
@@ -482,7 +511,7 @@ SystemRun Machine::run(const std::vector<HostOp> &ops) {
     return result;
 }
 
-void Machine::sample(const std::vector<int> &stand_in) {
+void Machine::sample(const std::vector<int> &stand_in, const std::vector<uint8_t> &values_only) {
     State &s = *state_;
     s.require_loaded("sample");
     if (s.options.mode != SimulationMode::Sampled)
@@ -497,9 +526,14 @@ void Machine::sample(const std::vector<int> &stand_in) {
         if (by < 0 || by >= s.allocated || stand_in[by] != by)
             user_error("sample(): DPU {} stands in for DPU {} but is not simulated itself", by, dpu);
     }
+    if (!values_only.empty() && values_only.size() != static_cast<size_t>(s.allocated))
+        user_error("sample() got values-only flags for {} DPUs but the set has {}", values_only.size(),
+                   s.allocated);
     s.stand_in = stand_in;
-    for (int dpu = 0; dpu < s.allocated; ++dpu)
-        if (stand_in[dpu] != dpu) s.instance_of[dpu].reset();
+    for (int dpu = 0; dpu < s.allocated; ++dpu) {
+        const bool computed = stand_in[dpu] == dpu || (!values_only.empty() && values_only[dpu]);
+        if (!computed) s.instance_of[dpu].reset();
+    }
 }
 
 bool Machine::simulated(int dpu) const {

@@ -166,9 +166,10 @@ TEST(SampledSimulation, PaddedPartialBoxesDoNotJoinTheRowsOfTheGrid) {
     options.mode = sim::SimulationMode::Sampled;
     RunResult result = run_sim(workload, program, options, reference);
     EXPECT_TRUE(result.verified);
-    // Two timing classes (the last row of DPUs holds a clipped box), their first and last DPUs, and DPU 0's
-    // partner along K: rows 0-2 and 12-14 are verified.
-    EXPECT_EQ(result.stats.at("simulation").at("simulated_dpus"), 5);
+    // Two timing classes (the last row of DPUs holds a clipped box), their first and last DPUs timed, and
+    // DPU 0's partner along K computed for its values only: rows 0-2 and 12-14 are verified.
+    EXPECT_EQ(result.stats.at("simulation").at("simulated_dpus"), 4);
+    EXPECT_EQ(result.stats.at("simulation").at("values_only_dpus"), 1);
     EXPECT_EQ(result.verified_elements, 6);
 
     options.mode = sim::SimulationMode::Full;

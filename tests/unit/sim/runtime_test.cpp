@@ -205,6 +205,37 @@ TEST(Runtime, MutexSerializesUpdatesAndBarrierWaitsForAll) {
     }
 }
 
+// The untimed run (sampled simulation's values-only DPUs) leaves memory as the timed run does, through
+// mutexes and barriers, and counts no cycles.
+TEST(Runtime, FunctionalRunComputesWhatTheTimedRunComputes) {
+    for (int tasklets : {1, 2, 11, 16, 24}) {
+        auto program = build(kMutexAndBarrier, true, tasklets);
+        Dpu timed(program, target::UpmemMachine{}, tasklets);
+        Dpu functional(program, target::UpmemMachine{}, tasklets);
+        timed.run();
+        DpuStats stats = functional.run_functional();
+        uint32_t expected = 20u * static_cast<uint32_t>(tasklets * (tasklets + 1) / 2);
+        EXPECT_EQ(word_at(functional, "counter"), expected) << tasklets << " tasklets";
+        EXPECT_EQ(word_at(functional, "after_barrier"), expected) << tasklets << " tasklets";
+        EXPECT_EQ(functional.read_symbol("counter"), timed.read_symbol("counter"));
+        EXPECT_EQ(stats.cycles, 0);
+        EXPECT_GT(stats.instructions, 0);
+        for (int t = 0; t < tasklets; ++t) EXPECT_GT(stats.tasklet_instructions[t], 0) << "tasklet " << t;
+    }
+}
+
+TEST(Runtime, FunctionalRunBoundsInstructionsByTheCycleLimit) {
+    const char *spin = R"(
+    .text
+main:
+    jump main
+)";
+    DpuOptions options;
+    options.max_cycles = 5000;
+    Dpu dpu(build(spin, true, 4), target::UpmemMachine{}, 4, options);
+    EXPECT_THROW(dpu.run_functional(), CycleLimitExceeded);
+}
+
 TEST(Runtime, BarrierCanBeReusedManyTimes) {
     // Each round every tasklet bumps its own slot, then all meet; tasklet 0 checks all slots equal the round.
     const char *source = R"(
@@ -240,10 +271,12 @@ mismatch:
     sw zero, errors, r1
     jump same
 )";
-    Dpu dpu(build(source, true, 16), target::UpmemMachine{}, 16);
-    dpu.run();
-    EXPECT_EQ(word_at(dpu, "errors"), 0u);
-    for (int t = 0; t < 16; ++t) EXPECT_EQ(word_at(dpu, "slots", t), 10u);
+    for (bool timed : {true, false}) {
+        Dpu dpu(build(source, true, 16), target::UpmemMachine{}, 16);
+        timed ? dpu.run() : dpu.run_functional();
+        EXPECT_EQ(word_at(dpu, "errors"), 0u) << (timed ? "timed" : "functional");
+        for (int t = 0; t < 16; ++t) EXPECT_EQ(word_at(dpu, "slots", t), 10u);
+    }
 }
 
 TEST(Runtime, MemAllocReturnsDistinctAlignedBlocksAfterTheStacks) {

@@ -232,7 +232,35 @@ TEST(SystemMachine, SampledModeSimulatesOnlyTheChosenDpusAndChargesTheOthersThei
     EXPECT_EQ(m.counter("simulated_dpu_runs"), 2);
     EXPECT_EQ(m.counter("estimated_dpu_runs"), 4);
     EXPECT_EQ(m.counter("dpu_runs"), kDpus);
-    EXPECT_THAT(m.note, HasSubstr("4 DPU runs not simulated"));
+    EXPECT_THAT(m.note, HasSubstr("4 DPU runs not simulated cycle by cycle"));
+}
+
+TEST(SystemMachine, ValuesOnlyDpusAreComputedUntimedAndChargedTheirStandIns) {
+    MachineOptions options;
+    options.mode = SimulationMode::Sampled;
+    Machine machine(target::load_machine("upmem-rank"), options);
+    machine.allocate(kDpus);
+    machine.load(sum_program(), 4);
+    // DPU 0 is timed; 2 and 3 are computed for their values only, with DPU 0's timing; 1, 4, 5 left out.
+    machine.sample({0, 0, 0, 0, 0, 0}, {0, 0, 1, 1, 0, 0});
+    machine.push("values", 0, 64, [&](int dpu) { return words(values_of(dpu)); });
+    PerDpuBytes counts;
+    for (int dpu = 0; dpu < kDpus; ++dpu) counts.push_back(words({static_cast<uint32_t>(dpu + 3)}));
+    machine.push("count", 0, counts);
+    machine.broadcast("mram_values", 0, words(std::vector<uint32_t>(16, 7)));
+    machine.launch();
+    PerDpuBytes totals = machine.gather("total", 0, 4);
+    for (int dpu : {0, 2, 3}) {
+        EXPECT_TRUE(machine.simulated(dpu)) << dpu;
+        EXPECT_EQ(word(totals[dpu]), expected_sum(dpu, dpu + 3, 7)) << dpu;
+        EXPECT_EQ(machine.last_stats(dpu).cycles, machine.last_stats(0).cycles) << dpu;
+    }
+    for (int dpu : {1, 4, 5}) EXPECT_FALSE(machine.simulated(dpu)) << dpu;
+    Measurement m = machine.take_measurement();
+    EXPECT_EQ(m.kernel.cycles, machine.last_stats(0).cycles);  // the untimed DPUs never set the kernel time
+    EXPECT_EQ(m.counter("simulated_dpu_runs"), 1);
+    EXPECT_EQ(m.counter("functional_dpu_runs"), 2);
+    EXPECT_EQ(m.counter("estimated_dpu_runs"), 5);
 }
 
 TEST(SystemMachine, SampleIsRefusedAfterWritesAndForUnsimulatedStandIns) {
@@ -243,6 +271,7 @@ TEST(SystemMachine, SampleIsRefusedAfterWritesAndForUnsimulatedStandIns) {
     machine.load(sum_program(), 4);
     EXPECT_THROW(machine.sample({1, 0, 2}), UserError);  // DPU 0 stands in for 1 but is left out itself
     EXPECT_THROW(machine.sample({0, 0}), UserError);
+    EXPECT_THROW(machine.sample({0, 0, 2}, {0, 1}), UserError);  // flags for 2 of 3 DPUs
     machine.broadcast("count", 0, words({1}));
     EXPECT_THROW(machine.sample({0, 0, 2}), UserError);
     Machine identical(target::load_machine("upmem-rank"));
