@@ -26,10 +26,12 @@ std::string cell(const std::optional<double> &speedup) {
 
 std::string data_text(const std::vector<tune::EntryResult> &results) {
     std::string text =
-        "# entry  tuned/prim  tuned/PrIM+Search  tuned/2-D-expert+Search (baseline total / tuned total)\n";
+        "# entry  tuned/prim  tuned/PrIM+Search  tuned/2-D-expert+Search  tuned/SimplePIM (baseline total / "
+        "tuned total; ? where a baseline did not run: SimplePIM has va and red only)\n";
     for (const tune::EntryResult &r : results)
-        text += fmt::format("\"{}\" {} {} {}\n", r.entry.name, cell(r.speedup_vs_prim()),
-                            cell(r.speedup_vs_prim_search()), cell(r.speedup_vs_expert_search()));
+        text += fmt::format("\"{}\" {} {} {} {}\n", r.entry.name, cell(r.speedup_vs_prim()),
+                            cell(r.speedup_vs_prim_search()), cell(r.speedup_vs_expert_search()),
+                            cell(r.speedup_vs_simplepim()));
     return text;
 }
 
@@ -48,7 +50,8 @@ set ylabel 'speedup of the tuned program (baseline total / tuned total)'
 set xtics rotate by -40 scale 0 font ',9'
 set title '{1}'
 plot '{0}.dat' using 2:xtic(1) title 'prim', '' using 3 title 'PrIM+Search', \
-     '' using 4 title '2-D expert+Search', 1 with lines dashtype 2 linecolor rgb 'black' notitle
+     '' using 4 title '2-D expert+Search', '' using 5 title 'SimplePIM', \
+     1 with lines dashtype 2 linecolor rgb 'black' notitle
 )",
                                    kName, title);
     return fmt::format(
