@@ -50,7 +50,9 @@ TEST(SimplePimSchedule, RunsBitExactWithEveryDpuSimulated) {
         ASSERT_EQ(program.from_dpu.size(), 1u) << what;
         EXPECT_EQ(program.from_dpu[0].kind, lower::TransferKind::Parallel) << what;
         // red: the DPU's tasklet partials are merged in WRAM, so one 8-byte value per DPU comes back.
-        if (c.workload == "red") EXPECT_EQ(program.from_dpu[0].bytes_per_dpu, 8) << what;
+        if (c.workload == "red") {
+            EXPECT_EQ(program.from_dpu[0].bytes_per_dpu, 8) << what;
+        }
 
         const RunResult result = run_sim(workload, program, options);
         std::string mismatches;
