@@ -433,9 +433,8 @@ void print_table(const std::vector<tune::EntryResult> &results, const Summary &s
         "ran on (SimplePIM: va and red). PrIM+Search of mmtv is ATiM's batched grid (DPUs per batch y in "
         "1..256, 32 <= batches * y <= 2048, tasklets 1..16, blocks 16..256, 2 * y * tasklets <= rows). "
         "SimplePIM = its fixed strategy (12 tasklets, 256-element blocks, cyclic) at the best grid DPU "
-        "count. "
-        "2-D+Search = the rc-tile schedule (rows and the reduction split over DPUs, the host summing the "
-        "partials) grid-searched; its \"block\" column is its WRAM tile.\n");
+        "count. 2-D+Search = the rc-tile schedule (rows and the reduction split over DPUs, the host summing "
+        "the partials) grid-searched; its \"block\" column is its WRAM tile.\n");
     print_simulation_notes(results);
 }
 
@@ -567,23 +566,21 @@ void add_bench_command(CLI::App &app) {
         "Suite atim: by default the 4 MB and 64 MB tensor-operation columns (14 entries) and GPT-J 6B's 12 "
         "operators: 4 MTV layers (gptj6b-qkv 12288x4096, -attn-out 4096x4096, -fc-in 16384x4096, -fc-out "
         "4096x16384) and 8 attention-score MMTVs (gptj6b-score-bB-tT: [16*B, T, 256], batch B in {1, 4}, T "
-        "in "
-        "{64, 128, 256, 512}). --full adds the 256 MB and 512 MB columns and GPT-J 30B's 12 operators (MTV "
-        "21504x7168, 7168x7168, 28672x7168, 7168x28672; MMTV with 28 heads): all 24 GPT-J operators of "
-        "ATiM's "
-        "evaluation. --only selects from that suite by entry name, group (4MB, 64MB, 256MB, 512MB, gptj6b, "
-        "gptj30b), workload, or gptj, gptj-mtv, gptj-mmtv, gptj6b-mtv, gptj6b-mmtv, gptj30b-mtv, "
-        "gptj30b-mmtv. "
-        "The summary prints geometric-mean speedups over all entries and separately for the tensor "
-        "operations, the GPT-J MTV layers, the GPT-J attention MMTVs (small, overhead-bound) and all GPT-J "
-        "operators.");
+        "in {64, 128, 256, 512}). --full adds the 256 MB and 512 MB columns and GPT-J 30B's 12 operators "
+        "(MTV 21504x7168, 7168x7168, 28672x7168, 7168x28672; MMTV with 28 heads): all 24 GPT-J operators of "
+        "ATiM's evaluation. --only selects from that suite by entry name, group (4MB, 64MB, 256MB, 512MB, "
+        "gptj6b, gptj30b), workload, or gptj, gptj-mtv, gptj-mmtv, gptj6b-mtv, gptj6b-mmtv, gptj30b-mtv, "
+        "gptj30b-mmtv. The summary prints geometric-mean speedups over all entries and separately for the "
+        "tensor operations, the GPT-J MTV layers, the GPT-J attention MMTVs (small, overhead-bound) and all "
+        "GPT-J operators.");
     command
         ->add_option("--suite", args->suite,
                      "benchmark suite: atim (ATiM's tensor operations + GPT-J operators)")
         ->check(CLI::IsMember({"atim"}))
         ->capture_default_str();
-    command->add_flag("--full", args->full,
-                      "the whole suite: also the 256 MB and 512 MB columns and GPT-J 30B (38 + 24 entries)");
+    command->add_flag(
+        "--full", args->full,
+        "the whole suite: also the 256 MB and 512 MB columns and GPT-J 30B (50 entries, 26 by default)");
     command->add_option(
         "--only", args->only,
         "entries to run: entry names, groups (4MB, 64MB, gptj6b, gptj30b), workloads, or gptj, "
