@@ -4,11 +4,21 @@
 #include "baselines/prim_schedule.h"
 #include "baselines/rc_tile_schedule.h"
 #include "baselines/schedule_params.h"
+#include "baselines/simplepim_schedule.h"
 
 namespace atim::baselines {
 namespace {
 
 std::string description(NamedSchedule schedule, WorkloadShape shape) {
+    if (schedule == NamedSchedule::SimplePim) {
+        return shape == WorkloadShape::FullReduce
+                   ? "SimplePIM reduction: even padded chunk per DPU, 12 tasklets take 256-element WRAM "
+                     "blocks "
+                     "cyclically, tasklet partials merged in WRAM, one value per DPU pulled and summed on "
+                     "the host"
+                   : "SimplePIM zip + map: even padded chunk per DPU (one parallel push), 12 tasklets take "
+                     "256-element WRAM blocks cyclically, one parallel pull";
+    }
     if (schedule == NamedSchedule::Prim) {
         switch (shape) {
             case WorkloadShape::Elementwise:
@@ -56,6 +66,7 @@ std::vector<NamedScheduleInfo> list_named_schedules(const std::string &workload)
     WorkloadShape shape = workload_shape(workload);
     std::vector<NamedScheduleInfo> list;
     for (NamedSchedule schedule : all_named_schedules()) {
+        if (!schedule_applies(schedule, workload)) continue;
         NamedScheduleInfo info{to_string(schedule), description(schedule, shape), {}};
         for (const ParamSpec &spec : param_specs(schedule, shape))
             info.params.push_back({spec.name, spec.default_text, spec.meaning});
@@ -92,10 +103,17 @@ schedule::Schedule apply_named_schedule(const std::string &name, const workloads
     std::map<std::string, int64_t> resolved = resolve_params(which, workload, params, machine);
     schedule::Schedule sch(workload.func);
     sch.set_resident_inputs(workload.resident_inputs);
-    if (which == NamedSchedule::Prim)
-        build_prim_schedule(sch, workload, resolved, machine);
-    else
-        build_rc_tile_schedule(sch, workload, resolved, machine);
+    switch (which) {
+        case NamedSchedule::Prim:
+            build_prim_schedule(sch, workload, resolved, machine);
+            break;
+        case NamedSchedule::RcTile:
+            build_rc_tile_schedule(sch, workload, resolved, machine);
+            break;
+        case NamedSchedule::SimplePim:
+            build_simplepim_schedule(sch, workload, resolved);
+            break;
+    }
     return sch;
 }
 

@@ -25,6 +25,17 @@ constexpr int64_t kRcTileElementCache = 64;
 constexpr int64_t kMinReductionSlice = 256;
 // mmtv: PrIM+Search sweeps DPUs per batch up to 256 (atim-method.md §8.2).
 constexpr int64_t kMaxDpusPerBatch = 256;
+// SimplePIM compiles its kernels with -DNR_TASKLETS=12 (prim-baselines.md §2).
+constexpr int64_t kSimplePimTasklets = 12;
+
+// SimplePIM's WRAM block, chosen from the element size only (prim-baselines.md §2): 256 elements below 16
+// bytes (1 KB of int32, 2 KB of int64), 128 below 32 bytes, else 16.
+int64_t simplepim_block(ir::DType dtype) {
+    const int64_t bytes = ir::bytes_of(dtype);
+    if (bytes < 16) return 256;
+    if (bytes < 32) return 128;
+    return 16;
+}
 
 int64_t largest_pow2_at_most(int64_t limit) {
     int64_t p = 1;
@@ -97,7 +108,7 @@ WramUse wram_use(NamedSchedule schedule, WorkloadShape shape, const workloads::W
 
 void check_wram_fits(NamedSchedule schedule, WorkloadShape shape, const workloads::Workload &w,
                      const std::map<std::string, int64_t> &p, const target::UpmemMachine &machine) {
-    const std::string tile_param = schedule == NamedSchedule::Prim ? "block" : "cache";
+    const std::string tile_param = tile_param_name(schedule);
     int64_t tile = p.at(tile_param), tasklets = p.at("tasklets");
     WramUse use = wram_use(schedule, shape, w);
     if (shape == WorkloadShape::FullReduce) use.shared_bytes = wram_bytes(tasklets, w.dtype);
@@ -114,7 +125,7 @@ void check_wram_fits(NamedSchedule schedule, WorkloadShape shape, const workload
 
 void check_tile_alignment(NamedSchedule schedule, const workloads::Workload &w,
                           const std::map<std::string, int64_t> &p) {
-    const std::string tile_param = schedule == NamedSchedule::Prim ? "block" : "cache";
+    const std::string tile_param = tile_param_name(schedule);
     int64_t tile_bytes = p.at(tile_param) * ir::bytes_of(w.dtype);
     // MRAM<->WRAM DMA moves multiples of 8 bytes (upmem-hardware.md §2, prim-baselines.md §0).
     if (tile_bytes % 8 != 0)
@@ -129,7 +140,7 @@ void check_machine_limits(NamedSchedule schedule, WorkloadShape shape,
     if (tasklets > machine.max_tasklets)
         user_error("tasklets={} exceeds the {} hardware threads of a DPU; use 1..{}", tasklets,
                    machine.max_tasklets, machine.max_tasklets);
-    if (schedule == NamedSchedule::Prim) {
+    if (schedule != NamedSchedule::RcTile) {
         if (p.at("dpus") > machine.dpus)
             user_error("dpus={} exceeds the {} DPUs of machine {}; use 1..{}", p.at("dpus"), machine.dpus,
                        machine.name, machine.dpus);
@@ -168,7 +179,7 @@ std::vector<DpuSplit> dpu_splits(NamedSchedule schedule, WorkloadShape shape, co
                                  const std::map<std::string, int64_t> &p) {
     const int64_t per_write = rows_per_output_write(w.dtype);
     const std::string rows = shape == WorkloadShape::TensorRowReduce ? "M*N rows" : "rows";
-    if (schedule == NamedSchedule::Prim) {
+    if (schedule != NamedSchedule::RcTile) {
         switch (shape) {
             case WorkloadShape::Elementwise:
             case WorkloadShape::FullReduce:
@@ -203,14 +214,16 @@ int64_t default_param(NamedSchedule schedule, WorkloadShape shape, const std::st
                       const workloads::Workload &w, const std::map<std::string, int64_t> &p,
                       const target::UpmemMachine &machine) {
     int64_t budget = dpu_budget(machine);
-    if (name == "tasklets") return kPrimTasklets;
-    if (name == "block") return kPrimBlockBytes / ir::bytes_of(w.dtype);
+    if (name == "tasklets") return schedule == NamedSchedule::SimplePim ? kSimplePimTasklets : kPrimTasklets;
+    if (name == "block")
+        return schedule == NamedSchedule::SimplePim ? simplepim_block(w.dtype)
+                                                    : kPrimBlockBytes / ir::bytes_of(w.dtype);
     if (name == "cache")
         return shape == WorkloadShape::Elementwise || shape == WorkloadShape::FullReduce ? kRcTileElementCache
                                                                                          : kRcTileRowCache;
     int64_t tasklets = p.at("tasklets");
-    if (schedule == NamedSchedule::Prim) {
-        ATIM_CHECK(name == "dpus", "no default for prim parameter {}", name);
+    if (schedule != NamedSchedule::RcTile) {
+        ATIM_CHECK(name == "dpus", "no default for {} parameter {}", to_string(schedule), name);
         switch (shape) {
             case WorkloadShape::Elementwise:
             case WorkloadShape::FullReduce:
@@ -260,14 +273,44 @@ int64_t batches_per_dpu_group(int64_t batches, int64_t dpus_per_batch, const tar
 NamedSchedule parse_named_schedule(const std::string &name) {
     if (name == "prim") return NamedSchedule::Prim;
     if (name == "rc-tile") return NamedSchedule::RcTile;
-    user_error("unknown schedule '{}'; known: prim, rc-tile (or a trace .json file)", name);
+    if (name == "simplepim") return NamedSchedule::SimplePim;
+    user_error("unknown schedule '{}'; known: prim, rc-tile, simplepim (or a trace .json file)", name);
 }
 
-const char *to_string(NamedSchedule s) { return s == NamedSchedule::Prim ? "prim" : "rc-tile"; }
+const char *to_string(NamedSchedule s) {
+    switch (s) {
+        case NamedSchedule::Prim:
+            return "prim";
+        case NamedSchedule::RcTile:
+            return "rc-tile";
+        case NamedSchedule::SimplePim:
+            return "simplepim";
+    }
+    return "";
+}
 
 const std::vector<NamedSchedule> &all_named_schedules() {
-    static const std::vector<NamedSchedule> all = {NamedSchedule::Prim, NamedSchedule::RcTile};
+    static const std::vector<NamedSchedule> all = {NamedSchedule::Prim, NamedSchedule::RcTile,
+                                                   NamedSchedule::SimplePim};
     return all;
+}
+
+bool schedule_applies(NamedSchedule schedule, const std::string &workload) {
+    workload_shape(workload);  // throws for a workload without named schedules
+    if (schedule != NamedSchedule::SimplePim) return true;
+    return workload == "va" || workload == "red";
+}
+
+void check_schedule_applies(NamedSchedule schedule, const std::string &workload) {
+    if (!schedule_applies(schedule, workload))
+        user_error(
+            "schedule {} exists for va and red only (SimplePIM's vector add and reduction; SimplePIM has no "
+            "GEMV-type operator); use prim or rc-tile for {}",
+            to_string(schedule), workload);
+}
+
+const char *tile_param_name(NamedSchedule schedule) {
+    return schedule == NamedSchedule::RcTile ? "cache" : "block";
 }
 
 WorkloadShape workload_shape(const std::string &workload) {
@@ -284,6 +327,14 @@ WorkloadShape workload_shape(const std::string &workload) {
 
 std::vector<ParamSpec> param_specs(NamedSchedule schedule, WorkloadShape shape) {
     const ParamSpec tasklets{"tasklets", "16", "tasklets (hardware threads) per DPU, 1..24"};
+    if (schedule == NamedSchedule::SimplePim) {
+        if (shape != WorkloadShape::Elementwise && shape != WorkloadShape::FullReduce) return {};
+        return {{"dpus", "auto: largest power of two <= min(2048, machine DPUs) leaving >= 2 blocks per DPU",
+                 "DPUs the array is scattered over (equal padded chunks, one parallel push)"},
+                {"tasklets", "12", "tasklets per DPU (SimplePIM fixes 12; change only to study it)"},
+                {"block", "256 (elements under 16 bytes; 128 under 32, else 16)",
+                 "WRAM block in elements (SimplePIM derives it from the element size)"}};
+    }
     if (schedule == NamedSchedule::Prim) {
         const ParamSpec block{"block", "1 KB of elements: 256 (int32), 128 (int64)",
                               "WRAM block in elements (PrIM's BL = log2(block * element bytes))"};
@@ -374,6 +425,7 @@ std::map<std::string, int64_t> resolve_params(NamedSchedule schedule, const work
                                               const std::map<std::string, std::string> &given,
                                               const target::UpmemMachine &machine) {
     WorkloadShape shape = workload_shape(workload.name);
+    check_schedule_applies(schedule, workload.name);
     std::vector<ParamSpec> specs = param_specs(schedule, shape);
     std::vector<std::string> known;
     for (const ParamSpec &s : specs) known.push_back(s.name);

@@ -12,9 +12,9 @@
 
 namespace atim::baselines {
 
-enum class NamedSchedule : uint8_t { Prim, RcTile };
+enum class NamedSchedule : uint8_t { Prim, RcTile, SimplePim };
 
-/// "prim" / "rc-tile"; throws UserError listing the known names otherwise.
+/// "prim" / "rc-tile" / "simplepim"; throws UserError listing the known names otherwise.
 NamedSchedule parse_named_schedule(const std::string &name);
 const char *to_string(NamedSchedule s);
 /// All named schedules, in listing order.
@@ -29,6 +29,16 @@ enum class WorkloadShape : uint8_t {
     Batched,          ///< mmtv: a batch i of independent MTVs over rows j
 };
 WorkloadShape workload_shape(const std::string &workload);
+
+/// Whether `schedule` exists for `workload`: prim and rc-tile for every workload with named schedules,
+/// simplepim for va and red only (SimplePIM's vector add and reduction; it has no GEMV operator,
+/// prim-baselines.md §2).
+bool schedule_applies(NamedSchedule schedule, const std::string &workload);
+/// Throws UserError naming the workloads `schedule` exists for when it does not apply to `workload`.
+void check_schedule_applies(NamedSchedule schedule, const std::string &workload);
+
+/// The name of the schedule's WRAM tile parameter: "cache" for rc-tile, "block" for prim and simplepim.
+const char *tile_param_name(NamedSchedule schedule);
 
 /// One parameter: name, how its default is chosen, and what it means.
 struct ParamSpec {

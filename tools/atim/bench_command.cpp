@@ -1,7 +1,9 @@
 // `atim bench --suite atim`: ATiM's evaluation (atim-method.md §8) on atim's simulator. For each suite entry
-// it measures PrIM (best DPU count), PrIM+Search (grid over DPUs x tasklets x block), 2-D expert + Search
-// (rc-tile over DPUs x reduction ways x tasklets x WRAM tile) and the tuner, and prints the time split, the
-// speedups and their geometric means; optionally as CSV and JSON.
+// it measures PrIM (best DPU count), PrIM+Search (grid over DPUs x tasklets x block; ATiM's batched grid for
+// mmtv), SimplePIM (va and red, best DPU count), 2-D expert + Search (rc-tile over DPUs x reduction ways x
+// tasklets x WRAM tile) and the tuner, and prints the time split, the speedups and their geometric means
+// (overall and per part of the suite: tensor operations, GPT-J MTV layers, GPT-J attention MMTVs, all GPT-J);
+// optionally as CSV and JSON.
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -9,6 +11,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -47,6 +50,9 @@ struct BenchArguments {
     std::vector<int64_t> grid_blocks = tune::BaselineGrid{}.blocks;
     std::vector<int64_t> grid_k_ways = tune::BaselineGrid{}.k_ways;
     std::vector<int64_t> grid_caches = tune::BaselineGrid{}.caches;
+    std::vector<int64_t> grid_mmtv_dpus = tune::BaselineGrid{}.mmtv_dpus_per_batch;
+    std::vector<int64_t> grid_mmtv_tasklets = tune::BaselineGrid{}.mmtv_tasklets;
+    std::vector<int64_t> grid_mmtv_blocks = tune::BaselineGrid{}.mmtv_blocks;
 };
 
 void check_arguments(const BenchArguments &args) {
@@ -58,7 +64,10 @@ void check_arguments(const BenchArguments &args) {
              {"--tasklets", &args.grid_tasklets},
              {"--blocks", &args.grid_blocks},
              {"--k-ways", &args.grid_k_ways},
-             {"--caches", &args.grid_caches}}) {
+             {"--caches", &args.grid_caches},
+             {"--mmtv-dpus", &args.grid_mmtv_dpus},
+             {"--mmtv-tasklets", &args.grid_mmtv_tasklets},
+             {"--mmtv-blocks", &args.grid_mmtv_blocks}}) {
         if (values->empty()) user_error("{} needs at least one value", option);
         for (int64_t v : *values)
             if (v <= 0) user_error("{} values must be positive (got {})", option, v);
@@ -161,33 +170,81 @@ nlohmann::ordered_json entry_json(const tune::EntryResult &r) {
             {"dtype", r.dtype},
             {"prim", sweep_json(r.prim)},
             {"prim_search", sweep_json(r.prim_search)},
+            {"simplepim", r.simplepim.points > 0 ? sweep_json(r.simplepim) : nlohmann::ordered_json()},
             {"expert_search", sweep_json(r.expert_search)},
             {"tuned", tuned},
             {"speedup_tuned_vs_prim", ratio(r.speedup_vs_prim())},
             {"speedup_tuned_vs_prim_search", ratio(r.speedup_vs_prim_search())},
-            {"speedup_tuned_vs_expert_search", ratio(r.speedup_vs_expert_search())}};
+            {"speedup_tuned_vs_expert_search", ratio(r.speedup_vs_expert_search())},
+            {"speedup_tuned_vs_simplepim", ratio(r.speedup_vs_simplepim())}};
+}
+
+/// A part of the suite whose speedups are summarized on their own: the GPT-J attention MMTVs are small and
+/// overhead-bound, so they are kept apart from the MTV layers.
+struct SuitePart {
+    const char *key;    ///< in the JSON and CSV: "gptj-mtv"
+    const char *label;  ///< in the table: "GPT-J MTV layers"
+    std::function<bool(const tune::SuiteEntry &)> contains;
+};
+
+const std::vector<SuitePart> &suite_parts() {
+    static const std::vector<SuitePart> parts = {
+        {"tensor-ops", "tensor operations", [](const tune::SuiteEntry &e) { return !e.is_gptj(); }},
+        {"gptj-mtv", "GPT-J MTV layers",
+         [](const tune::SuiteEntry &e) { return e.is_gptj() && e.workload == "mtv"; }},
+        {"gptj-mmtv", "GPT-J attention MMTVs",
+         [](const tune::SuiteEntry &e) { return e.is_gptj() && e.workload == "mmtv"; }},
+        {"gptj", "all GPT-J operators", [](const tune::SuiteEntry &e) { return e.is_gptj(); }},
+    };
+    return parts;
+}
+
+/// Geometric-mean speedups of tuned over each baseline, over the entries where both were measured.
+struct Geomeans {
+    int entries = 0;
+    std::optional<double> vs_prim, vs_prim_search, vs_expert_search, vs_simplepim;
+};
+
+Geomeans geomeans_of(const std::vector<const tune::EntryResult *> &results) {
+    std::vector<std::optional<double>> vs_prim, vs_search, vs_expert, vs_simplepim;
+    for (const tune::EntryResult *r : results) {
+        vs_prim.push_back(r->speedup_vs_prim());
+        vs_search.push_back(r->speedup_vs_prim_search());
+        vs_expert.push_back(r->speedup_vs_expert_search());
+        vs_simplepim.push_back(r->speedup_vs_simplepim());
+    }
+    return {static_cast<int>(results.size()), tune::geometric_mean(vs_prim), tune::geometric_mean(vs_search),
+            tune::geometric_mean(vs_expert), tune::geometric_mean(vs_simplepim)};
 }
 
 struct Summary {
-    std::optional<double> geomean_vs_prim, geomean_vs_prim_search, geomean_vs_expert_search;
-    std::vector<std::string> tuned_slower_than_prim_search, tuned_slower_than_expert_search;
+    Geomeans all;
+    /// The parts of the suite that hold some but not all of the entries, in suite_parts() order.
+    std::vector<std::pair<const SuitePart *, Geomeans>> parts;
+    std::vector<std::string> tuned_slower_than_prim_search, tuned_slower_than_expert_search,
+        tuned_slower_than_simplepim;
 };
 
 Summary summarize(const std::vector<tune::EntryResult> &results) {
     Summary s;
-    std::vector<std::optional<double>> vs_prim, vs_search, vs_expert;
+    std::vector<const tune::EntryResult *> all;
     for (const tune::EntryResult &r : results) {
-        vs_prim.push_back(r.speedup_vs_prim());
-        vs_search.push_back(r.speedup_vs_prim_search());
-        vs_expert.push_back(r.speedup_vs_expert_search());
+        all.push_back(&r);
         if (r.speedup_vs_prim_search() && *r.speedup_vs_prim_search() < 1.0)
             s.tuned_slower_than_prim_search.push_back(r.entry.name);
         if (r.speedup_vs_expert_search() && *r.speedup_vs_expert_search() < 1.0)
             s.tuned_slower_than_expert_search.push_back(r.entry.name);
+        if (r.speedup_vs_simplepim() && *r.speedup_vs_simplepim() < 1.0)
+            s.tuned_slower_than_simplepim.push_back(r.entry.name);
     }
-    s.geomean_vs_prim = tune::geometric_mean(vs_prim);
-    s.geomean_vs_prim_search = tune::geometric_mean(vs_search);
-    s.geomean_vs_expert_search = tune::geometric_mean(vs_expert);
+    s.all = geomeans_of(all);
+    for (const SuitePart &part : suite_parts()) {
+        std::vector<const tune::EntryResult *> in_part;
+        for (const tune::EntryResult &r : results)
+            if (part.contains(r.entry)) in_part.push_back(&r);
+        if (!in_part.empty() && in_part.size() < results.size())
+            s.parts.emplace_back(&part, geomeans_of(in_part));
+    }
     return s;
 }
 
@@ -197,7 +254,7 @@ constexpr const char *kExpertTile = "cache";
 
 std::string csv_header() {
     std::string header = "entry,group,workload,shape,dtype";
-    for (const char *method : {"prim", "prim_search", "expert_search"})
+    for (const char *method : {"prim", "prim_search", "simplepim", "expert_search"})
         header += fmt::format(
             ",{0}_dpus,{0}_tasklets,{0}_block,{0}_h2d_ms,{0}_kernel_ms,{0}_after_ms,{0}_total_ms,"
             "{0}_points,{0}_illegal,{0}_failed",
@@ -205,7 +262,7 @@ std::string csv_header() {
     header +=
         ",tuned_dpus,tuned_tasklets,tuned_sketch,tuned_h2d_ms,tuned_kernel_ms,tuned_after_ms,tuned_total_ms,"
         "tuned_trials,tuned_valid,tuned_failed,speedup_tuned_vs_prim,speedup_tuned_vs_prim_search,"
-        "speedup_tuned_vs_expert_search";
+        "speedup_tuned_vs_expert_search,speedup_tuned_vs_simplepim";
     return header;
 }
 
@@ -215,6 +272,7 @@ std::string csv_times(const std::optional<tune::MeasureResult> &r) {
 }
 
 std::string csv_sweep(const tune::SweepResult &s, const char *block_param) {
+    if (s.points == 0) return ",,,,,,,,,";  // the baseline does not apply (SimplePIM on mtv)
     return fmt::format("{},{},{},{},{},{},{}", s.best ? std::to_string(s.best->dpus) : "",
                        s.best ? std::to_string(s.best->tasklets) : "",
                        s.best ? param_or_dash(s.best_params, block_param) : "", csv_times(s.best), s.points,
@@ -223,25 +281,33 @@ std::string csv_sweep(const tune::SweepResult &s, const char *block_param) {
 
 std::string csv_ratio(const std::optional<double> &r) { return r ? fmt::format("{:.4f}", *r) : ""; }
 
+std::string csv_geomeans(const Geomeans &g) {
+    return fmt::format("{},{},{},{}", csv_ratio(g.vs_prim), csv_ratio(g.vs_prim_search),
+                       csv_ratio(g.vs_expert_search), csv_ratio(g.vs_simplepim));
+}
+
 std::string csv_text(const std::vector<tune::EntryResult> &results, const Summary &summary) {
     std::string text = csv_header() + "\n";
     for (const tune::EntryResult &r : results) {
         const std::optional<tune::MeasureResult> &t = r.tuned.best_full;
-        text += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", r.entry.name,
-                            r.entry.group, r.entry.workload, r.entry.shape_string(), r.dtype,
-                            csv_sweep(r.prim, kPrimBlock), csv_sweep(r.prim_search, kPrimBlock),
-                            csv_sweep(r.expert_search, kExpertTile), t ? std::to_string(t->dpus) : "",
-                            t ? std::to_string(t->tasklets) : "", r.tuned.best ? r.tuned.best->sketch : "",
-                            csv_times(t), r.tuned.trials, r.tuned.valid, r.tuned.failed,
-                            csv_ratio(r.speedup_vs_prim()), csv_ratio(r.speedup_vs_prim_search()),
-                            csv_ratio(r.speedup_vs_expert_search()));
+        text +=
+            fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", r.entry.name,
+                        r.entry.group, r.entry.workload, r.entry.shape_string(), r.dtype,
+                        csv_sweep(r.prim, kPrimBlock), csv_sweep(r.prim_search, kPrimBlock),
+                        csv_sweep(r.simplepim, kPrimBlock), csv_sweep(r.expert_search, kExpertTile),
+                        t ? std::to_string(t->dpus) : "", t ? std::to_string(t->tasklets) : "",
+                        r.tuned.best ? r.tuned.best->sketch : "", csv_times(t), r.tuned.trials, r.tuned.valid,
+                        r.tuned.failed, csv_ratio(r.speedup_vs_prim()), csv_ratio(r.speedup_vs_prim_search()),
+                        csv_ratio(r.speedup_vs_expert_search()), csv_ratio(r.speedup_vs_simplepim()));
     }
-    // The geometric means as a last row: every per-entry column empty.
+    // The geometric means as last rows, every per-entry column empty: "geomean" over all entries, then
+    // "geomean-PART" for each part of the suite that holds some of the entries (geomean-gptj-mtv, ...).
     const size_t empty_columns =
-        static_cast<size_t>(std::count(text.begin(), text.begin() + text.find('\n'), ',')) - 3;
-    text += "geomean" + std::string(empty_columns, ',') + "," + csv_ratio(summary.geomean_vs_prim) + "," +
-            csv_ratio(summary.geomean_vs_prim_search) + "," + csv_ratio(summary.geomean_vs_expert_search) +
-            "\n";
+        static_cast<size_t>(std::count(text.begin(), text.begin() + text.find('\n'), ',')) - 4;
+    text += "geomean" + std::string(empty_columns, ',') + "," + csv_geomeans(summary.all) + "\n";
+    for (const auto &[part, geomeans] : summary.parts)
+        text += fmt::format("geomean-{}{},{}\n", part->key, std::string(empty_columns, ','),
+                            csv_geomeans(geomeans));
     return text;
 }
 
@@ -293,6 +359,7 @@ void print_simulation_notes(const std::vector<tune::EntryResult> &results) {
         for (const auto &[method, note] :
              std::vector<std::pair<const char *, std::string>>{{"prim", r.prim.note},
                                                                {"PrIM+Search", r.prim_search.note},
+                                                               {"SimplePIM", r.simplepim.note},
                                                                {"2-D+Search", r.expert_search.note},
                                                                {"tuned", r.tuned_note}}) {
             if (note.empty()) continue;
@@ -323,6 +390,12 @@ void print_table(const std::vector<tune::EntryResult> &results, const Summary &s
                   format_ratio(r.speedup_vs_prim()), sweep_remark(r.prim));
         print_row("", "PrIM+Search", r.prim_search.best, param_or_dash(r.prim_search.best_params, kPrimBlock),
                   format_ratio(r.speedup_vs_prim_search()), sweep_remark(r.prim_search));
+        if (r.simplepim.points > 0)
+            print_row("", "SimplePIM", r.simplepim.best, param_or_dash(r.simplepim.best_params, kPrimBlock),
+                      format_ratio(r.speedup_vs_simplepim()), sweep_remark(r.simplepim));
+        else
+            print_row("", "SimplePIM", std::nullopt, "-", "-",
+                      fmt::format("does not apply: SimplePIM has va and red only, no {}", r.entry.workload));
         print_row("", "2-D+Search", r.expert_search.best,
                   param_or_dash(r.expert_search.best_params, kExpertTile),
                   format_ratio(r.speedup_vs_expert_search()), expert_remark(r.expert_search));
@@ -331,14 +404,20 @@ void print_table(const std::vector<tune::EntryResult> &results, const Summary &s
             fmt::format("{} trials, {} valid{}", r.tuned.trials, r.tuned.valid,
                         r.tuned.best ? ", sketch " + r.tuned.best->sketch : "; nothing ran and verified"));
     }
-    fmt::print(
-        "geometric mean speedup of tuned: {} over prim, {} over PrIM+Search, {} over 2-D expert+Search\n",
-        format_ratio(summary.geomean_vs_prim), format_ratio(summary.geomean_vs_prim_search),
-        format_ratio(summary.geomean_vs_expert_search));
+    auto print_geomeans = [](const std::string &what, const Geomeans &g) {
+        fmt::print(
+            "geometric mean speedup of tuned, {} ({} entries): {} over PrIM+Search, {} over prim, {} over "
+            "2-D expert+Search, {} over SimplePIM\n",
+            what, g.entries, format_ratio(g.vs_prim_search), format_ratio(g.vs_prim),
+            format_ratio(g.vs_expert_search), format_ratio(g.vs_simplepim));
+    };
+    print_geomeans("all", summary.all);
+    for (const auto &[part, geomeans] : summary.parts) print_geomeans(part->label, geomeans);
     for (const auto &[baseline, slower] :
          std::vector<std::pair<const char *, const std::vector<std::string> *>>{
              {"PrIM+Search", &summary.tuned_slower_than_prim_search},
-             {"2-D expert+Search", &summary.tuned_slower_than_expert_search}}) {
+             {"2-D expert+Search", &summary.tuned_slower_than_expert_search},
+             {"SimplePIM", &summary.tuned_slower_than_simplepim}}) {
         if (slower->empty())
             fmt::print("tuned was not slower than {} on any entry\n", baseline);
         else
@@ -350,10 +429,12 @@ void print_table(const std::vector<tune::EntryResult> &results, const Summary &s
         "instruction; host transfers and the host epilogue come from the calibrated transfer and host-work "
         "models). Sweeps and the tuner measured candidates in the sim runner's fast mode; each best program "
         "shown was measured again with every DPU simulated and verified bit-exactly (its runner note below). "
-        "\"tuned x\" = baseline total / tuned total. 2-D+Search = the rc-tile schedule (rows and the "
-        "reduction "
-        "split over DPUs, the host summing the partials) grid-searched; its \"block\" column is its WRAM "
-        "tile.\n");
+        "\"tuned x\" = baseline total / tuned total; a geometric mean over a baseline counts the entries it "
+        "ran on (SimplePIM: va and red). PrIM+Search of mmtv is ATiM's batched grid (DPUs per batch y in "
+        "1..256, 32 <= batches * y <= 2048, tasklets 1..16, blocks 16..256, 2 * y * tasklets <= rows). "
+        "SimplePIM = its fixed strategy (12 tasklets, 256-element blocks, cyclic) at the best grid DPU "
+        "count. 2-D+Search = the rc-tile schedule (rows and the reduction split over DPUs, the host summing "
+        "the partials) grid-searched; its \"block\" column is its WRAM tile.\n");
     print_simulation_notes(results);
 }
 
@@ -398,7 +479,14 @@ void run_bench(const BenchArguments &args) {
     std::unique_ptr<tune::Runner> runner = tune::make_sim_runner(runner_options);
 
     tune::EvaluationOptions options;
-    options.grid = {args.grid_dpus, args.grid_tasklets, args.grid_blocks, args.grid_k_ways, args.grid_caches};
+    options.grid.dpus = args.grid_dpus;
+    options.grid.tasklets = args.grid_tasklets;
+    options.grid.blocks = args.grid_blocks;
+    options.grid.k_ways = args.grid_k_ways;
+    options.grid.caches = args.grid_caches;
+    options.grid.mmtv_dpus_per_batch = args.grid_mmtv_dpus;
+    options.grid.mmtv_tasklets = args.grid_mmtv_tasklets;
+    options.grid.mmtv_blocks = args.grid_mmtv_blocks;
     options.search.trials = args.trials;
     options.search.batch = args.batch;
     options.search.population = args.population;
@@ -444,17 +532,24 @@ void run_bench(const BenchArguments &args) {
                                        {"seed", args.seed},
                                        {"entries", nlohmann::ordered_json::array()}};
         for (const tune::EntryResult &r : results) json["entries"].push_back(entry_json(r));
-        json["geomean_speedup_tuned_vs_prim"] = summary.geomean_vs_prim
-                                                    ? nlohmann::ordered_json(*summary.geomean_vs_prim)
-                                                    : nlohmann::ordered_json();
-        json["geomean_speedup_tuned_vs_prim_search"] =
-            summary.geomean_vs_prim_search ? nlohmann::ordered_json(*summary.geomean_vs_prim_search)
-                                           : nlohmann::ordered_json();
-        json["geomean_speedup_tuned_vs_expert_search"] =
-            summary.geomean_vs_expert_search ? nlohmann::ordered_json(*summary.geomean_vs_expert_search)
-                                             : nlohmann::ordered_json();
+        auto ratio = [](const std::optional<double> &v) {
+            return v ? nlohmann::ordered_json(*v) : nlohmann::ordered_json();
+        };
+        json["geomean_speedup_tuned_vs_prim"] = ratio(summary.all.vs_prim);
+        json["geomean_speedup_tuned_vs_prim_search"] = ratio(summary.all.vs_prim_search);
+        json["geomean_speedup_tuned_vs_expert_search"] = ratio(summary.all.vs_expert_search);
+        json["geomean_speedup_tuned_vs_simplepim"] = ratio(summary.all.vs_simplepim);
+        // Per part of the suite (tensor-ops, gptj-mtv, gptj-mmtv, gptj) that holds some of the entries.
+        json["geomeans_by_part"] = nlohmann::ordered_json::object();
+        for (const auto &[part, g] : summary.parts)
+            json["geomeans_by_part"][part->key] = {{"entries", g.entries},
+                                                   {"vs_prim", ratio(g.vs_prim)},
+                                                   {"vs_prim_search", ratio(g.vs_prim_search)},
+                                                   {"vs_expert_search", ratio(g.vs_expert_search)},
+                                                   {"vs_simplepim", ratio(g.vs_simplepim)}};
         json["tuned_slower_than_prim_search"] = summary.tuned_slower_than_prim_search;
         json["tuned_slower_than_expert_search"] = summary.tuned_slower_than_expert_search;
+        json["tuned_slower_than_simplepim"] = summary.tuned_slower_than_simplepim;
         fmt::print("{}\n", json.dump());
     } else {
         print_table(results, summary, args, machine.name, progress.seconds());
@@ -463,15 +558,33 @@ void run_bench(const BenchArguments &args) {
 
 void add_bench_command(CLI::App &app) {
     auto args = std::make_shared<BenchArguments>();
-    CLI::App *command = app.add_subcommand("bench",
-                                           "evaluate the tuner against PrIM, PrIM+Search and 2-D "
-                                           "expert+Search on ATiM's benchmark suite (simulated)");
-    command->add_option("--suite", args->suite, "benchmark suite: atim (ATiM's tensor operations + GPT-J 6B)")
+    CLI::App *command = app.add_subcommand(
+        "bench",
+        "evaluate the tuner against PrIM, PrIM+Search, SimplePIM (va, red) and 2-D expert+Search on ATiM's "
+        "benchmark suite (simulated)");
+    command->footer(
+        "Suite atim: by default the 4 MB and 64 MB tensor-operation columns (14 entries) and GPT-J 6B's 12 "
+        "operators: 4 MTV layers (gptj6b-qkv 12288x4096, -attn-out 4096x4096, -fc-in 16384x4096, -fc-out "
+        "4096x16384) and 8 attention-score MMTVs (gptj6b-score-bB-tT: [16*B, T, 256], batch B in {1, 4}, T "
+        "in {64, 128, 256, 512}). --full adds the 256 MB and 512 MB columns and GPT-J 30B's 12 operators "
+        "(MTV 21504x7168, 7168x7168, 28672x7168, 7168x28672; MMTV with 28 heads): all 24 GPT-J operators of "
+        "ATiM's evaluation. --only selects from that suite by entry name, group (4MB, 64MB, 256MB, 512MB, "
+        "gptj6b, gptj30b), workload, or gptj, gptj-mtv, gptj-mmtv, gptj6b-mtv, gptj6b-mmtv, gptj30b-mtv, "
+        "gptj30b-mmtv. The summary prints geometric-mean speedups over all entries and separately for the "
+        "tensor operations, the GPT-J MTV layers, the GPT-J attention MMTVs (small, overhead-bound) and all "
+        "GPT-J operators.");
+    command
+        ->add_option("--suite", args->suite,
+                     "benchmark suite: atim (ATiM's tensor operations + GPT-J operators)")
         ->check(CLI::IsMember({"atim"}))
         ->capture_default_str();
-    command->add_flag("--full", args->full, "every column of the suite (also 256 MB and 512 MB)");
-    command->add_option("--only", args->only,
-                        "entries to run: entry names, groups (4MB, 64MB, gptj6b) or workloads");
+    command->add_flag(
+        "--full", args->full,
+        "the whole suite: also the 256 MB and 512 MB columns and GPT-J 30B (50 entries, 26 by default)");
+    command->add_option(
+        "--only", args->only,
+        "entries to run: entry names, groups (4MB, 64MB, gptj6b, gptj30b), workloads, or gptj, "
+        "gptj-mtv, gptj-mmtv, gptj6b-mmtv, ...");
     command->add_option("--entry", args->custom_entries,
                         "measure WORKLOAD:SHAPE entries (e.g. mtv:1024x1024) instead of the suite");
     command->add_option("--machine", args->machine, "machine preset or JSON file")->capture_default_str();
@@ -490,13 +603,21 @@ void add_bench_command(CLI::App &app) {
     command->add_flag("--json", args->json, "print one JSON object instead of the table");
     command->add_option("--threads", args->threads, "candidates measured in parallel (0: all cores)")
         ->capture_default_str();
-    command->add_option("--dpus", args->grid_dpus, "baseline grid: total DPU counts")
+    command
+        ->add_option(
+            "--dpus", args->grid_dpus,
+            "baseline grid: total DPU counts (prim, SimplePIM, 2-D expert+Search; PrIM+Search except "
+            "mmtv)")
         ->delimiter(',')
         ->capture_default_str();
-    command->add_option("--tasklets", args->grid_tasklets, "PrIM+Search grid: tasklets")
+    command
+        ->add_option("--tasklets", args->grid_tasklets,
+                     "PrIM+Search (not mmtv) and 2-D expert+Search grids: tasklets")
         ->delimiter(',')
         ->capture_default_str();
-    command->add_option("--blocks", args->grid_blocks, "PrIM+Search grid: WRAM block sizes in elements")
+    command
+        ->add_option("--blocks", args->grid_blocks,
+                     "PrIM+Search grid (not mmtv): WRAM block sizes in elements")
         ->delimiter(',')
         ->capture_default_str();
     command
@@ -505,6 +626,21 @@ void add_bench_command(CLI::App &app) {
         ->delimiter(',')
         ->capture_default_str();
     command->add_option("--caches", args->grid_caches, "2-D expert+Search grid: WRAM tiles in elements")
+        ->delimiter(',')
+        ->capture_default_str();
+    command
+        ->add_option("--mmtv-dpus", args->grid_mmtv_dpus,
+                     "PrIM+Search grid of mmtv: DPUs per batch y (kept where 32 <= batches * y <= 2048)")
+        ->delimiter(',')
+        ->capture_default_str();
+    command
+        ->add_option("--mmtv-tasklets", args->grid_mmtv_tasklets,
+                     "PrIM+Search grid of mmtv: tasklets t (kept where 2 * y * t <= rows per batch)")
+        ->delimiter(',')
+        ->capture_default_str();
+    command
+        ->add_option("--mmtv-blocks", args->grid_mmtv_blocks,
+                     "PrIM+Search grid of mmtv: WRAM blocks in elements")
         ->delimiter(',')
         ->capture_default_str();
     command->callback([args] { run_bench(*args); });

@@ -26,15 +26,18 @@ std::string cell(const std::optional<double> &speedup) {
 
 std::string data_text(const std::vector<tune::EntryResult> &results) {
     std::string text =
-        "# entry  tuned/prim  tuned/PrIM+Search  tuned/2-D-expert+Search (baseline total / tuned total)\n";
+        "# entry  tuned/prim  tuned/PrIM+Search  tuned/2-D-expert+Search  tuned/SimplePIM (baseline total / "
+        "tuned total; ? where a baseline did not run: SimplePIM has va and red only)\n";
     for (const tune::EntryResult &r : results)
-        text += fmt::format("\"{}\" {} {} {}\n", r.entry.name, cell(r.speedup_vs_prim()),
-                            cell(r.speedup_vs_prim_search()), cell(r.speedup_vs_expert_search()));
+        text += fmt::format("\"{}\" {} {} {} {}\n", r.entry.name, cell(r.speedup_vs_prim()),
+                            cell(r.speedup_vs_prim_search()), cell(r.speedup_vs_expert_search()),
+                            cell(r.speedup_vs_simplepim()));
     return text;
 }
 
-/// One figure per terminal from the same plot commands.
-std::string script_text(std::string title) {
+/// One figure per terminal from the same plot commands. The SimplePIM bars only when some entry has one
+/// (SimplePIM has va and red only): gnuplot warns about a series with no valid point.
+std::string script_text(std::string title, bool with_simplepim) {
     std::replace(title.begin(), title.end(), '\'', ' ');  // it goes between single quotes
     std::string plot = fmt::format(R"(set datafile missing '?'
 set style data histograms
@@ -48,9 +51,10 @@ set ylabel 'speedup of the tuned program (baseline total / tuned total)'
 set xtics rotate by -40 scale 0 font ',9'
 set title '{1}'
 plot '{0}.dat' using 2:xtic(1) title 'prim', '' using 3 title 'PrIM+Search', \
-     '' using 4 title '2-D expert+Search', 1 with lines dashtype 2 linecolor rgb 'black' notitle
+     '' using 4 title '2-D expert+Search', {2}\
+     1 with lines dashtype 2 linecolor rgb 'black' notitle
 )",
-                                   kName, title);
+                                   kName, title, with_simplepim ? "'' using 5 title 'SimplePIM', " : "");
     return fmt::format(
         "set terminal pngcairo size 1400,560\nset output '{0}.png'\n{1}"
         "set terminal svg size 1400,560 dynamic\nset output '{0}.svg'\nreplot\n",
@@ -78,7 +82,10 @@ void check_plot_output(const std::string &dir) {
 void plot_suite_speedups(const std::vector<tune::EntryResult> &results, const std::string &title,
                          const std::string &dir) {
     write_file(fs::path(dir) / fmt::format("{}.dat", kName), data_text(results));
-    write_file(fs::path(dir) / fmt::format("{}.gp", kName), script_text(title));
+    const bool with_simplepim = std::any_of(results.begin(), results.end(), [](const tune::EntryResult &r) {
+        return r.speedup_vs_simplepim().has_value();
+    });
+    write_file(fs::path(dir) / fmt::format("{}.gp", kName), script_text(title, with_simplepim));
     const std::string command = fmt::format("cd {} && gnuplot {}.gp", quoted(dir), kName);
     ATIM_CHECK(std::system(command.c_str()) == 0, "gnuplot failed on {}/{}.gp", dir, kName);
 }

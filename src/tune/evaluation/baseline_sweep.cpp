@@ -1,7 +1,7 @@
 // The baselines of ATiM's evaluation (atim-method.md §8.2) as sweeps of named schedules: PrIM picks only its
-// DPU count, PrIM+Search also tasklets and the WRAM block; 2-D expert + Search (the baseline ATiM's reviewers
-// asked for) grid-searches the `rc-tile` schedule. The fastest point is measured again with every DPU
-// simulated.
+// DPU count, PrIM+Search also tasklets and the WRAM block, SimplePIM (va, red) only its DPU count; 2-D
+// expert + Search (the baseline ATiM's reviewers asked for) grid-searches the `rc-tile` schedule. The fastest
+// point is measured again with every DPU simulated.
 #include <algorithm>
 #include <optional>
 #include <set>
@@ -107,6 +107,25 @@ std::vector<PrimParams> prim_points(const workloads::Workload &workload, const B
 std::vector<PrimParams> prim_search_points(const workloads::Workload &workload, const BaselineGrid &grid) {
     std::vector<PrimParams> points;
     std::set<PrimParams> seen;
+    if (workload.name == "mmtv") {
+        // ATiM's grid for batched MTV (prim-baselines.md §1.13, PrIM(E) rgemv): y DPUs per batch with 32 <=
+        // batches * y <= 2048 DPUs in all, and 2 * y * t <= N so that each of the y * t tasklets of a batch
+        // has at least one row pair.
+        const int64_t batches = workload.shape[0], rows = workload.shape[1];
+        for (int64_t per_batch : grid.mmtv_dpus_per_batch) {
+            const int64_t total = batches * per_batch;
+            if (total < BaselineGrid::kMmtvMinDpus || total > BaselineGrid::kMmtvMaxDpus) continue;
+            for (int64_t tasklets : grid.mmtv_tasklets) {
+                if (2 * per_batch * tasklets > rows) continue;
+                for (int64_t block : grid.mmtv_blocks)
+                    append_unique(points, seen,
+                                  {{"dpus", std::to_string(per_batch)},
+                                   {"tasklets", std::to_string(tasklets)},
+                                   {"block", std::to_string(block)}});
+            }
+        }
+        return points;
+    }
     for (int64_t dpus : grid.dpus)
         for (int64_t tasklets : grid.tasklets)
             for (int64_t block : grid.blocks)
@@ -114,6 +133,15 @@ std::vector<PrimParams> prim_search_points(const workloads::Workload &workload, 
                               {{"dpus", std::to_string(prim_dpus_param(workload, dpus))},
                                {"tasklets", std::to_string(tasklets)},
                                {"block", std::to_string(block)}});
+    return points;
+}
+
+std::vector<PrimParams> simplepim_points(const workloads::Workload &workload, const BaselineGrid &grid) {
+    std::vector<PrimParams> points;
+    if (workload.name != "va" && workload.name != "red") return points;
+    std::set<PrimParams> seen;
+    // tasklets and block stay at the schedule's defaults: SimplePIM's 12 tasklets and 256-element blocks.
+    for (int64_t dpus : grid.dpus) append_unique(points, seen, {{"dpus", std::to_string(dpus)}});
     return points;
 }
 

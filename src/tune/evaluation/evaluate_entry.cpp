@@ -1,5 +1,5 @@
-// One row of the evaluation: the PrIM, PrIM+Search and 2-D expert + Search sweeps and the tuner on the same
-// workload, runner and inputs; speedups and their geometric mean.
+// One row of the evaluation: the PrIM, PrIM+Search, SimplePIM and 2-D expert + Search sweeps and the tuner on
+// the same workload, runner and inputs; speedups and their geometric mean.
 #include <cmath>
 
 #include "atim/support/error.h"
@@ -31,6 +31,10 @@ std::optional<double> EntryResult::speedup_vs_expert_search() const {
     return speedup(expert_search.best, tuned.best_full);
 }
 
+std::optional<double> EntryResult::speedup_vs_simplepim() const {
+    return speedup(simplepim.best, tuned.best_full);
+}
+
 EntryResult evaluate_entry(const SuiteEntry &entry, const target::UpmemMachine &machine, Runner &runner,
                            Database &db, const EvaluationOptions &options,
                            const std::function<void(const EvaluationProgress &)> &on_progress) {
@@ -48,6 +52,11 @@ EntryResult evaluate_entry(const SuiteEntry &entry, const target::UpmemMachine &
     result.prim = sweep_prim(workload, machine, runner, prim_points(workload, options.grid));
     report("PrIM+Search");
     result.prim_search = sweep_prim(workload, machine, runner, prim_search_points(workload, options.grid));
+    const std::vector<PrimParams> simplepim = simplepim_points(workload, options.grid);
+    if (!simplepim.empty()) {
+        report("SimplePIM");
+        result.simplepim = sweep_schedule("simplepim", workload, machine, runner, simplepim);
+    }
     report("2-D expert+Search");
     result.expert_search =
         sweep_schedule("rc-tile", workload, machine, runner, expert_search_points(workload, options.grid));

@@ -23,7 +23,8 @@ namespace fs = std::filesystem;
 using BenchCli = atim::testing::CliTest;
 
 // Two tiny entries on one rank: the grid has 2 x 2 x 2 PrIM+Search points, 2 x 2 x 2 x 1 2-D expert points
-// for mtv (2 x 2 x 1 for va, which splits no reduction), the tuner 8 trials.
+// for mtv (2 x 2 x 1 for va, which splits no reduction), 2 SimplePIM points for va (none for mtv), the tuner
+// 8 trials.
 constexpr const char *kTiny =
     "bench --suite atim --entry mtv:64x64 --entry va:4096 --machine upmem-rank --dpus 4,8 --tasklets 8,16 "
     "--blocks 16,32 --k-ways 1,2 --caches 16 --trials 8 --batch 4 --population 16";
@@ -62,7 +63,8 @@ TEST_F(BenchCli, TableAndCsvReportEveryMethodAndHonestSpeedups) {
     Outcome o = atim(fmt::format("{} --csv suite.csv --plot plots", kTiny));
     ASSERT_EQ(o.exit_code, 0) << o.err;
     for (const char *needle : {"h2d ms", "kernel ms", "after ms", "total ms", "PrIM+Search", "2-D+Search",
-                               "tuned", "geometric mean speedup", "simulated", "estimated"})
+                               "SimplePIM", "does not apply: SimplePIM has va and red only, no mtv", "tuned",
+                               "geometric mean speedup", "over SimplePIM", "simulated", "estimated"})
         EXPECT_NE(o.out.find(needle), std::string::npos) << needle << "\n" << o.out;
     EXPECT_NE(o.err.find("bench: [2/2] va-4096"), std::string::npos) << o.err;
 
@@ -74,7 +76,7 @@ TEST_F(BenchCli, TableAndCsvReportEveryMethodAndHonestSpeedups) {
         EXPECT_NE(at, header.end()) << name;
         return static_cast<size_t>(at - header.begin());
     };
-    for (const char *method : {"prim", "prim_search", "expert_search", "tuned"})
+    for (const char *method : {"prim", "prim_search", "simplepim", "expert_search", "tuned"})
         for (const char *phase : {"h2d", "kernel", "after", "total"})
             column(fmt::format("{}_{}_ms", method, phase));
     for (size_t row = 1; row <= 2; ++row) {
@@ -98,6 +100,19 @@ TEST_F(BenchCli, TableAndCsvReportEveryMethodAndHonestSpeedups) {
                                  std::stod(cells[column("tuned_kernel_ms")]) +
                                  std::stod(cells[column("tuned_after_ms")]);
         EXPECT_NEAR(split_sum, tuned, 1e-5) << lines[row];
+        // SimplePIM: va only (row 2), its 12 tasklets and 256-element block at the best of 2 DPU counts.
+        if (row == 1) {
+            EXPECT_EQ(cells[column("simplepim_points")], "") << lines[row];
+            EXPECT_EQ(cells[column("simplepim_total_ms")], "") << lines[row];
+            EXPECT_EQ(cells[column("speedup_tuned_vs_simplepim")], "") << lines[row];
+        } else {
+            EXPECT_EQ(cells[column("simplepim_points")], "2");
+            EXPECT_EQ(cells[column("simplepim_tasklets")], "12");
+            EXPECT_EQ(cells[column("simplepim_block")], "256");
+            const double simplepim = std::stod(cells[column("simplepim_total_ms")]);
+            EXPECT_NEAR(std::stod(cells[column("speedup_tuned_vs_simplepim")]), simplepim / tuned,
+                        1e-3 * simplepim / tuned);
+        }
     }
     EXPECT_EQ(split(lines[3], ',').front(), "geomean");
 
@@ -107,6 +122,7 @@ TEST_F(BenchCli, TableAndCsvReportEveryMethodAndHonestSpeedups) {
         EXPECT_GT(fs::file_size(dir_ / "plots" / file), 0u) << file;
     EXPECT_NE(slurp(dir_ / "plots" / "suite_speedups.svg").find("<svg"), std::string::npos);
     EXPECT_NE(slurp(dir_ / "plots" / "suite_speedups.dat").find("\"mtv-64x64\""), std::string::npos);
+    EXPECT_NE(slurp(dir_ / "plots" / "suite_speedups.gp").find("SimplePIM"), std::string::npos);
 }
 
 TEST_F(BenchCli, JsonStatesWhereTunedLost) {
@@ -124,6 +140,11 @@ TEST_F(BenchCli, JsonStatesWhereTunedLost) {
     EXPECT_EQ(!report["tuned_slower_than_expert_search"].empty(), tuned > expert)
         << "tuned " << tuned << " ms, 2-D expert+Search " << expert << " ms";
     EXPECT_TRUE(entry["prim_search"]["note"].get<std::string>().find("simulated") != std::string::npos);
+    // SimplePIM has no mtv: null sweep and speedup, no geometric mean over it.
+    EXPECT_TRUE(entry["simplepim"].is_null());
+    EXPECT_TRUE(entry["speedup_tuned_vs_simplepim"].is_null());
+    EXPECT_TRUE(report["geomean_speedup_tuned_vs_simplepim"].is_null());
+    EXPECT_TRUE(report["tuned_slower_than_simplepim"].empty());
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
-// The simulator backend end to end: every workload under the named schedules, scheduled, lowered (opt levels
-// 0, 2 and 4), compiled to DPU assembly, run on the simulated machine and compared bit-exactly with the
-// reference interpreter; shapes that divide evenly over DPUs and tasklets and shapes that do not.
+// The simulator backend end to end: every workload under the named schedules (simplepim: va, red), scheduled,
+// lowered (opt levels 0, 2 and 4), compiled to DPU assembly, run on the simulated machine and compared
+// bit-exactly with the reference interpreter; shapes that divide evenly over DPUs and tasklets and shapes
+// that do not.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
@@ -57,7 +58,7 @@ std::vector<SimCase> sim_cases() {
     for (const auto &[workload, pair] : shapes)
         for (const std::string &shape : {pair.first, pair.second})
             for (int opt : {0, 2, 4})
-                for (const char *schedule : {"prim", "rc-tile"})
+                for (const char *schedule : {"prim", "rc-tile", "simplepim"})
                     if (schedule_applies(workload, schedule))
                         cases.push_back({workload, shape, schedule, opt});
     return cases;

@@ -43,9 +43,17 @@ TEST(NamedSchedules, ListsPrimAndRcTileWithTheWorkloadsParameters) {
              {"mmtv", {"dpus", "tasklets", "block"}, {"dpus_x", "dpus_y", "tasklets", "cache"}},
          }) {
         std::vector<NamedScheduleInfo> list = list_named_schedules(c.workload);
-        ASSERT_EQ(list.size(), 2u);
+        // SimplePIM's strategy exists for va and red only.
+        const bool simplepim = c.workload == "va" || c.workload == "red";
+        ASSERT_EQ(list.size(), simplepim ? 3u : 2u) << c.workload;
         EXPECT_EQ(list[0].name, "prim");
         EXPECT_EQ(list[1].name, "rc-tile");
+        if (simplepim) {
+            EXPECT_EQ(list[2].name, "simplepim");
+            std::vector<std::string> names;
+            for (const auto &p : list[2].params) names.push_back(p.name);
+            EXPECT_EQ(names, (std::vector<std::string>{"dpus", "tasklets", "block"})) << c.workload;
+        }
         std::vector<std::string> prim, rc;
         for (const auto &p : list[0].params) prim.push_back(p.name);
         for (const auto &p : list[1].params) rc.push_back(p.name);
@@ -57,7 +65,40 @@ TEST(NamedSchedules, ListsPrimAndRcTileWithTheWorkloadsParameters) {
         }
     }
     EXPECT_TRUE(is_named_schedule("rc-tile"));
+    EXPECT_TRUE(is_named_schedule("simplepim"));
     EXPECT_FALSE(is_named_schedule("best.json"));
+}
+
+TEST(NamedSchedules, SimplePimFixesTwelveTaskletsAndBlocksFromTheElementSize) {
+    struct Case {
+        std::string workload;
+        std::vector<int64_t> shape;
+        std::string dtype;
+        std::map<std::string, int64_t> want;
+    };
+    for (const Case &c : std::vector<Case>{
+             // 1048576 int32 = 4096 blocks of 256: 2048 DPUs leave 2 blocks each.
+             {"va", {1048576}, "", {{"dpus", 2048}, {"tasklets", 12}, {"block", 256}}},
+             // red is int64: still 256 elements (under 16 bytes), 2 KB blocks, the DMA maximum.
+             {"red", {524288}, "", {{"dpus", 1024}, {"tasklets", 12}, {"block", 256}}},
+             {"va", {1000}, "int32", {{"dpus", 2}, {"tasklets", 12}, {"block", 256}}},
+         }) {
+        EXPECT_EQ(
+            resolve_named_schedule_params("simplepim", workloads::make_workload(c.workload, c.shape, c.dtype),
+                                          {}, target::UpmemMachine{}),
+            c.want)
+            << c.workload;
+    }
+    for (const auto &[workload, shape] :
+         std::vector<std::pair<std::string, std::vector<int64_t>>>{{"mtv", {64, 64}},
+                                                                   {"gemv", {64, 64}},
+                                                                   {"ttv", {4, 8, 32}},
+                                                                   {"mmtv", {4, 8, 32}},
+                                                                   {"geva", {64}}}) {
+        EXPECT_THAT(resolve_error("simplepim", workload, shape, {}),
+                    HasSubstr("schedule simplepim exists for va and red only"))
+            << workload;
+    }
 }
 
 TEST(NamedSchedules, DefaultsFollowTheShapeAndTheMachine) {
@@ -131,7 +172,12 @@ TEST(NamedSchedules, DefaultsAlwaysPassTheirOwnChecks) {
         for (const auto &shape : s.shapes) {
             for (const std::string dtype : {"int32", "int64"}) {
                 for (int dpus : {1, 64, 2048, 2560}) {
-                    for (const std::string schedule : {"prim", "rc-tile"}) {
+                    for (const std::string schedule : {"prim", "rc-tile", "simplepim"}) {
+                        // SimplePIM: va and red in their default types (int64 va's three 2 KB blocks
+                        // would not fit 12 tasklets' WRAM, as SimplePIM's fixed block would not).
+                        if (schedule == "simplepim" && !((s.workload == "va" && dtype == "int32") ||
+                                                         (s.workload == "red" && dtype == "int64")))
+                            continue;
                         EXPECT_NO_THROW(resolve_named_schedule_params(
                             schedule, workloads::make_workload(s.workload, shape, dtype), {},
                             machine_with_dpus(dpus)))

@@ -1,6 +1,7 @@
 // The evaluation's suite definitions (exact shapes, selection), the PrIM / PrIM+Search grids (counts, the
 // mmtv mapping) and the sweep (illegal points skipped and counted, the fastest point checked with every DPU,
 // a failed full check falling back to the next point), on small machines and shapes.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -8,6 +9,7 @@
 #include <functional>
 #include <numeric>
 #include <set>
+#include <tuple>
 
 #include "atim/baselines/named_schedules.h"
 #include "atim/support/error.h"
@@ -23,19 +25,61 @@ int64_t main_input_bytes(const SuiteEntry &entry) {
     return elements * ir::bytes_of(w.dtype);
 }
 
-TEST(AtimSuite, DefaultHasThe4And64MegabyteColumnsAndGptj) {
+TEST(AtimSuite, DefaultHasThe4And64MegabyteColumnsAndGptj6b) {
     const std::vector<SuiteEntry> suite = atim_suite(/*full=*/false);
     std::map<std::string, int> per_group;
     for (const SuiteEntry &e : suite) ++per_group[e.group];
-    EXPECT_EQ(per_group, (std::map<std::string, int>{{"4MB", 7}, {"64MB", 7}, {"gptj6b", 4}}));
+    EXPECT_EQ(per_group, (std::map<std::string, int>{{"4MB", 7}, {"64MB", 7}, {"gptj6b", 12}}));
 }
 
-TEST(AtimSuite, FullAddsThe256And512MegabyteColumns) {
+TEST(AtimSuite, FullAddsThe256And512MegabyteColumnsAndGptj30b) {
     std::map<std::string, int> per_group;
     for (const SuiteEntry &e : atim_suite(/*full=*/true)) ++per_group[e.group];
     // The 512 MB panel has no VA and GEVA (atim-method.md §8.3).
-    EXPECT_EQ(per_group, (std::map<std::string, int>{
-                             {"4MB", 7}, {"64MB", 7}, {"256MB", 7}, {"512MB", 5}, {"gptj6b", 4}}));
+    EXPECT_EQ(per_group,
+              (std::map<std::string, int>{
+                  {"4MB", 7}, {"64MB", 7}, {"256MB", 7}, {"512MB", 5}, {"gptj6b", 12}, {"gptj30b", 12}}));
+}
+
+// The 24 GPT-J operators of ATiM's evaluation (atim-method.md §8.3), written out: per model the four MTV
+// layers and the attention scores A = K-cache [heads * batch, T, 256], B = query [heads * batch, 256] with
+// 16 (6B) or 28 (30B) heads, batch 1 and 4, T in {64, 128, 256, 512}.
+TEST(AtimSuite, HasTheTwentyFourGptjOperatorsWithTheirShapes) {
+    std::map<std::string, std::pair<std::string, std::vector<int64_t>>> want = {
+        {"gptj6b-qkv", {"mtv", {12288, 4096}}},
+        {"gptj6b-attn-out", {"mtv", {4096, 4096}}},
+        {"gptj6b-fc-in", {"mtv", {16384, 4096}}},
+        {"gptj6b-fc-out", {"mtv", {4096, 16384}}},
+        {"gptj30b-qkv", {"mtv", {21504, 7168}}},
+        {"gptj30b-attn-out", {"mtv", {7168, 7168}}},
+        {"gptj30b-fc-in", {"mtv", {28672, 7168}}},
+        {"gptj30b-fc-out", {"mtv", {7168, 28672}}},
+        {"gptj6b-score-b1-t64", {"mmtv", {16, 64, 256}}},
+        {"gptj6b-score-b1-t128", {"mmtv", {16, 128, 256}}},
+        {"gptj6b-score-b1-t256", {"mmtv", {16, 256, 256}}},
+        {"gptj6b-score-b1-t512", {"mmtv", {16, 512, 256}}},
+        {"gptj6b-score-b4-t64", {"mmtv", {64, 64, 256}}},
+        {"gptj6b-score-b4-t128", {"mmtv", {64, 128, 256}}},
+        {"gptj6b-score-b4-t256", {"mmtv", {64, 256, 256}}},
+        {"gptj6b-score-b4-t512", {"mmtv", {64, 512, 256}}},
+        {"gptj30b-score-b1-t64", {"mmtv", {28, 64, 256}}},
+        {"gptj30b-score-b1-t128", {"mmtv", {28, 128, 256}}},
+        {"gptj30b-score-b1-t256", {"mmtv", {28, 256, 256}}},
+        {"gptj30b-score-b1-t512", {"mmtv", {28, 512, 256}}},
+        {"gptj30b-score-b4-t64", {"mmtv", {112, 64, 256}}},
+        {"gptj30b-score-b4-t128", {"mmtv", {112, 128, 256}}},
+        {"gptj30b-score-b4-t256", {"mmtv", {112, 256, 256}}},
+        {"gptj30b-score-b4-t512", {"mmtv", {112, 512, 256}}},
+    };
+    ASSERT_EQ(want.size(), 24u);
+    std::map<std::string, std::pair<std::string, std::vector<int64_t>>> got;
+    for (const SuiteEntry &e : atim_suite(/*full=*/true)) {
+        if (!e.is_gptj()) continue;
+        got[e.name] = {e.workload, e.shape};
+        // Every shape is one the workload accepts (mmtv: M heads * batch, N = T, K = 256).
+        EXPECT_NO_THROW(workloads::make_workload(e.workload, e.shape)) << e.name;
+    }
+    EXPECT_EQ(got, want);
 }
 
 TEST(AtimSuite, ColumnLabelIsTheSizeOfTheMainInput) {
@@ -43,7 +87,7 @@ TEST(AtimSuite, ColumnLabelIsTheSizeOfTheMainInput) {
     const std::map<std::string, int64_t> megabytes = {
         {"4MB", 4}, {"64MB", 64}, {"256MB", 256}, {"512MB", 512}};
     for (const SuiteEntry &e : atim_suite(/*full=*/true)) {
-        if (e.group == "gptj6b") continue;
+        if (e.is_gptj()) continue;
         EXPECT_EQ(main_input_bytes(e), megabytes.at(e.group) << 20) << e.name;
     }
 }
@@ -75,7 +119,11 @@ TEST(SelectEntries, ByNameGroupOrWorkloadInSuiteOrder) {
              {{"mtv-1024x1024"}, {"mtv-1024x1024"}},
              {{"gptj6b-fc-in", "va-1048576"}, {"va-1048576", "gptj6b-fc-in"}},
              {{"gemv"}, {"gemv-1024x1024", "gemv-4096x4096"}},
-             {{"gptj6b"}, {"gptj6b-qkv", "gptj6b-attn-out", "gptj6b-fc-in", "gptj6b-fc-out"}},
+             {{"gptj6b-mtv"}, {"gptj6b-qkv", "gptj6b-attn-out", "gptj6b-fc-in", "gptj6b-fc-out"}},
+             {{"gptj-mmtv", "mtv-1024x1024"},
+              {"mtv-1024x1024", "gptj6b-score-b1-t64", "gptj6b-score-b1-t128", "gptj6b-score-b1-t256",
+               "gptj6b-score-b1-t512", "gptj6b-score-b4-t64", "gptj6b-score-b4-t128", "gptj6b-score-b4-t256",
+               "gptj6b-score-b4-t512"}},
          }) {
         std::vector<std::string> got;
         for (const SuiteEntry &e : select_entries(suite, c.names)) got.push_back(e.name);
@@ -83,7 +131,17 @@ TEST(SelectEntries, ByNameGroupOrWorkloadInSuiteOrder) {
     }
     EXPECT_EQ(select_entries(suite, {}).size(), suite.size());
     EXPECT_EQ(select_entries(suite, {"4MB"}).size(), 7u);
+    EXPECT_EQ(select_entries(suite, {"gptj6b"}).size(), 12u);
+    EXPECT_EQ(select_entries(suite, {"gptj"}).size(), 12u);
     EXPECT_THROW(select_entries(suite, {"mtv-8192x8192"}), UserError);  // only with --full
+    EXPECT_THROW(select_entries(suite, {"gptj30b"}), UserError);        // only with --full
+    const std::vector<SuiteEntry> full = atim_suite(/*full=*/true);
+    EXPECT_EQ(select_entries(full, {"gptj"}).size(), 24u);
+    EXPECT_EQ(select_entries(full, {"gptj-mtv"}).size(), 8u);
+    EXPECT_EQ(select_entries(full, {"gptj-mmtv"}).size(), 16u);
+    EXPECT_EQ(select_entries(full, {"gptj30b-mmtv"}).size(), 8u);
+    // The tensor-operation columns are not GPT-J operators: "mmtv" selects them and the attention scores.
+    EXPECT_EQ(select_entries(full, {"mmtv"}).size(), 4u + 16u);
     EXPECT_THROW(select_entries(suite, {"nosuch"}), UserError);
 }
 
@@ -118,7 +176,68 @@ TEST(BaselineGrid, MmtvTakesDpusPerBatch) {
     // 512 batches: 256 and 512 DPUs both give one DPU per batch, which is measured once.
     const workloads::Workload big = workloads::make_workload("mmtv", {512, 512, 512});
     EXPECT_EQ(prim_points(big, grid).size(), 3u);
-    EXPECT_EQ(prim_search_points(big, grid).size(), 3u * 3u * 6u);
+    // PrIM+Search: y in {1, 2, 4} keeps 512 * y <= 2048; every tasklet count has 2 * 4 * 16 <= 512 rows.
+    EXPECT_EQ(prim_search_points(big, grid).size(), 3u * 5u * 5u);
+}
+
+// ATiM's PrIM+Search grid for batched MTV (prim-baselines.md §1.13): y DPUs per batch in {1, 2, ..., 256},
+// 32 <= batches * y <= 2048, tasklets t in {1, 2, 4, 8, 16}, blocks in {16, ..., 256}, 2 * y * t <= N.
+TEST(BaselineGrid, MmtvPrimSearchIsAtimsBatchedGrid) {
+    const BaselineGrid grid;
+    const std::vector<int64_t> powers = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512};  // a superset of each axis
+    struct Case {
+        std::vector<int64_t> shape;
+        size_t want;  // counted by hand from the constraints
+    };
+    for (const Case &c : std::vector<Case>{
+             // 16 heads, T = 64: y in 2..128; y*t <= 32 gives (y, #t) = (2, 5) (4, 4) (8, 3) (16, 2) (32, 1).
+             {{16, 64, 256}, 15u * 5u},
+             // 112 batches, T = 512: y in {1, 2, 4, 8, 16}; y * t <= 256 holds for every t.
+             {{112, 512, 256}, 5u * 5u * 5u},
+             // 64 batches, T = 64: y in 1..32; y * t <= 32: (1, 5) (2, 5) (4, 4) (8, 3) (16, 2) (32, 1).
+             {{64, 64, 256}, 20u * 5u},
+             // 2048 batches of 1 DPU fill the machine; 4096 batches have no point.
+             {{2048, 8, 16}, 3u * 5u},
+             {{4096, 8, 16}, 0u},
+         }) {
+        const workloads::Workload w = workloads::make_workload("mmtv", c.shape);
+        const std::vector<PrimParams> points = prim_search_points(w, grid);
+        std::set<std::tuple<int64_t, int64_t, int64_t>> got;
+        for (const PrimParams &p : points) {
+            ASSERT_EQ(p.size(), 3u);
+            const int64_t y = std::stoll(p.at("dpus")), t = std::stoll(p.at("tasklets")),
+                          block = std::stoll(p.at("block"));
+            EXPECT_GE(c.shape[0] * y, 32) << c.shape[0] << " batches, y " << y;
+            EXPECT_LE(c.shape[0] * y, 2048) << c.shape[0] << " batches, y " << y;
+            EXPECT_LE(2 * y * t, c.shape[1]) << "y " << y << " t " << t;
+            EXPECT_TRUE(got.insert({y, t, block}).second) << "repeated point";
+        }
+        // Exactly the points of the constraints, counted independently over supersets of the axes.
+        std::set<std::tuple<int64_t, int64_t, int64_t>> want;
+        for (int64_t y : powers)
+            for (int64_t t : powers)
+                for (int64_t block : powers)
+                    if (y <= 256 && t <= 16 && block >= 16 && block <= 256 && c.shape[0] * y >= 32 &&
+                        c.shape[0] * y <= 2048 && 2 * y * t <= c.shape[1])
+                        want.insert({y, t, block});
+        EXPECT_EQ(got, want) << fmt::format("{}", fmt::join(c.shape, "x"));
+        EXPECT_EQ(points.size(), c.want) << fmt::format("{}", fmt::join(c.shape, "x"));
+    }
+    // Other workloads keep ATiM's DPUs x tasklets x block grid.
+    EXPECT_EQ(prim_search_points(workloads::make_workload("ttv", {32, 64, 512}), grid).size(), 4u * 3u * 6u);
+}
+
+TEST(BaselineGrid, SimplePimVariesOnlyTheDpuCountOfVaAndRed) {
+    const BaselineGrid grid;
+    for (const char *workload : {"va", "red"}) {
+        const std::vector<PrimParams> points =
+            simplepim_points(workloads::make_workload(workload, {1 << 20}), grid);
+        EXPECT_EQ(points, (std::vector<PrimParams>{
+                              {{"dpus", "256"}}, {{"dpus", "512"}}, {{"dpus", "1024"}}, {{"dpus", "2048"}}}))
+            << workload;
+    }
+    EXPECT_TRUE(simplepim_points(workloads::make_workload("mtv", {64, 64}), grid).empty());
+    EXPECT_TRUE(simplepim_points(workloads::make_workload("geva", {1024}), grid).empty());
 }
 
 TEST(BaselineGrid, ExpertSplitsRowsAndTheReductionOverDpus) {
