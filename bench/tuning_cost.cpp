@@ -94,6 +94,18 @@ struct RunCurve {
             if (best_so_far[i] <= final_best() * (1 + kWithin)) return static_cast<int>(i) + 1;
         return 0;
     }
+    /// Wall seconds at `trial` (1-based) for the curve: interpolated within its batch (a batch's candidates
+    /// are measured together, so the checkpoints are the only times measured).
+    double interpolated_seconds(int trial) const {
+        Checkpoint previous;
+        for (const Checkpoint &c : wall) {
+            if (c.trials >= trial)
+                return previous.seconds + (c.seconds - previous.seconds) * (trial - previous.trials) /
+                                              std::max(1, c.trials - previous.trials);
+            previous = c;
+        }
+        return previous.seconds;
+    }
     /// Wall seconds by the end of the batch holding `trial` (1-based).
     double seconds_at(int trial) const {
         for (const Checkpoint &c : wall)
@@ -182,7 +194,7 @@ void write_plot(const Options &o, const std::vector<std::string> &names,
             std::vector<double> ratios, seconds;
             for (const RunCurve &c : curves[w]) {
                 ratios.push_back(c.best_so_far[trial - 1] / c.final_best());
-                seconds.push_back(c.seconds_at(trial));
+                seconds.push_back(c.interpolated_seconds(trial));
             }
             out << fmt::format("{} {:.5f} {:.5f} {:.5f} {:.2f}\n", trial, median(ratios),
                                *std::min_element(ratios.begin(), ratios.end()),
@@ -192,7 +204,8 @@ void write_plot(const Options &o, const std::vector<std::string> &names,
     }
     out.close();
     std::ofstream gp(fs::path(o.out) / "tuning_cost.gp");
-    gp << "# Drawn by bench_tuning_cost: best-so-far / final best, median over seeds (band: min-max).\n";
+    gp << "# Drawn by bench_tuning_cost: best-so-far / final best, median over seeds (band: min-max); wall\n"
+          "# seconds are the batches' end times, interpolated within each batch.\n";
     gp << "set datafile missing '?'\nset logscale x\nset yrange [0.95:*]\nset grid\nset key top right\n";
     gp << "set ylabel 'best so far / best after " << o.trials << " trials'\n";
     for (const char *term : {"pngcairo size 1100,420", "svg size 1100,420"}) {
