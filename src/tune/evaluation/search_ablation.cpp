@@ -9,6 +9,7 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "atim/baselines/named_schedules.h"
 #include "atim/support/error.h"
@@ -102,14 +103,18 @@ std::string run_key_of(const AblationRun &run, const workloads::Workload &worklo
 }
 
 /// PrIM+Search's grid points the `prim` schedule accepts, as traces, in the spread order (every prefix
-/// covers DPU counts, tasklets and blocks; the grid itself is DPU-major).
+/// covers DPU counts, tasklets and blocks; the grid itself is DPU-major), each distinct trace once (on a
+/// small shape, points whose tasklets or block the schedule clamps build the same program).
 std::vector<schedule::Trace> grid_traces(const workloads::Workload &workload,
                                          const target::UpmemMachine &machine) {
     const std::vector<PrimParams> points = prim_search_points(workload, BaselineGrid{});
     std::vector<schedule::Trace> traces;
+    std::set<uint64_t> seen;
     for (size_t i : detail::spread_order(points.size())) {
         try {
-            traces.push_back(baselines::apply_named_schedule("prim", workload, points[i], machine).trace());
+            schedule::Trace trace =
+                baselines::apply_named_schedule("prim", workload, points[i], machine).trace();
+            if (seen.insert(structural_hash(trace)).second) traces.push_back(std::move(trace));
         } catch (const UserError &) {
             // more DPUs or tasklets than the machine has, a block WRAM cannot hold: not a program
         }
