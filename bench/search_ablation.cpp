@@ -162,7 +162,7 @@ void print_comparison(const Table &table, const std::vector<Workload> &workloads
         const double mean = std::exp(log_sum / count);
         const std::string verdict = std::abs(mean - 1) < 0.01 ? "buys nothing measurable (geomean within 1%)"
                                     : mean > 1 ? fmt::format("buys {:.1f}% (geomean)", (mean - 1) * 100)
-                                               : fmt::format("costs {:.1f}% (geomean)", (1 - 1 / mean) * 100);
+                                               : fmt::format("costs {:.1f}% (geomean)", (1 / mean - 1) * 100);
         fmt::print(
             "  {} at {}: {}; geomean {:.3f}x: {}; {} faster on {}, {} faster on {}, spreads overlap on {}\n",
             title, budget_label(budget), fmt::join(parts, ", "), mean, verdict, better, better_wins, base,
@@ -232,6 +232,9 @@ int run(int argc, char **argv) {
         "in {}\n",
         machine.name, settings.batch, settings.population, out.string());
     for (const AblationVariant &v : variants) fmt::print("  {:<15} {}\n", v.name, v.description);
+    fmt::print(
+        "  (on a workload with one sketch family, red, the 1-D space is the whole space: atim-1d is its atim "
+        "run, listed twice)\n");
 
     // Seeds outermost: a partial experiment holds whole seeds of every workload and variant.
     std::map<std::string, double> seconds_of;  // "entry variant seed" -> wall seconds

@@ -296,6 +296,8 @@ AblationCurve run_ablation(const AblationRun &requested, const target::UpmemMach
         const std::vector<TuningRecord> recorded = records_of(db_path, key);
         if (status.complete && status.trials_done == static_cast<int>(recorded.size()))
             return curve_from(recorded, status);
+        // Already as far as asked: continuing would only replay the records.
+        if (stop_at && static_cast<int>(recorded.size()) >= *stop_at) return curve_from(recorded, status);
     }
     fs::create_directories(stem.parent_path());
     Database db = Database::open(db_path.string());
@@ -303,21 +305,22 @@ AblationCurve run_ablation(const AblationRun &requested, const target::UpmemMach
     const double seconds_before = status.seconds;
     const int measured_before = status.measured;
     const auto start = std::chrono::steady_clock::now();
-    // After each batch: the status on disk, then the caller's progress.
-    auto checkpoint = [&](int trials_done) {
+    // After each batch: the status on disk, then the caller's progress (not after the last, reported
+    // already).
+    auto checkpoint = [&](int trials_done, bool report = true) {
         status.trials_done = trials_done;
         status.seconds =
             seconds_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         if (run.variant.seeded())
             status.measured = measured_before + std::max(0, trials_done - recorded_before);
         write_status(status_path, status);
-        if (on_progress) on_progress(run, curve_from(db.run_records(key), status));
+        if (report && on_progress) on_progress(run, curve_from(db.run_records(key), status));
     };
 
     if (!run.variant.seeded()) {
         status.complete = false;
         run_grid(workload, machine, runner, db, key, settings.batch, stop_at, status, checkpoint);
-        checkpoint(static_cast<int>(db.run_records(key).size()));
+        checkpoint(static_cast<int>(db.run_records(key).size()), false);
         return curve_from(db.run_records(key), status);
     }
 
@@ -334,7 +337,7 @@ AblationCurve run_ablation(const AblationRun &requested, const target::UpmemMach
         status.complete = true;
     } catch (const StopRequested &) {
     }
-    checkpoint(static_cast<int>(db.run_records(key).size()));
+    checkpoint(static_cast<int>(db.run_records(key).size()), false);
     return curve_from(db.run_records(key), status);
 }
 
