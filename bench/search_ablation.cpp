@@ -1,17 +1,22 @@
-// The search ablation ATiM's reviewers asked for (issue 5, atim-method.md §6.3): best total time versus
-// trials on mtv for five searches run in this one process with the same seed, runner and inputs: random
-// search, the evolutionary search without its seeds (PrIM+Search's grid, rc-tile's K splits), without
-// balanced sampling, without adaptive epsilon, and with all of them (full: ATiM plus our seeds). Times are
-// the search's own measurements in the sim runner's fast mode (its note is printed); nothing is re-measured
-// at the end.
+// The space x algorithm search ablation (issue 14 item 3; atim-method.md §6.3): what each part of the search
+// buys. Six variants (tune::ablation_variants(): random, TVM's default evolutionary search, ATiM's, ours on
+// the joint space; PrIM+Search's grid and ATiM's search on PrIM's 1-D space) on mtv 4096x4096,
+// mmtv 64x256x256, ttv 128x256x512 and red 8388608, five seeds, each run's best-so-far read at 32 and 128
+// trials (and 512 on mtv). Every run keeps its records under the output directory and continues from them,
+// so the experiment can be interrupted at any time and run again; --report prints the table of whatever is
+// recorded without running anything. Times are the search's own measurements in the sim runner's sampled
+// mode (nothing re-measured), with the same random inputs (seed 1) for every run.
 //
-// usage: bench_search_ablation [trials=16] [batch=8] [shape=8192x8192] [seed=1] [population=64]
+// usage: bench_search_ablation [--out DIR] [--workloads mtv:4096x4096@512,...] [--variants ...]
+//                              [--seeds 1,2,3,4,5] [--budgets 32,128,512] [--stop-at N] [--threads N]
+//                              [--report] [--csv FILE]
 #include <fmt/format.h>
-#include <unistd.h>
 
-#include <chrono>
-#include <cstdlib>
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <optional>
 #include <string>
@@ -19,154 +24,335 @@
 
 #include "atim/support/error.h"
 #include "atim/tune/runner.h"
-#include "atim/tune/search.h"
-#include "atim/workloads/workload.h"
+#include "atim/tune/search_ablation.h"
 
 namespace {
 
 using namespace atim;
+using tune::AblationCurve;
+using tune::AblationRun;
+using tune::AblationVariant;
 namespace fs = std::filesystem;
 
-struct Variant {
-    std::string name;
-    tune::SearchStrategy strategy;
-    bool balanced_sampling, adaptive_epsilon;
-    bool seeds = true;  ///< PrIM+Search's grid and rc-tile's K splits as seeds (evolutionary only)
+/// One workload of the experiment and the length of its runs.
+struct Workload {
+    tune::SuiteEntry entry;
+    int trials = 128;
 };
 
-const std::vector<Variant> &variants() {
-    static const std::vector<Variant> all = {
-        {"random", tune::SearchStrategy::Random, false, false},
-        {"no-seeds", tune::SearchStrategy::Evolutionary, true, true, false},
-        {"no-balanced", tune::SearchStrategy::Evolutionary, false, true},
-        {"no-adaptive-eps", tune::SearchStrategy::Evolutionary, true, false},
-        {"full", tune::SearchStrategy::Evolutionary, true, true},
-    };
-    return all;
-}
-
-struct Budget {
-    int trials = 16;
-    int batch = 8;
-    std::string shape = "8192x8192";
-    uint64_t seed = 1;
-    int population = 64;
+struct Args {
+    std::string out = "search-ablation";
+    std::vector<std::string> workloads = {"mtv:4096x4096@512", "mmtv:64x256x256@128", "ttv:128x256x512@128",
+                                          "red:8388608@128"};
+    std::vector<std::string> variants;  ///< empty: all
+    std::vector<uint64_t> seeds = {1, 2, 3, 4, 5};
+    std::vector<int> budgets = {32, 128, 512};
+    std::optional<int> stop_at;
+    int threads = 0;
+    int batch = tune::AblationSettings{}.batch;
+    int population = tune::AblationSettings{}.population;
+    bool report_only = false;
+    std::string csv;  ///< default OUT/table.csv
 };
 
-Budget parse_budget(int argc, char **argv) {
-    Budget b;
-    if (argc > 1) b.trials = std::atoi(argv[1]);
-    if (argc > 2) b.batch = std::atoi(argv[2]);
-    if (argc > 3) b.shape = argv[3];
-    if (argc > 4) b.seed = std::strtoull(argv[4], nullptr, 10);
-    if (argc > 5) b.population = std::atoi(argv[5]);
-    if (b.trials <= 0 || b.batch <= 0 || b.population <= 0)
-        user_error("usage: bench_search_ablation [trials>0] [batch>0] [shape MxK] [seed] [population>0]");
-    return b;
-}
-
-/// Best total time after each batch (trials done -> best so far).
-struct Curve {
-    std::map<int, std::optional<double>> best_after;
-    int valid = 0, failed = 0;
-    std::map<std::string, int> failures;  ///< status -> count
-    std::string note;                     ///< the runner's note of the best measurement
-    double seconds = 0;
-};
-
-Curve run_variant(const Variant &variant, const workloads::Workload &workload,
-                  const target::UpmemMachine &machine, tune::Runner &runner, const Budget &budget,
-                  const std::string &db_path) {
-    tune::SearchOptions options;
-    options.strategy = variant.strategy;
-    options.balanced_sampling = variant.balanced_sampling;
-    options.adaptive_epsilon = variant.adaptive_epsilon;
-    options.prim_seeds = variant.seeds;
-    options.trials = budget.trials;
-    options.batch = budget.batch;
-    options.population = budget.population;
-    options.seed = budget.seed;
-    options.verify_top = 0;  // the curve is the search's own measurements
-    tune::Database db = tune::Database::open(db_path);
-    Curve curve;
-    const auto start = std::chrono::steady_clock::now();
-    tune::TuneResult result =
-        tune::tune(workload, machine, runner, db, options, [&](const tune::TuneProgress &p) {
-            curve.best_after[p.trials_done] = p.best_total_ms;
-            fmt::print(stderr, "  {}: {}/{} trials, best {}\n", variant.name, p.trials_done, p.trials_total,
-                       p.best_total_ms ? fmt::format("{:.4f} ms", *p.best_total_ms) : "-");
-        });
-    curve.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    curve.valid = result.valid;
-    curve.failed = result.failed;
-    std::optional<double> best;
-    for (const tune::TuningRecord &record : db.run_records(result.run)) {
-        const tune::MeasureResult &r = record.result;
-        if (!r.ok()) {
-            ++curve.failures[tune::to_string(r.status)];
-            continue;
+/// "WORKLOAD:SHAPE[@TRIALS]"; without @, runs as long as the largest budget.
+Workload parse_workload(const std::string &text, int largest_budget) {
+    Workload w;
+    const size_t at = text.find('@');
+    w.entry = tune::parse_custom_entry(text.substr(0, at));
+    w.trials = largest_budget;
+    if (at != std::string::npos) {
+        try {
+            w.trials = std::stoi(text.substr(at + 1));
+        } catch (const std::exception &) {
+            w.trials = 0;
         }
-        if (best && r.total_ms >= *best) continue;
-        best = r.total_ms;
-        curve.note =
-            r.stats.contains("note") && r.stats["note"].is_string() ? r.stats["note"].get<std::string>() : "";
+        if (w.trials <= 0)
+            user_error("--workloads {}: the run length after @ must be a positive count", text);
     }
-    return curve;
+    return w;
+}
+
+/// The run of `variant` on `w` with `seed` (the grid's seed is irrelevant: always 1).
+AblationRun make_run(const Workload &w, const AblationVariant &variant, uint64_t seed) {
+    return AblationRun{w.entry, variant, variant.seeded() ? seed : 1, w.trials};
+}
+
+/// Median, min and max of one cell over the seeds that reached its budget.
+struct Cell {
+    std::vector<double> values;
+    int seeds_expected = 0, seeds_reached = 0;  ///< reached: the run got that far (valid or not)
+    double median() const {
+        std::vector<double> v = values;
+        std::sort(v.begin(), v.end());
+        const size_t n = v.size();
+        return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+    }
+    double min() const { return *std::min_element(values.begin(), values.end()); }
+    double max() const { return *std::max_element(values.begin(), values.end()); }
+    bool complete() const { return seeds_reached == seeds_expected; }
+    bool empty() const { return values.empty(); }
+};
+
+/// A budget label: a trial count, or the grid's full size.
+constexpr int kFullGrid = -1;
+std::string budget_label(int budget) { return budget == kFullGrid ? "grid" : std::to_string(budget); }
+
+struct Table {
+    // (entry name, budget) -> variant -> cell
+    std::map<std::pair<std::string, int>, std::map<std::string, Cell>> cells;
+    std::map<std::string, int> grid_size;  ///< entry name -> points the grid measured (when complete)
+};
+
+Cell cell_of(const std::vector<AblationCurve> &curves, int budget) {
+    Cell cell;
+    cell.seeds_expected = static_cast<int>(curves.size());
+    for (const AblationCurve &c : curves) {
+        const int at = budget == kFullGrid ? std::max(1, c.trials_done) : budget;
+        if (budget == kFullGrid ? !c.complete : !c.reached(at)) continue;
+        ++cell.seeds_reached;
+        if (std::optional<double> best = c.best_within(at)) cell.values.push_back(*best);
+    }
+    return cell;
+}
+
+std::optional<double> ratio(const Cell &numerator, const Cell &denominator) {
+    if (numerator.empty() || denominator.empty()) return std::nullopt;
+    return numerator.median() / denominator.median();
+}
+
+std::string format_cell(const Cell &cell, const Cell *ours) {
+    if (cell.empty()) return cell.seeds_reached < cell.seeds_expected ? "pending" : "no valid";
+    std::string text = cell.values.size() == 1
+                           ? fmt::format("{:.4f}", cell.median())
+                           : fmt::format("{:.4f} [{:.4f}-{:.4f}]", cell.median(), cell.min(), cell.max());
+    if (ours && !ours->empty()) text += fmt::format(" {:.2f}x", cell.median() / ours->median());
+    if (!cell.complete()) text += fmt::format(" ({}/{})", cell.seeds_reached, cell.seeds_expected);
+    return text;
+}
+
+/// One computed line per comparison: the median ratio `slower / faster` per workload at each budget, their
+/// geometric mean, and on how many workloads the seed spreads do not overlap.
+void print_comparison(const Table &table, const std::vector<Workload> &workloads,
+                      const std::vector<int> &budgets, const std::string &title, const std::string &base,
+                      const std::string &better) {
+    for (int budget : budgets) {
+        std::vector<std::string> parts;
+        double log_sum = 0;
+        int count = 0, better_wins = 0, base_wins = 0, overlapping = 0;
+        for (const Workload &w : workloads) {
+            auto row = table.cells.find({w.entry.name, budget});
+            if (row == table.cells.end() || !row->second.contains(base) || !row->second.contains(better))
+                continue;
+            const Cell &a = row->second.at(base), &b = row->second.at(better);
+            const std::optional<double> r = ratio(a, b);
+            if (!r) continue;
+            const bool complete = a.complete() && b.complete();
+            parts.push_back(fmt::format("{} {:.3f}x{}", w.entry.workload, *r, complete ? "" : "*"));
+            log_sum += std::log(*r);
+            ++count;
+            if (b.max() < a.min())
+                ++better_wins;
+            else if (a.max() < b.min())
+                ++base_wins;
+            else
+                ++overlapping;
+        }
+        if (count == 0) continue;
+        const double mean = std::exp(log_sum / count);
+        const std::string verdict = std::abs(mean - 1) < 0.01 ? "buys nothing measurable (geomean within 1%)"
+                                    : mean > 1 ? fmt::format("buys {:.1f}% (geomean)", (mean - 1) * 100)
+                                               : fmt::format("costs {:.1f}% (geomean)", (1 / mean - 1) * 100);
+        fmt::print(
+            "  {} at {}: {}; geomean {:.3f}x: {}; {} faster on {}, {} faster on {}, spreads overlap on {}\n",
+            title, budget_label(budget), fmt::join(parts, ", "), mean, verdict, better, better_wins, base,
+            base_wins, overlapping);
+    }
 }
 
 int run(int argc, char **argv) {
-    const Budget budget = parse_budget(argc, argv);
-    const workloads::Workload workload =
-        workloads::make_workload("mtv", workloads::parse_shape("mtv", budget.shape));
+    Args args;
+    CLI::App app{"Search ablation: best total time after N trials, per workload, variant and seed"};
+    app.add_option("--out", args.out, "output directory: one records database per run, table.csv")
+        ->capture_default_str();
+    app.add_option("--workloads", args.workloads, "WORKLOAD:SHAPE[@RUN_TRIALS] entries")
+        ->delimiter(',')
+        ->capture_default_str();
+    app.add_option("--variants", args.variants,
+                   "variants to run (default all): random, tvm-default, atim, ours, prim-search-1d, atim-1d")
+        ->delimiter(',');
+    app.add_option("--seeds", args.seeds, "search seeds")->delimiter(',')->capture_default_str();
+    app.add_option("--budgets", args.budgets, "trial counts the table reads each run's curve at")
+        ->delimiter(',')
+        ->capture_default_str();
+    app.add_option("--stop-at", args.stop_at,
+                   "stop every search run after this many trials (it continues on the next invocation); the "
+                   "grid always runs whole");
+    app.add_option("--threads", args.threads, "candidates measured in parallel (0: all cores)")
+        ->capture_default_str();
+    app.add_option("--batch", args.batch, "candidates per search iteration (part of each run's identity)")
+        ->capture_default_str();
+    app.add_option("--population", args.population, "evolutionary population (part of each run's identity)")
+        ->capture_default_str();
+    app.add_flag("--report", args.report_only, "run nothing: print the table of what is recorded");
+    app.add_option("--csv", args.csv, "where the table goes as CSV (default OUT/table.csv)");
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError &e) {
+        return app.exit(e);
+    }
+    if (args.budgets.empty() || *std::min_element(args.budgets.begin(), args.budgets.end()) <= 0)
+        user_error("--budgets must be positive trial counts");
+    if (args.stop_at && *args.stop_at <= 0) user_error("--stop-at must be positive");
+    std::sort(args.budgets.begin(), args.budgets.end());
+    args.budgets.erase(std::unique(args.budgets.begin(), args.budgets.end()), args.budgets.end());
+    std::vector<Workload> workloads;
+    for (const std::string &text : args.workloads)
+        workloads.push_back(parse_workload(text, args.budgets.back()));
+    std::vector<AblationVariant> variants;
+    if (args.variants.empty())
+        variants = tune::ablation_variants();
+    else
+        for (const std::string &name : args.variants) variants.push_back(tune::ablation_variant(name));
+    const fs::path out = args.out;
+    const std::string csv_path = args.csv.empty() ? (out / "table.csv").string() : args.csv;
+
     const target::UpmemMachine machine = target::load_machine("upmem-2048");
+    tune::AblationSettings settings;
+    settings.batch = args.batch;
+    settings.population = args.population;
     tune::RunnerOptions runner_options;
     runner_options.machine = machine;
-    runner_options.seed = budget.seed;
+    runner_options.seed = 1;  // the same random inputs for every run: only the search's seed varies
+    runner_options.threads = args.threads;
     std::unique_ptr<tune::Runner> runner = tune::make_sim_runner(runner_options);
 
     fmt::print(
-        "search ablation: mtv {} int32 on {} (sim runner, atim timing), {} trials per variant in batches of "
-        "{}, "
-        "population {}, seed {} (override: bench_search_ablation TRIALS BATCH SHAPE SEED POPULATION)\n",
-        budget.shape, machine.name, budget.trials, budget.batch, budget.population, budget.seed);
-    const fs::path db_path =
-        fs::temp_directory_path() / fmt::format("atim-search-ablation-{}.db", ::getpid());
-    std::map<std::string, Curve> curves;
-    for (const Variant &v : variants())
-        curves[v.name] = run_variant(v, workload, machine, *runner, budget, db_path.string());
-    std::error_code ec;
-    for (const char *suffix : {"", "-wal", "-shm"}) fs::remove(db_path.string() + suffix, ec);
-
-    fmt::print("best total time (ms) after N trials\n{:>8}", "trials");
-    for (const Variant &v : variants()) fmt::print(" {:>16}", v.name);
-    fmt::print("\n");
-    for (const auto &[trials, unused] : curves.at("full").best_after) {
-        fmt::print("{:>8}", trials);
-        for (const Variant &v : variants()) {
-            const auto &points = curves.at(v.name).best_after;
-            auto found = points.find(trials);
-            fmt::print(" {:>16}",
-                       found != points.end() && found->second ? fmt::format("{:.4f}", *found->second) : "-");
-        }
-        fmt::print("\n");
-    }
-    fmt::print("{:>8}", "valid");
-    for (const Variant &v : variants())
-        fmt::print(" {:>16}", fmt::format("{}/{}", curves.at(v.name).valid, budget.trials));
-    fmt::print("\n{:>8}", "wall s");
-    for (const Variant &v : variants()) fmt::print(" {:>16.0f}", curves.at(v.name).seconds);
-    fmt::print("\n");
-    for (const Variant &v : variants()) {
-        const Curve &c = curves.at(v.name);
-        if (c.failures.empty()) continue;
-        std::vector<std::string> parts;
-        for (const auto &[status, count] : c.failures) parts.push_back(fmt::format("{} {}", count, status));
-        fmt::print("failed in {}: {}\n", v.name, fmt::join(parts, ", "));
-    }
+        "search ablation on {} (sim runner, atim timing, inputs seed 1), batch {}, population {}; records "
+        "in {}\n",
+        machine.name, settings.batch, settings.population, out.string());
+    for (const AblationVariant &v : variants) fmt::print("  {:<15} {}\n", v.name, v.description);
     fmt::print(
-        "note: simulated times, as the search measured them (nothing re-measured); wall seconds are this "
-        "machine's and vary run to run. Runner note of the best of \"full\": {}\n",
-        curves.at("full").note.empty() ? "-" : curves.at("full").note);
+        "  (on a workload with one sketch family, red, the 1-D space is the whole space: atim-1d is its atim "
+        "run, listed twice)\n");
+
+    // Seeds outermost: a partial experiment holds whole seeds of every workload and variant.
+    std::map<std::string, double> seconds_of;  // "entry variant seed" -> wall seconds
+    if (!args.report_only) {
+        for (uint64_t seed : args.seeds)
+            for (const Workload &w : workloads)
+                for (const AblationVariant &v : variants) {
+                    if (!v.seeded() && seed != args.seeds.front()) continue;
+                    const AblationRun r = make_run(w, v, seed);
+                    const AblationCurve curve = tune::run_ablation(
+                        r, machine, *runner, out, settings, v.seeded() ? args.stop_at : std::nullopt,
+                        [](const AblationRun &run, const AblationCurve &c) {
+                            const std::optional<double> best =
+                                c.best_after.empty() ? std::nullopt : c.best_after.back();
+                            fmt::print(stderr, "  {} {} seed {}: {}/{} trials, best {}, {:.0f} s\n",
+                                       run.entry.name, run.variant.name, run.seed, c.trials_done,
+                                       run.variant.seeded() ? run.trials : c.trials_done,
+                                       best ? fmt::format("{:.4f} ms", *best) : "-", c.seconds);
+                        });
+                    (void)curve;
+                }
+    }
+
+    // The table, from the records alone.
+    Table table;
+    fmt::print(
+        "\nper run: trials recorded, measured (not replayed), wall seconds, seconds per measured trial\n");
+    for (const Workload &w : workloads)
+        for (const AblationVariant &v : variants) {
+            std::vector<AblationCurve> curves;
+            for (uint64_t seed : args.seeds) {
+                if (!v.seeded() && seed != args.seeds.front()) continue;
+                const AblationRun r = make_run(w, v, seed);
+                AblationCurve c = tune::read_ablation_run(r, machine, out, settings);
+                if (c.trials_done > 0)
+                    fmt::print(
+                        "  {:<16} {:<15} seed {}: {:>4} trials{} ({} valid, {} pruned, {} failed), "
+                        "{:>4} measured, {:>7.1f} s, {:.2f} s/trial\n",
+                        w.entry.name, v.name, r.seed, c.trials_done, c.complete ? "" : " (incomplete)",
+                        c.valid, c.pruned, c.failed, c.measured, c.seconds,
+                        c.measured > 0 ? c.seconds / c.measured : 0.0);
+                curves.push_back(std::move(c));
+            }
+            for (int budget : args.budgets)
+                if (budget <= w.trials) table.cells[{w.entry.name, budget}][v.name] = cell_of(curves, budget);
+            if (!v.seeded()) {
+                table.cells[{w.entry.name, kFullGrid}][v.name] = cell_of(curves, kFullGrid);
+                if (!curves.empty() && curves.front().complete)
+                    table.grid_size[w.entry.name] = curves.front().trials_done;
+            }
+        }
+
+    fmt::print(
+        "\nbest total time (ms, simulated): median [min-max] over seeds, then median / median of ours; "
+        "(k/n): only k of n seeds reached the budget; pending: none did; the grid at \"grid\" is all its "
+        "points, at N its first N points in spread order\n");
+    fmt::print("{:<18} {:>6}", "workload", "trials");
+    for (const AblationVariant &v : variants) fmt::print(" | {:<34}", v.name);
+    fmt::print("\n");
+    std::ofstream csv;
+    if (!csv_path.empty()) {
+        fs::create_directories(fs::path(csv_path).parent_path().empty() ? "."
+                                                                        : fs::path(csv_path).parent_path());
+        csv.open(csv_path);
+        csv << "workload,shape,variant,budget,seeds,seeds_reached,median_ms,min_ms,max_ms,ratio_to_ours,"
+               "complete\n";
+    }
+    for (const Workload &w : workloads) {
+        std::vector<int> budgets;
+        for (int b : args.budgets)
+            if (b <= w.trials) budgets.push_back(b);
+        budgets.push_back(kFullGrid);
+        for (int budget : budgets) {
+            auto row = table.cells.find({w.entry.name, budget});
+            if (row == table.cells.end()) continue;
+            const Cell *ours = row->second.contains("ours") ? &row->second.at("ours") : nullptr;
+            std::string label = budget_label(budget);
+            if (budget == kFullGrid && table.grid_size.contains(w.entry.name))
+                label = fmt::format("{}={}", label, table.grid_size.at(w.entry.name));
+            fmt::print("{:<18} {:>6}", w.entry.name, label);
+            for (const AblationVariant &v : variants) {
+                auto found = row->second.find(v.name);
+                fmt::print(" | {:<34}", found == row->second.end() ? "" : format_cell(found->second, ours));
+                if (found == row->second.end() || !csv.is_open()) continue;
+                const Cell &c = found->second;
+                const std::optional<double> to_ours = ours ? ratio(c, *ours) : std::nullopt;
+                csv << fmt::format("{},{},{},{},{},{},{},{},{},{},{}\n", w.entry.workload,
+                                   w.entry.shape_string(), v.name, budget_label(budget), c.seeds_expected,
+                                   c.seeds_reached, c.empty() ? "" : fmt::format("{:.6f}", c.median()),
+                                   c.empty() ? "" : fmt::format("{:.6f}", c.min()),
+                                   c.empty() ? "" : fmt::format("{:.6f}", c.max()),
+                                   to_ours ? fmt::format("{:.4f}", *to_ours) : "", c.complete() ? 1 : 0);
+            }
+            fmt::print("\n");
+        }
+    }
+    if (csv.is_open()) fmt::print("CSV: {}\n", csv_path);
+
+    fmt::print(
+        "\nwhat each part buys (median ratio slower-candidate / faster-candidate per workload, >1: the "
+        "second named is faster; *: some seeds missing)\n");
+    print_comparison(table, workloads, args.budgets, "joint space over 1-D (atim-1d / atim)", "atim-1d",
+                     "atim");
+    print_comparison(table, workloads, args.budgets,
+                     "ATiM's balancing + adaptive eps over TVM default (tvm-default / atim)", "tvm-default",
+                     "atim");
+    print_comparison(table, workloads, args.budgets, "our seeds + local search over ATiM (atim / ours)",
+                     "atim", "ours");
+    print_comparison(table, workloads, args.budgets, "evolutionary over random (random / tvm-default)",
+                     "random", "tvm-default");
+    print_comparison(table, workloads, args.budgets,
+                     "1-D: ATiM's search over PrIM+Search's grid (prim-search-1d / atim-1d)",
+                     "prim-search-1d", "atim-1d");
+    print_comparison(table, workloads, args.budgets,
+                     "all: ours over PrIM+Search's grid (prim-search-1d / ours)", "prim-search-1d", "ours");
+    fmt::print(
+        "note: simulated times as the search measured them (sampled mode, nothing re-measured); wall seconds "
+        "are this machine's and vary with its load\n");
     return 0;
 }
 

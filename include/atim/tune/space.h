@@ -34,6 +34,11 @@ struct SpaceOptions {
     bool any_dpu_count = true;    ///< DPU grid sizes need not divide the shape (ATiM: false)
     std::vector<int64_t> unroll_steps = {0, 16, 64, 512};  ///< auto-unroll max steps (ATiM's)
     int opt_level = 4;                                     ///< PIM-aware optimization level for lowering
+    /// For reductions with spatial loops (mtv, gemv, ttv, mmtv), also the ReductionSplit family (the
+    /// reduction split over DPUs, the host summing the partials). false leaves PrIM's 1-D space: output rows
+    /// over DPUs, each reduction whole inside one DPU (the search ablation's rows-only space). Other
+    /// workloads have one family and are unaffected.
+    bool reduction_split = true;
 };
 
 namespace space {

@@ -13,17 +13,6 @@
 namespace atim::tune::detail {
 namespace {
 
-// 0..count-1 visited with a stride near count / golden ratio, coprime to count: consecutive picks from the
-// DPU-major grid land on different DPU counts, tasklets and blocks, so any prefix spreads over the grid.
-std::vector<size_t> spread_order(size_t count) {
-    std::vector<size_t> order;
-    if (count == 0) return order;
-    size_t stride = std::max<size_t>(1, static_cast<size_t>(static_cast<double>(count) * 0.618));
-    while (std::gcd(stride, count) != 1) ++stride;
-    for (size_t k = 0; k < count; ++k) order.push_back(k * stride % count);
-    return order;
-}
-
 // a[0], b[0], a[1], b[1], ... and then the rest of the longer one.
 void append_alternating(std::vector<HashedCandidate> &out, std::vector<HashedCandidate> a,
                         std::vector<HashedCandidate> b) {
@@ -34,6 +23,15 @@ void append_alternating(std::vector<HashedCandidate> &out, std::vector<HashedCan
 }
 
 }  // namespace
+
+std::vector<size_t> spread_order(size_t count) {
+    std::vector<size_t> order;
+    if (count == 0) return order;
+    size_t stride = std::max<size_t>(1, static_cast<size_t>(static_cast<double>(count) * 0.618));
+    while (std::gcd(stride, count) != 1) ++stride;
+    for (size_t k = 0; k < count; ++k) order.push_back(k * stride % count);
+    return order;
+}
 
 PrimSeeds prim_search_seeds(SearchContext &context) {
     const BaselineGrid grid;

@@ -23,4 +23,9 @@ struct PrimSeeds {
 /// alternates with the remaining rc-tile points.
 PrimSeeds prim_search_seeds(SearchContext &context);
 
+/// 0..count-1 visited with a stride near count / golden ratio, coprime to count: consecutive picks from the
+/// DPU-major PrIM+Search grid land on different DPU counts, tasklets and blocks, so any prefix spreads over
+/// the grid.
+std::vector<size_t> spread_order(size_t count);
+
 }  // namespace atim::tune::detail

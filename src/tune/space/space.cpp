@@ -29,7 +29,8 @@ std::vector<Sketch> generate_sketches(const workloads::Workload &workload,
                                       const target::UpmemMachine &machine, const SpaceOptions &options) {
     std::vector<Sketch> sketches;
     for (SketchFamily family : space::families_of(workload))
-        sketches.push_back(space::make_sketch(family, workload, machine, options));
+        if (options.reduction_split || family != SketchFamily::ReductionSplit)
+            sketches.push_back(space::make_sketch(family, workload, machine, options));
     return sketches;
 }
 
