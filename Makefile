@@ -45,7 +45,9 @@ test: check-format build build-asan
 test-fast: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L 'unit|integration'
 
-# Every bench/ executable but the search ablation with its defaults; the ablation (bench_search_ablation: six
+# Every bench/ executable but the search ablation and the tuning cost with their defaults; the tuning cost
+# (bench_tuning_cost: best-so-far against trials and wall time, 10 runs of 1000 trials, ~25 minutes on 2 idle
+# cores, curves in $(BUILD)/tuning-cost) runs with its records kept there; the ablation (bench_search_ablation: six
 # search variants x space, issue 14; its defaults are the full experiment, hours of CPU, and resume from
 # the records under --out) runs here as a slice, 1 seed and 32 trials of mtv 4096x4096 and red 8M, whose
 # runs are the first 32 trials of the full experiment's (its table is pending; see README);
@@ -55,8 +57,11 @@ test-fast: build
 # $(BUILD)/bench-suite-atim.csv, the speedup figure in $(BUILD)/plots (gnuplot).
 # `$(ATIM) bench --suite atim` alone runs the 4 MB and 64 MB columns and GPT-J 6B's layers; --full every column.
 bench: build
-	@for b in $(BUILD)/bench/bench_*; do [ "$$b" = $(BUILD)/bench/bench_search_ablation ] && continue; \
+	@for b in $(BUILD)/bench/bench_*; do \
+		case "$$b" in */bench_search_ablation|*/bench_tuning_cost) continue;; esac; \
 		echo "== $$b"; $$b || exit 1; done
+	@echo "== bench_tuning_cost (mtv 4096x4096 and mmtv 64x256x256, 1000 trials x 5 seeds; resumes from its records)"
+	$(BUILD)/bench/bench_tuning_cost 1000 5 $(BUILD)/tuning-cost
 	@echo "== bench_search_ablation (slice)"
 	$(BUILD)/bench/bench_search_ablation --out $(BUILD)/search-ablation --workloads mtv:4096x4096@512,red:8388608@128 \
 		--seeds 1 --budgets 32 --stop-at 32

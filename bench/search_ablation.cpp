@@ -15,6 +15,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -168,6 +169,69 @@ void print_comparison(const Table &table, const std::vector<Workload> &workloads
             title, budget_label(budget), fmt::join(parts, ", "), mean, verdict, better, better_wins, base,
             base_wins, overlapping);
     }
+}
+
+/// OUT/ablation.{dat,gp} and, with gnuplot, OUT/ablation.{png,svg}: one panel per budget, per workload a
+/// group of bars (one per variant) of its median best over ours' median, with the min-max spread over seeds.
+void plot_ablation(const Table &table, const std::vector<Workload> &workloads,
+                   const std::vector<AblationVariant> &variants, const std::vector<int> &budgets,
+                   const fs::path &out) {
+    std::ofstream dat(out / "ablation.dat");
+    std::vector<int> panels;
+    for (int budget : budgets) {
+        dat << "# budget " << budget << ": workload, then per variant median/ours, min/ours, max/ours\n";
+        for (const Workload &w : workloads) {
+            auto row = table.cells.find({w.entry.name, budget});
+            const Cell *ours = nullptr;
+            if (row != table.cells.end() && row->second.contains("ours") && !row->second.at("ours").empty())
+                ours = &row->second.at("ours");
+            dat << '"' << w.entry.name << '"';
+            for (const AblationVariant &v : variants) {
+                const Cell *c = nullptr;
+                if (ours && row->second.contains(v.name) && !row->second.at(v.name).empty())
+                    c = &row->second.at(v.name);
+                if (!c) {
+                    dat << " ? ? ?";
+                    continue;
+                }
+                const double base = ours->median();
+                dat << fmt::format(" {:.4f} {:.4f} {:.4f}", c->median() / base, c->min() / base,
+                                   c->max() / base);
+            }
+            dat << "\n";
+        }
+        dat << "\n\n";
+        panels.push_back(budget);
+    }
+    dat.close();
+    std::ofstream gp(out / "ablation.gp");
+    gp << "# Drawn by bench_search_ablation: best total time over ours (median over seeds, bars: min-max).\n";
+    gp << "set datafile missing '?'\nset style data histogram\nset style histogram errorbars gap 1 lw 1\n";
+    gp << "set style fill solid 0.7 border -1\nset logscale y\nset grid ytics\nset xtics rotate by -20\n";
+    gp << "set ylabel 'best / best of ours'\nset key outside right\n";
+    for (const char *term : {"pngcairo size 1300,420", "svg size 1300,420"}) {
+        const std::string ext = std::string(term).starts_with("png") ? "png" : "svg";
+        gp << "set terminal " << term << "\nset output 'ablation." << ext << "'\n";
+        gp << "set multiplot layout 1," << panels.size() << "\n";
+        for (size_t p = 0; p < panels.size(); ++p) {
+            gp << "set title 'after " << panels[p] << " trials'\nplot ";
+            for (size_t v = 0; v < variants.size(); ++v)
+                gp << (v ? ", " : "") << "'ablation.dat' index " << p << " using " << 2 + 3 * v << ":"
+                   << 3 + 3 * v << ":" << 4 + 3 * v << (v ? "" : ":xtic(1)") << " title '" << variants[v].name
+                   << "'";
+            gp << ", 1 notitle lc rgb 'black'\n";
+        }
+        gp << "unset multiplot\n";
+    }
+    gp.close();
+    if (std::system("command -v gnuplot >/dev/null 2>&1") != 0) {
+        fmt::print("(gnuplot not installed: {}/ablation.gp not drawn)\n", out.string());
+        return;
+    }
+    if (std::system(fmt::format("cd '{}' && gnuplot ablation.gp", out.string()).c_str()) == 0)
+        fmt::print("figure: {}/ablation.{{png,svg}} (data and script beside it)\n", out.string());
+    else
+        fmt::print("(gnuplot failed on {}/ablation.gp)\n", out.string());
 }
 
 int run(int argc, char **argv) {
@@ -332,6 +396,7 @@ int run(int argc, char **argv) {
         }
     }
     if (csv.is_open()) fmt::print("CSV: {}\n", csv_path);
+    plot_ablation(table, workloads, variants, args.budgets, out);
 
     fmt::print(
         "\nwhat each part buys (median ratio slower-candidate / faster-candidate per workload, >1: the "
