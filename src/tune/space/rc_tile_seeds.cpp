@@ -19,8 +19,9 @@ using baselines::ceil_div;
 // first: on our simulator the best 2048-DPU programs found for mtv/gemv 8192x8192 split K 16 and 8 ways
 // (hand-built and tuned, 2026-12-06); the reference gives no such figure for ATiM's own programs.
 constexpr int64_t kCentralKSplit = 16;
-// A DPU whose K slice is shorter than this spends more on its partials than on its dot products.
-constexpr int64_t kMinKSlice = 64;
+// A DPU whose K slice is shorter than this spends more on its partials than on its dot products. 32, not 64:
+// the 2-D expert+Search baseline's best gemv 1024x1024 program splits K 32 ways (32-element slices).
+constexpr int64_t kMinKSlice = 32;
 constexpr int64_t kMaxKSplit = 256;  // the sketch's bound (ATiM's rfactor rule)
 constexpr int64_t kLargestGrid = 2048;
 
@@ -35,17 +36,21 @@ struct DpuGrid {
     int64_t row_dpus, k_dpus, outer_dpus;
 };
 
-// The DPU grids: the DPU budget and half of it, K split in powers of two; with an outer spatial axis (ttv's
+// The DPU grids: the DPU budget, half and a quarter of it (small shapes: mmtv 32x64x512's best 2-D expert
+// program uses 512 DPUs), K split in powers of two; with an outer spatial axis (ttv's
 // i, mmtv's batches; `outer` > 1) as ATiM's 3-D rule, it takes as many of the DPUs K leaves as it has
 // iterations, the rows the rest.
-std::vector<DpuGrid> dpu_grids(int64_t rows, int64_t k, int64_t outer, int64_t budget) {
+// `padding`: elements per 8 bytes; a split whose padded slices cover K with fewer DPUs is left out (the seed
+// would not have the grid it names).
+std::vector<DpuGrid> dpu_grids(int64_t rows, int64_t k, int64_t outer, int64_t budget, int64_t padding) {
     std::vector<int64_t> splits;
-    for (int64_t kd = 2; kd <= kMaxKSplit && k / kd >= kMinKSlice; kd *= 2) splits.push_back(kd);
+    for (int64_t kd = 2; kd <= kMaxKSplit && k / kd >= kMinKSlice; kd *= 2)
+        if (ceil_div(k, baselines::round_up(ceil_div(k, kd), padding)) == kd) splits.push_back(kd);
     std::stable_sort(splits.begin(), splits.end(), [](int64_t a, int64_t b) {
         return log2_distance(a, kCentralKSplit) < log2_distance(b, kCentralKSplit);
     });
     std::vector<DpuGrid> grids;
-    for (int64_t total : {budget, budget / 2})
+    for (int64_t total : {budget, budget / 2, budget / 4})
         for (int64_t kd : splits) {
             const int64_t outer_dpus = std::max<int64_t>(1, std::min(total / kd, outer));
             const int64_t row_dpus = std::min(total / kd / outer_dpus, rows);
@@ -113,8 +118,8 @@ std::vector<RcTilePoint> rc_tile_points(const workloads::Workload &workload,
     };
     const Variant variants[] = {{most_unroll, 32}, {most_unroll, 64}, {0, 32}, {0, 64}};
     std::vector<RcTilePoint> points;
-    const std::vector<DpuGrid> grids =
-        dpu_grids(workload.shape[rank - 2], workload.shape[rank - 1], outer, budget);
+    const std::vector<DpuGrid> grids = dpu_grids(workload.shape[rank - 2], workload.shape[rank - 1], outer,
+                                                 budget, baselines::rows_per_output_write(workload.dtype));
     for (const Variant &v : variants) {
         for (const DpuGrid &grid : grids) {
             RcTilePoint p;

@@ -24,11 +24,11 @@ struct RcTilePoint {
     int64_t host_threads = 1;  ///< threads of the host's final reduction
 };
 
-/// The points seeded for `workload` on `machine`, most promising first: the whole DPU budget (at most 2048)
-/// and half of it, K split 2..256 ways (each DPU keeping at least 64 elements of K) in order of distance from
-/// 16 ways, then the tile and unroll variants; host threads = machine.host.host_cores. With an outer spatial
-/// axis (ttv, mmtv) it takes as many of the DPUs K leaves as it has iterations (a 3-D grid). Empty for
-/// workloads without a reduction beside spatial loops (va, geva, red).
+/// The points seeded for `workload` on `machine`, most promising first: the whole DPU budget (at most 2048),
+/// half and a quarter of it, K split 2..256 ways (each DPU keeping at least 32 elements of K) in order of
+/// distance from 16 ways, then the tile and unroll variants; host threads = machine.host.host_cores. With an
+/// outer spatial axis (ttv, mmtv) it takes as many of the DPUs K leaves as it has iterations (a 3-D grid).
+/// Empty for workloads without a reduction beside spatial loops (va, geva, red).
 std::vector<RcTilePoint> rc_tile_points(const workloads::Workload &workload,
                                         const target::UpmemMachine &machine,
                                         const std::vector<int64_t> &unroll_steps);
