@@ -50,11 +50,11 @@ schedule::Schedule make_schedule(const ProgramOptions &options, const workloads:
     }
     if (!looks_like_trace_file(options.schedule)) {
         std::string names;
-        for (const baselines::NamedScheduleInfo &info : baselines::list_named_schedules(workload.name))
+        for (const baselines::NamedScheduleInfo &info : baselines::list_named_schedules(workload))
             names += (names.empty() ? "" : ", ") + info.name;
         names += std::string(", ") + tune::kSketchSchedule;
         user_error("unknown schedule '{}'; use one of {} (see `atim schedules {}`) or a trace .json file",
-                   options.schedule, names, workload.name);
+                   options.schedule, names, workload.is_op() ? "WORKLOAD" : workload.name);
     }
     if (!params.empty())
         user_error("--param applies to named schedules; the trace file '{}' already fixes every decision",
@@ -66,11 +66,34 @@ schedule::Schedule make_schedule(const ProgramOptions &options, const workloads:
 
 }  // namespace
 
-void ProgramOptions::add_to(CLI::App &command) {
-    command.add_option("workload", workload, "operator name (see `atim workloads`)")->required();
-    command.add_option("--shape", shape, "task shape: M (va, geva, red), MxK (mtv, gemv), MxNxK (ttv, mmtv)")
+void WorkloadOptions::add_to(CLI::App &command) {
+    CLI::Option *name = command.add_option("workload", workload, "operator name (see `atim workloads`)");
+    command
+        .add_option("--op", op,
+                    "a user-defined operator instead of a workload name, e.g. 'C[i] += A[i,k] * B[k]' "
+                    "(+= sums over the indices only on the right; + - * min max, integer constants)")
+        ->excludes(name);
+    command
+        .add_option("--shape", shape,
+                    "task shape: M (va, geva, red), MxK (mtv, gemv), MxNxK (ttv, mmtv); for --op the extent of "
+                    "every index, e.g. i=8192,k=8192")
         ->required();
-    command.add_option("--dtype", dtype, "element type: int32 or int64 (default: the workload's)");
+    command.add_option("--dtype", dtype, "element type: int32 or int64 (default: the workload's; int32 for --op)");
+}
+
+workloads::Workload WorkloadOptions::make() const {
+    if (!op.empty()) return workloads::make_op_workload(op, shape, dtype);
+    if (workload.empty())
+        user_error("give a workload name (see `atim workloads`) or a user-defined operator with --op");
+    return workloads::make_workload(workload, workloads::parse_shape(workload, shape), dtype);
+}
+
+std::string WorkloadOptions::command_line(const workloads::Workload &workload) {
+    return workload.is_op() ? fmt::format("--op '{}'", workload.notation) : workload.name;
+}
+
+void ProgramOptions::add_to(CLI::App &command) {
+    workload.add_to(command);
     command
         .add_option("--schedule", schedule,
                     "named schedule (see `atim schedules WORKLOAD`) or a trace .json file")
@@ -106,8 +129,7 @@ std::map<std::string, std::string> parse_params(const std::vector<std::string> &
 }
 
 BuiltProgram build_program(const ProgramOptions &options) {
-    std::vector<int64_t> shape = workloads::parse_shape(options.workload, options.shape);
-    BuiltProgram built{workloads::make_workload(options.workload, shape, options.dtype),
+    BuiltProgram built{options.workload.make(),
                        target::load_machine(options.machine),
                        std::nullopt,
                        {}};
