@@ -53,8 +53,10 @@ schedule::Schedule make_schedule(const ProgramOptions &options, const workloads:
         for (const baselines::NamedScheduleInfo &info : baselines::list_named_schedules(workload))
             names += (names.empty() ? "" : ", ") + info.name;
         names += std::string(", ") + tune::kSketchSchedule;
+        if (workload.is_op())
+            user_error("unknown schedule '{}'; use one of {} or a trace .json file", options.schedule, names);
         user_error("unknown schedule '{}'; use one of {} (see `atim schedules {}`) or a trace .json file",
-                   options.schedule, names, workload.is_op() ? "WORKLOAD" : workload.name);
+                   options.schedule, names, workload.name);
     }
     if (!params.empty())
         user_error("--param applies to named schedules; the trace file '{}' already fixes every decision",
