@@ -63,8 +63,8 @@ std::vector<std::string> array_inputs(const workloads::Workload &w) {
 }
 
 std::string output_block(const workloads::Workload &w) {
-    ATIM_CHECK(w.func.blocks.size() == 1, "workload {} has {} blocks; schedules are written for one",
-               w.name, w.func.blocks.size());
+    ATIM_CHECK(w.func.blocks.size() == 1, "workload {} has {} blocks; schedules are written for one", w.name,
+               w.func.blocks.size());
     return w.func.blocks.front()->name;
 }
 

@@ -302,7 +302,8 @@ bool schedule_applies(NamedSchedule schedule, WorkloadShape shape, size_t scalar
 
 bool schedule_applies(NamedSchedule schedule, const std::string &workload) {
     // The catalogue's listing (`atim schedules NAME`): geva and gemv are the built-ins with scalar inputs.
-    return schedule_applies(schedule, workload_shape(workload), workload == "geva" || workload == "gemv" ? 1 : 0);
+    return schedule_applies(schedule, workload_shape(workload),
+                            workload == "geva" || workload == "gemv" ? 1 : 0);
 }
 
 void check_schedule_applies(NamedSchedule schedule, const workloads::Workload &workload) {

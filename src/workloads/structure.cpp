@@ -45,7 +45,9 @@ private:
     std::map<const ir::VarNode *, char> letter_;
 };
 
-bool is_scalar_pattern(const Pattern &p) { return std::all_of(p.begin(), p.end(), [](char c) { return c == '0'; }); }
+bool is_scalar_pattern(const Pattern &p) {
+    return std::all_of(p.begin(), p.end(), [](char c) { return c == '0'; });
+}
 
 // The structures by output pattern and allowed input patterns; `large` must be read by some input.
 struct Rule {
@@ -126,8 +128,10 @@ std::optional<StructureMatch> classify(const te::PrimFunc &func) {
 }
 
 std::string supported_structures() {
-    return "C[i] = f(A[i], B[i], ...) (like va), B[0] += f(A[k], ...) (like red), C[i] += f(A[i,k], B[k], ...) "
-           "(like mtv), C[i,j] += f(A[i,j,k], B[k], ...) (like ttv), C[i,j] += f(A[i,j,k], B[i,k], ...) (like "
+    return "C[i] = f(A[i], B[i], ...) (like va), B[0] += f(A[k], ...) (like red), C[i] += f(A[i,k], B[k], "
+           "...) "
+           "(like mtv), C[i,j] += f(A[i,j,k], B[k], ...) (like ttv), C[i,j] += f(A[i,j,k], B[i,k], ...) "
+           "(like "
            "mmtv); f: any of + - * min max and constants, plus scalars X[0]";
 }
 
@@ -153,7 +157,8 @@ std::vector<std::string> resident_input_names(const te::PrimFunc &func) {
     const std::vector<std::string> scalars = scalar_input_names(func);
     size_t rank = 0;
     for (const ir::Buffer &b : func.inputs)
-        if (std::find(scalars.begin(), scalars.end(), b->name) == scalars.end()) rank = std::max(rank, b->shape.size());
+        if (std::find(scalars.begin(), scalars.end(), b->name) == scalars.end())
+            rank = std::max(rank, b->shape.size());
     std::vector<std::string> names;
     for (const ir::Buffer &b : func.inputs)
         if (b->shape.size() == rank && std::find(scalars.begin(), scalars.end(), b->name) == scalars.end())

@@ -88,7 +88,8 @@ void check_tensor_elements(const ir::Buffer &buffer, const Workload &w) {
     for (int64_t extent : buffer->shape) elements *= static_cast<long double>(extent);
     if (elements > static_cast<long double>(kMaxTensorElements))
         user_error(
-            "--shape {} gives tensor {} {:.0f} elements; atim supports at most {} elements per tensor (32-bit "
+            "--shape {} gives tensor {} {:.0f} elements; atim supports at most {} elements per tensor "
+            "(32-bit "
             "indices); use smaller extents",
             w.shape_string(), buffer->name, elements, kMaxTensorElements);
 }
@@ -104,13 +105,49 @@ std::string Workload::shape_string() const {
 
 const std::vector<WorkloadInfo> &workload_list() {
     static const std::vector<WorkloadInfo> list = {
-        {"va", "C[i] = A[i] + B[i]", "M", ir::DType::Int32, Structure::Elementwise},
-        {"geva", "C[i] = ALPHA[0] * A[i] + BETA[0] * B[i]", "M", ir::DType::Int32, Structure::Elementwise},
-        {"red", "B[0] = sum_k A[k]", "M", ir::DType::Int64, Structure::FullReduce},
-        {"mtv", "C[i] = sum_k A[i,k] * B[k]", "MxK", ir::DType::Int32, Structure::RowReduce},
-        {"gemv", "C[i] = sum_k ALPHA[0] * A[i,k] * B[k]", "MxK", ir::DType::Int32, Structure::RowReduce},
-        {"ttv", "C[i,j] = sum_k A[i,j,k] * B[k]", "MxNxK", ir::DType::Int32, Structure::TensorRowReduce},
-        {"mmtv", "C[i,j] = sum_k A[i,j,k] * B[i,k]", "MxNxK", ir::DType::Int32, Structure::Batched},
+        {"va",
+         "C[i] = A[i] + B[i]",
+         "M",
+         ir::DType::Int32,
+         Structure::Elementwise,
+         "C[i] = A[i] + B[i]",
+         {"i"}},
+        {"geva",
+         "C[i] = ALPHA[0] * A[i] + BETA[0] * B[i]",
+         "M",
+         ir::DType::Int32,
+         Structure::Elementwise,
+         "C[i] = ALPHA[0] * A[i] + BETA[0] * B[i]",
+         {"i"}},
+        {"red", "B[0] = sum_k A[k]", "M", ir::DType::Int64, Structure::FullReduce, "B[0] += A[k]", {"k"}},
+        {"mtv",
+         "C[i] = sum_k A[i,k] * B[k]",
+         "MxK",
+         ir::DType::Int32,
+         Structure::RowReduce,
+         "C[i] += A[i,k] * B[k]",
+         {"i", "k"}},
+        {"gemv",
+         "C[i] = sum_k ALPHA[0] * A[i,k] * B[k]",
+         "MxK",
+         ir::DType::Int32,
+         Structure::RowReduce,
+         "C[i] += ALPHA[0] * A[i,k] * B[k]",
+         {"i", "k"}},
+        {"ttv",
+         "C[i,j] = sum_k A[i,j,k] * B[k]",
+         "MxNxK",
+         ir::DType::Int32,
+         Structure::TensorRowReduce,
+         "C[i,j] += A[i,j,k] * B[k]",
+         {"i", "j", "k"}},
+        {"mmtv",
+         "C[i,j] = sum_k A[i,j,k] * B[i,k]",
+         "MxNxK",
+         ir::DType::Int32,
+         Structure::Batched,
+         "C[i,j] += A[i,j,k] * B[i,k]",
+         {"i", "j", "k"}},
     };
     return list;
 }
@@ -155,6 +192,17 @@ Workload make_workload(const std::string &name, const std::vector<int64_t> &shap
 }
 
 Structure builtin_structure(const std::string &name) { return find_workload(name).structure; }
+
+std::pair<std::string, std::string> builtin_as_op(const std::string &name,
+                                                  const std::vector<int64_t> &shape) {
+    const WorkloadInfo &info = find_workload(name);
+    ATIM_CHECK(shape.size() == info.shape_indices.size(), "{} takes {} extents, not {}", name,
+               info.shape_indices.size(), shape.size());
+    std::vector<std::string> items;
+    for (size_t d = 0; d < shape.size(); ++d)
+        items.push_back(fmt::format("{}={}", info.shape_indices[d], shape[d]));
+    return {info.notation, fmt::format("{}", fmt::join(items, ","))};
+}
 
 Workload make_op_workload(const std::string &notation, const std::string &extents, const std::string &dtype) {
     Workload w;

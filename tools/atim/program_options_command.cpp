@@ -76,11 +76,13 @@ void WorkloadOptions::add_to(CLI::App &command) {
                     "(+= sums over the indices only on the right; + - * min max, integer constants)")
         ->excludes(name);
     command
-        .add_option("--shape", shape,
-                    "task shape: M (va, geva, red), MxK (mtv, gemv), MxNxK (ttv, mmtv); for --op the extent of "
-                    "every index, e.g. i=8192,k=8192")
+        .add_option(
+            "--shape", shape,
+            "task shape: M (va, geva, red), MxK (mtv, gemv), MxNxK (ttv, mmtv); for --op the extent of "
+            "every index, e.g. i=8192,k=8192")
         ->required();
-    command.add_option("--dtype", dtype, "element type: int32 or int64 (default: the workload's; int32 for --op)");
+    command.add_option("--dtype", dtype,
+                       "element type: int32 or int64 (default: the workload's; int32 for --op)");
 }
 
 workloads::Workload WorkloadOptions::make() const {
@@ -131,10 +133,7 @@ std::map<std::string, std::string> parse_params(const std::vector<std::string> &
 }
 
 BuiltProgram build_program(const ProgramOptions &options) {
-    BuiltProgram built{options.workload.make(),
-                       target::load_machine(options.machine),
-                       std::nullopt,
-                       {}};
+    BuiltProgram built{options.workload.make(), target::load_machine(options.machine), std::nullopt, {}};
     for (const std::string &pass : options.print_after) {
         const std::vector<std::string> &names = lower::lower_pass_names();
         if (pass != "all" && std::find(names.begin(), names.end(), pass) == names.end())

@@ -163,9 +163,9 @@ std::optional<std::vector<std::pair<std::string, std::string>>> best_params(
 /// `atim run ... --schedule sketch --param ...` for the parameters of best_params.
 std::string rerun_command(const TuneArguments &args, const workloads::Workload &workload,
                           const std::vector<std::pair<std::string, std::string>> &params) {
-    std::string command = fmt::format("atim run {} --shape {} --dtype {} --machine {}",
-                                      WorkloadOptions::command_line(workload),
-                                      workload.shape_string(), ir::to_string(workload.dtype), args.machine);
+    std::string command =
+        fmt::format("atim run {} --shape {} --dtype {} --machine {}", WorkloadOptions::command_line(workload),
+                    workload.shape_string(), ir::to_string(workload.dtype), args.machine);
     if (args.opt_level != 4) command += fmt::format(" --opt-level {}", args.opt_level);
     if (args.timing != "atim") command += fmt::format(" --timing {}", args.timing);
     return command + " " + tune::sketch_param_arguments(params);

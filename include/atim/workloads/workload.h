@@ -39,6 +39,8 @@ struct WorkloadInfo {
     std::string shape_params;  ///< "MxK"
     ir::DType default_dtype;
     Structure structure;
+    std::string notation;                    ///< the operator in --op notation: "C[i] += A[i,k] * B[k]"
+    std::vector<std::string> shape_indices;  ///< the notation's index of each shape parameter: {"i", "k"}
 };
 
 const std::vector<WorkloadInfo> &workload_list();
@@ -50,6 +52,10 @@ std::vector<int64_t> parse_shape(const std::string &workload, const std::string 
 /// Builds the workload; dtype empty = the workload's default (int64 for red, int32 otherwise).
 Workload make_workload(const std::string &name, const std::vector<int64_t> &shape,
                        const std::string &dtype = "");
+
+/// The --op statement and --shape extents that define built-in workload `name` at `shape` (one extent per
+/// shape parameter), e.g. {"C[i] += A[i,k] * B[k]", "i=64,k=128"} for mtv 64x128.
+std::pair<std::string, std::string> builtin_as_op(const std::string &name, const std::vector<int64_t> &shape);
 
 /// The structure of built-in workload `name` (throws UserError for an unknown workload).
 Structure builtin_structure(const std::string &name);

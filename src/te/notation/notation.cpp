@@ -56,8 +56,8 @@ struct TensorRef {
 // The right-hand side, before it becomes an ir::Expr (that needs the axis variables compute() makes).
 struct Node {
     enum class Kind : uint8_t { Constant, Read, Add, Sub, Mul, Min, Max } kind;
-    int64_t value = 0;     ///< Constant
-    size_t read = 0;       ///< Read: index into Statement::reads
+    int64_t value = 0;  ///< Constant
+    size_t read = 0;    ///< Read: index into Statement::reads
     size_t column = 0;
     std::vector<std::unique_ptr<Node>> operands;
 };
@@ -159,7 +159,8 @@ private:
                                         t.text));
                 ref.indices.push_back({"", t.column});
             } else {
-                fail(t, fmt::format("expected an index name or 0 in {}[...], found {}", name.text, describe(t)));
+                fail(t,
+                     fmt::format("expected an index name or 0 in {}[...], found {}", name.text, describe(t)));
             }
             ++pos_;
             if (peek().kind == TokenKind::Comma) {
@@ -240,7 +241,8 @@ private:
         ++pos_;
         if (peek().kind == TokenKind::LeftParen) {
             if (t.text != "min" && t.text != "max")
-                fail(t, fmt::format("unknown function '{}'; the functions are min(a, b) and max(a, b)", t.text));
+                fail(t,
+                     fmt::format("unknown function '{}'; the functions are min(a, b) and max(a, b)", t.text));
             ++pos_;
             std::unique_ptr<Node> a = sum();
             expect(TokenKind::Comma, fmt::format("',' between the two operands of {}", t.text));
@@ -250,9 +252,10 @@ private:
                           std::move(b));
         }
         if (peek().kind != TokenKind::LeftBracket)
-            fail(t, fmt::format("'{}' is neither a tensor read ({}[...]) nor min(a, b) or max(a, b); an index "
-                                "is only allowed inside [ ]",
-                                t.text, t.text));
+            fail(t,
+                 fmt::format("'{}' is neither a tensor read ({}[...]) nor min(a, b) or max(a, b); an index "
+                             "is only allowed inside [ ]",
+                             t.text, t.text));
         auto node = std::make_unique<Node>();
         node->kind = Node::Kind::Read;
         node->column = t.column;
@@ -269,11 +272,11 @@ private:
 
 // The checks that need the whole statement: names, ranks, extents, and which indices are summed.
 struct Analysis {
-    std::vector<std::string> spatial;                      ///< output index names (empty for a 0)
-    std::vector<std::string> reduction;                    ///< right-only indices, first use first
-    std::map<std::string, int64_t> extent;                 ///< of every index
-    std::vector<std::string> input_order;                  ///< tensors, first read first
-    std::map<std::string, std::vector<int64_t>> shape;     ///< of every tensor
+    std::vector<std::string> spatial;                   ///< output index names (empty for a 0)
+    std::vector<std::string> reduction;                 ///< right-only indices, first use first
+    std::map<std::string, int64_t> extent;              ///< of every index
+    std::vector<std::string> input_order;               ///< tensors, first read first
+    std::map<std::string, std::vector<int64_t>> shape;  ///< of every tensor
 };
 
 Analysis analyze(const Statement &s, const IndexExtents &extents, const Parser &parser) {
@@ -285,11 +288,12 @@ Analysis analyze(const Statement &s, const IndexExtents &extents, const Parser &
     auto extent_of = [&](const IndexUse &use) -> int64_t {
         if (use.name.empty()) return 1;
         if (tensors.contains(use.name))
-            parser.fail(use.column, fmt::format("'{}' names both a tensor and an index; rename one", use.name));
+            parser.fail(use.column,
+                        fmt::format("'{}' names both a tensor and an index; rename one", use.name));
         auto it = given.find(use.name);
         if (it == given.end())
-            parser.fail(use.column, fmt::format("index '{}' has no extent in --shape (add {}=N)", use.name,
-                                                use.name));
+            parser.fail(use.column,
+                        fmt::format("index '{}' has no extent in --shape (add {}=N)", use.name, use.name));
         indices.insert(use.name);
         a.extent[use.name] = it->second;
         return it->second;
@@ -300,10 +304,11 @@ Analysis analyze(const Statement &s, const IndexExtents &extents, const Parser &
         auto [it, fresh] = a.shape.emplace(ref.tensor, shape);
         if (fresh) return;
         if (it->second.size() != shape.size())
-            parser.fail(ref.column, fmt::format("tensor '{}' is read with {} ind{} here but {} before; give it "
-                                                "one index per dimension everywhere",
-                                                ref.tensor, shape.size(), shape.size() == 1 ? "ex" : "ices",
-                                                it->second.size()));
+            parser.fail(
+                ref.column,
+                fmt::format("tensor '{}' is read with {} ind{} here but {} before; give it "
+                            "one index per dimension everywhere",
+                            ref.tensor, shape.size(), shape.size() == 1 ? "ex" : "ices", it->second.size()));
         for (size_t d = 0; d < shape.size(); ++d) {
             if (shape[d] != it->second[d])
                 parser.fail(ref.indices[d].column,
@@ -323,9 +328,10 @@ Analysis analyze(const Statement &s, const IndexExtents &extents, const Parser &
     record_shape(s.output);
     for (const TensorRef &ref : s.reads) {
         if (ref.tensor == s.output.tensor)
-            parser.fail(ref.column, fmt::format("the output '{}' is also read on the right; an operator reads "
-                                                "inputs only",
-                                                ref.tensor));
+            parser.fail(ref.column,
+                        fmt::format("the output '{}' is also read on the right; an operator reads "
+                                    "inputs only",
+                                    ref.tensor));
         record_shape(ref);
         if (std::find(a.input_order.begin(), a.input_order.end(), ref.tensor) == a.input_order.end())
             a.input_order.push_back(ref.tensor);
@@ -340,13 +346,15 @@ Analysis analyze(const Statement &s, const IndexExtents &extents, const Parser &
         }
     }
     if (s.accumulate && a.reduction.empty())
-        parser.fail(s.assign_column, "'+=' sums over the indices that appear only on the right, but there are "
-                                     "none; write '=' for an element-wise operator");
+        parser.fail(s.assign_column,
+                    "'+=' sums over the indices that appear only on the right, but there are "
+                    "none; write '=' for an element-wise operator");
     for (const auto &[name, extent] : extents) {
         if (!indices.contains(name))
-            user_error("--shape gives {}={}, but the operator has no index '{}'; give extents of its indices "
-                       "only",
-                       name, extent, name);
+            user_error(
+                "--shape gives {}={}, but the operator has no index '{}'; give extents of its indices "
+                "only",
+                name, extent, name);
     }
     return a;
 }
@@ -355,8 +363,8 @@ Analysis analyze(const Statement &s, const IndexExtents &extents, const Parser &
 // as the built-in red names it).
 std::string free_axis_name(const Analysis &a, size_t dimension) {
     for (const char *candidate : {"i", "j", "l", "m", "n"}) {
-        if (!a.extent.contains(candidate) && std::find(a.spatial.begin(), a.spatial.end(), candidate) ==
-                                                 a.spatial.end())
+        if (!a.extent.contains(candidate) &&
+            std::find(a.spatial.begin(), a.spatial.end(), candidate) == a.spatial.end())
             return candidate;
     }
     return fmt::format("d{}", dimension);
@@ -371,8 +379,8 @@ ir::Expr lower_node(const Node &node, const Statement &s, const std::map<std::st
             const int64_t high = dtype == ir::DType::Int32 ? std::numeric_limits<int32_t>::max()
                                                            : std::numeric_limits<int64_t>::max();
             if (node.value < low || node.value > high)
-                parser.fail(node.column, fmt::format("constant {} does not fit {}", node.value,
-                                                     ir::to_string(dtype)));
+                parser.fail(node.column,
+                            fmt::format("constant {} does not fit {}", node.value, ir::to_string(dtype)));
             return ir::make_const(dtype, node.value);
         }
         case Node::Kind::Read: {
@@ -413,13 +421,14 @@ IndexExtents parse_index_extents(const std::string &text) {
     size_t start = 0;
     while (true) {
         const size_t comma = text.find(',', start);
-        const std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        const std::string item =
+            text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
         const size_t equals = item.find('=');
         const std::string name = item.substr(0, equals);
-        const bool good_name = !name.empty() && (std::isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_') &&
-                               std::all_of(name.begin(), name.end(), [](char c) {
-                                   return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
-                               });
+        const bool good_name =
+            !name.empty() && (std::isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_') &&
+            std::all_of(name.begin(), name.end(),
+                        [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
         int64_t value = 0;
         bool good_value = false;
         if (equals != std::string::npos) {
@@ -428,9 +437,10 @@ IndexExtents parse_index_extents(const std::string &text) {
             good_value = begin != end && ec == std::errc() && ptr == end && value > 0;
         }
         if (equals == std::string::npos || !good_name || !good_value)
-            user_error("--shape item '{}' of an --op must be INDEX=EXTENT with a positive extent, e.g. "
-                       "--shape i=8192,k=8192",
-                       item);
+            user_error(
+                "--shape item '{}' of an --op must be INDEX=EXTENT with a positive extent, e.g. "
+                "--shape i=8192,k=8192",
+                item);
         for (const auto &[given, extent] : extents) {
             if (given == name) user_error("--shape gives index '{}' twice; give each index once", name);
         }
@@ -453,7 +463,8 @@ PrimFunc build_from_notation(const std::string &statement, const IndexExtents &e
         inputs.push_back(tensors[input]);
     }
     std::vector<IterVar> reduce_axes;
-    for (const std::string &index : a.reduction) reduce_axes.push_back(reduce_axis(a.extent.at(index), index));
+    for (const std::string &index : a.reduction)
+        reduce_axes.push_back(reduce_axis(a.extent.at(index), index));
     std::vector<std::string> axis_names;
     for (size_t d = 0; d < a.spatial.size(); ++d)
         axis_names.push_back(a.spatial[d].empty() ? free_axis_name(a, d) : a.spatial[d]);

@@ -134,7 +134,8 @@ void parallel_final_reduction(Schedule &sch, DecisionPicker &p, const BlockRV &c
 // reduction optionally split over DPUs first.
 void row_reduction(Schedule &sch, DecisionPicker &p, const Context &c, bool split_k) {
     BlockRV block = sch.get_block(baselines::output_block(c.workload));
-    const BlockRV consumer = block;  // after an mram rfactor, the output block sums the DPUs' partials on the host
+    const BlockRV consumer =
+        block;  // after an mram rfactor, the output block sums the DPUs' partials on the host
     std::vector<LoopRV> loops = sch.get_loops(block);
     LoopRV k = loops.back(), rows = loops[loops.size() - 2];
     std::optional<LoopRV> outer;

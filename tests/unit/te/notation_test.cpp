@@ -15,8 +15,9 @@ IndexExtents used_extents(const std::string &statement) {
     IndexExtents used;
     for (const auto &[name, extent] : kExtents) {
         for (size_t p = statement.find(name); p != std::string::npos; p = statement.find(name, p + 1)) {
-            const bool alone = (p == 0 || !std::isalnum(static_cast<unsigned char>(statement[p - 1]))) &&
-                               (p + 1 == statement.size() || !std::isalnum(static_cast<unsigned char>(statement[p + 1])));
+            const bool alone =
+                (p == 0 || !std::isalnum(static_cast<unsigned char>(statement[p - 1]))) &&
+                (p + 1 == statement.size() || !std::isalnum(static_cast<unsigned char>(statement[p + 1])));
             if (alone) {
                 used.emplace_back(name, extent);
                 break;
@@ -45,8 +46,16 @@ TEST(Notation, BuildsTheComputeOfGoodStatements) {
              {"O[h,d] += S[h,t] * V[h,t,d]", {"S", "V"}, {3, 2}, {"t"}, "(S[h, t]*V[h, t, d])"},
              {"C[i] = A[i] * 3 + B[i]", {"A", "B"}, {8}, {}, "((A[i]*3) + B[i])"},
              {"B[0] += A[k]", {"A"}, {1}, {"k"}, "A[k]"},
-             {"C[i]=ALPHA[0]*A[i]+BETA[0]*B[i]", {"ALPHA", "A", "BETA", "B"}, {8}, {}, "((ALPHA[0]*A[i]) + (BETA[0]*B[i]))"},
-             {"C[i] = min(A[i], B[i]) - max(A[i], 2 * (B[i] - 1))", {"A", "B"}, {8}, {}, "(min(A[i], B[i]) - max(A[i], (2*(B[i] - 1))))"},
+             {"C[i]=ALPHA[0]*A[i]+BETA[0]*B[i]",
+              {"ALPHA", "A", "BETA", "B"},
+              {8},
+              {},
+              "((ALPHA[0]*A[i]) + (BETA[0]*B[i]))"},
+             {"C[i] = min(A[i], B[i]) - max(A[i], 2 * (B[i] - 1))",
+              {"A", "B"},
+              {8},
+              {},
+              "(min(A[i], B[i]) - max(A[i], (2*(B[i] - 1))))"},
              {"C[i] = -A[i] + -4", {"A"}, {8}, {}, "((0 - A[i]) + -4)"},
              {"C[i,j] += A[i,j,k] * B[i,k]", {"A", "B"}, {8, 4}, {"k"}, "(A[i, j, k]*B[i, k])"},
          }) {
@@ -64,8 +73,8 @@ TEST(Notation, BuildsTheComputeOfGoodStatements) {
 }
 
 TEST(Notation, InputShapesFollowTheExtents) {
-    PrimFunc f = build_from_notation("O[h,d] += S[h,t] * V[h,t,d]", {{"h", 3}, {"d", 2}, {"t", 6}},
-                                     ir::DType::Int64);
+    PrimFunc f =
+        build_from_notation("O[h,d] += S[h,t] * V[h,t,d]", {{"h", 3}, {"d", 2}, {"t", 6}}, ir::DType::Int64);
     EXPECT_EQ(f.inputs[0]->shape, (std::vector<int64_t>{3, 6}));
     EXPECT_EQ(f.inputs[1]->shape, (std::vector<int64_t>{3, 6, 2}));
     EXPECT_EQ(f.inputs[1]->dtype, ir::DType::Int64);
@@ -82,7 +91,8 @@ TEST(Notation, BadNotationNamesTheColumn) {
              {"C[i] += A[i,k] * B[k", 21, "expected ',' or ']' in B[...], found the end of the statement"},
              {"C[i] -= A[i]", 6, "expected '=' or '+=' after the output, found '-'"},
              {"C[i] = A[i,k]", 12, "index 'k' appears on the right but not on the left; write += to sum"},
-             {"C[i] += A[i]", 6, "'+=' sums over the indices that appear only on the right, but there are none"},
+             {"C[i] += A[i]", 6,
+              "'+=' sums over the indices that appear only on the right, but there are none"},
              {"C[i] = A[i] / B[i]", 13, "unexpected character '/'"},
              {"C[i] = A[i] + C[i]", 15, "the output 'C' is also read on the right"},
              {"C[i,i] += A[i,k]", 5, "index 'i' appears twice in the output"},
@@ -121,7 +131,9 @@ TEST(Notation, ExtentsThatNameNoIndexAreRefused) {
         build_from_notation("C[i] = A[i]", {{"i", 8}, {"j", 4}}, ir::DType::Int32);
         ADD_FAILURE() << "no error";
     } catch (const UserError &e) {
-        EXPECT_STREQ(e.what(), "--shape gives j=4, but the operator has no index 'j'; give extents of its indices only");
+        EXPECT_STREQ(
+            e.what(),
+            "--shape gives j=4, but the operator has no index 'j'; give extents of its indices only");
     }
 }
 
