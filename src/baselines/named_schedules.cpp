@@ -62,17 +62,33 @@ std::string description(NamedSchedule schedule, WorkloadShape shape) {
 
 }  // namespace
 
-std::vector<NamedScheduleInfo> list_named_schedules(const std::string &workload) {
-    WorkloadShape shape = workload_shape(workload);
+namespace {
+
+template <typename Applies>
+std::vector<NamedScheduleInfo> named_schedules_of(WorkloadShape shape, Applies applies) {
     std::vector<NamedScheduleInfo> list;
     for (NamedSchedule schedule : all_named_schedules()) {
-        if (!schedule_applies(schedule, workload)) continue;
+        if (!applies(schedule)) continue;
         NamedScheduleInfo info{to_string(schedule), description(schedule, shape), {}};
         for (const ParamSpec &spec : param_specs(schedule, shape))
             info.params.push_back({spec.name, spec.default_text, spec.meaning});
         list.push_back(std::move(info));
     }
     return list;
+}
+
+}  // namespace
+
+std::vector<NamedScheduleInfo> list_named_schedules(const std::string &workload) {
+    return named_schedules_of(workload_shape(workload),
+                              [&](NamedSchedule schedule) { return schedule_applies(schedule, workload); });
+}
+
+std::vector<NamedScheduleInfo> list_named_schedules(const workloads::Workload &workload) {
+    const size_t scalars = workloads::scalar_input_names(workload.func).size();
+    return named_schedules_of(workload.structure, [&](NamedSchedule schedule) {
+        return schedule_applies(schedule, workload.structure, scalars);
+    });
 }
 
 bool is_named_schedule(const std::string &name) {

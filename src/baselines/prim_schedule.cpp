@@ -17,7 +17,7 @@ using schedule::Schedule;
 // cyclically (tasklet t: blocks t, t+T, t+2T, ...). Splitting the chunk as [rounds, tasklets, block] and
 // moving the tasklet loop outward expresses that interleave exactly.
 void elementwise(Schedule &sch, const workloads::Workload &w, const std::map<std::string, int64_t> &p) {
-    BlockRV c = sch.get_block("C");
+    BlockRV c = sch.get_block(output_block(w));
     LoopRV i = sch.get_loops(c)[0];
     std::vector<LoopRV> per_dpu = split_over_dpus(sch, i, p.at("dpus"), rows_per_output_write(w.dtype));
     std::vector<LoopRV> cyclic = sch.split(per_dpu[1], {kInfer, p.at("tasklets"), p.at("block")});
@@ -25,7 +25,7 @@ void elementwise(Schedule &sch, const workloads::Workload &w, const std::map<std
     reorder_exactly(sch, c, {per_dpu[0], tasklet, round, element});
     sch.bind(per_dpu[0], "dpu.x");
     sch.bind(tasklet, "tasklet");
-    cache_inputs_at(sch, c, {"A", "B"}, round);
+    cache_inputs_at(sch, c, array_inputs(w), round);
     cache_inputs_at(sch, c, scalar_inputs(w), tasklet);
     sch.reverse_compute_at(sch.cache_write(c, "wram"), round);
 }
@@ -40,7 +40,7 @@ void elementwise(Schedule &sch, const workloads::Workload &w, const std::map<std
 // live in a `__host` WRAM array (rfactor "host_wram"), one 16-byte record per tasklet (dpu_results_t's cycles
 // word beside the sum), so the host reads them through the slow control interface.
 void full_reduce(Schedule &sch, const workloads::Workload &w, const std::map<std::string, int64_t> &p) {
-    BlockRV b = sch.get_block("B");
+    BlockRV b = sch.get_block(output_block(w));
     std::vector<LoopRV> loops = sch.get_loops(b);
     LoopRV i = loops[0], k = loops[1];
     std::vector<LoopRV> per_dpu = split_over_dpus(sch, k, p.at("dpus"), rows_per_output_write(w.dtype));
@@ -53,7 +53,7 @@ void full_reduce(Schedule &sch, const workloads::Workload &w, const std::map<std
     reorder_exactly(sch, partials, {unfused[0], unfused[1], i, round, element});
     sch.bind(unfused[0], "dpu.x");
     sch.bind(unfused[1], "tasklet");
-    cache_inputs_at(sch, partials, {"A"}, round);
+    cache_inputs_at(sch, partials, array_inputs(w), round);
     // The tasklet's private sum: a WRAM scalar, stored to its DPU_RESULTS entry once at the end.
     sch.reverse_compute_at(sch.cache_write(partials, "wram"), unfused[1]);
     sch.decompose_reduction(partials, round);
@@ -64,7 +64,7 @@ void full_reduce(Schedule &sch, const workloads::Workload &w, const std::map<std
 // A and of B (B re-read for every row, as PrIM does); the pair's outputs are written back together.
 void row_kernel(Schedule &sch, const workloads::Workload &w, const BlockRV &c, const LoopRV &tasklet,
                 const LoopRV &group, const LoopRV &k_block) {
-    cache_inputs_at(sch, c, {"A", "B"}, k_block);
+    cache_inputs_at(sch, c, array_inputs(w), k_block);
     cache_inputs_at(sch, c, scalar_inputs(w), tasklet);
     sch.reverse_compute_at(sch.cache_write(c, "wram"), group);
     sch.decompose_reduction(c, k_block);
@@ -74,7 +74,7 @@ void row_kernel(Schedule &sch, const workloads::Workload &w, const BlockRV &c, c
 // DPUs (equal ceil chunks padded to pairs like ATiM's mtvRTile, where PrIM gives the first M mod D DPUs one
 // extra row), full K per DPU. A TTV DPU's rows may start and end inside an i-row.
 void row_reduce(Schedule &sch, const workloads::Workload &w, const std::map<std::string, int64_t> &p) {
-    BlockRV c = sch.get_block("C");
+    BlockRV c = sch.get_block(output_block(w));
     std::vector<LoopRV> loops = sch.get_loops(c);
     LoopRV k = loops.back();
     LoopRV rows = loops.size() == 3 ? sch.fuse({loops[0], loops[1]}) : loops[0];
@@ -91,7 +91,7 @@ void row_reduce(Schedule &sch, const workloads::Workload &w, const std::map<std:
 // batch; when the batches outnumber the DPU groups that fit, each group takes several batches in turn.
 void batched(Schedule &sch, const workloads::Workload &w, const std::map<std::string, int64_t> &p,
              const target::UpmemMachine &machine) {
-    BlockRV c = sch.get_block("C");
+    BlockRV c = sch.get_block(output_block(w));
     std::vector<LoopRV> loops = sch.get_loops(c);
     LoopRV i = loops[0], j = loops[1], k = loops[2];
     RowCut cut = cut_rows(w.shape[1], p.at("dpus"), w.dtype);
@@ -115,7 +115,7 @@ void build_prim_schedule(Schedule &sch, const workloads::Workload &workload,
     // with dpu_broadcast_to (prim-baselines.md §1.4): the calls are part of the baseline, so its time is
     // PrIM's. Recorded in the trace, so a saved PrIM schedule replays with the same calls.
     sch.annotate_host_calls("prim");
-    switch (workload_shape(workload.name)) {
+    switch (workload_shape(workload)) {
         case WorkloadShape::Elementwise:
             return elementwise(sch, workload, params);
         case WorkloadShape::FullReduce:

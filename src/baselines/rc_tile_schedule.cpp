@@ -18,13 +18,13 @@ using schedule::Schedule;
 // vaTile: contiguous chunk per DPU, then contiguous ranges per tasklet walked in `cache`-element tiles
 // (PrIM interleaves the tiles cyclically instead; see prim_schedule.cpp).
 void elementwise(Schedule &sch, const workloads::Workload &w, const std::map<std::string, int64_t> &p) {
-    BlockRV c = sch.get_block("C");
+    BlockRV c = sch.get_block(output_block(w));
     LoopRV i = sch.get_loops(c)[0];
     std::vector<LoopRV> per_dpu = split_over_dpus(sch, i, p.at("dpus_x"), rows_per_output_write(w.dtype));
     std::vector<LoopRV> tiles = sch.split(per_dpu[1], {p.at("tasklets"), kInfer, p.at("cache")});
     sch.bind(per_dpu[0], "dpu.x");
     sch.bind(tiles[0], "tasklet");
-    cache_inputs_at(sch, c, {"A", "B"}, tiles[1]);
+    cache_inputs_at(sch, c, array_inputs(w), tiles[1]);
     cache_inputs_at(sch, c, scalar_inputs(w), tiles[0]);
     sch.reverse_compute_at(sch.cache_write(c, "wram"), tiles[1]);
 }
@@ -33,7 +33,7 @@ void elementwise(Schedule &sch, const workloads::Workload &w, const std::map<std
 // partials) then tasklet-level rfactor into shared WRAM (one tasklet adds them after a barrier); reads
 // cached in `cache`-element tiles.
 void full_reduce(Schedule &sch, const workloads::Workload &w, const std::map<std::string, int64_t> &p) {
-    BlockRV b = sch.get_block("B");
+    BlockRV b = sch.get_block(output_block(w));
     std::vector<LoopRV> loops = sch.get_loops(b);
     LoopRV i = loops[0], k = loops[1];
     std::vector<LoopRV> per_dpu = split_over_dpus(sch, k, p.at("dpus_x"), rows_per_output_write(w.dtype));
@@ -46,7 +46,7 @@ void full_reduce(Schedule &sch, const workloads::Workload &w, const std::map<std
     sch.bind(k_dpu, "dpu.x");
     sch.bind(tasklet, "tasklet");
     sch.reverse_compute_at(dpu_partials, k_dpu);
-    cache_inputs_at(sch, tasklet_partials, {"A"}, tile);
+    cache_inputs_at(sch, tasklet_partials, array_inputs(w), tile);
     sch.decompose_reduction(tasklet_partials, tile);
 }
 
@@ -71,7 +71,7 @@ ReductionSplit split_reduction_over_dpus(Schedule &sch, const workloads::Workloa
 // group of rows.
 void row_kernel(Schedule &sch, const workloads::Workload &w, const BlockRV &block, const RowLoops &r,
                 const LoopRV &k_tile) {
-    cache_inputs_at(sch, block, {"A", "B"}, k_tile);
+    cache_inputs_at(sch, block, array_inputs(w), k_tile);
     cache_inputs_at(sch, block, scalar_inputs(w), r.tasklet);
     sch.reverse_compute_at(sch.cache_write(block, "wram"), r.group);
     sch.decompose_reduction(block, k_tile);
@@ -79,7 +79,7 @@ void row_kernel(Schedule &sch, const workloads::Workload &w, const BlockRV &bloc
 
 // mtvRCTile (mtv, gemv): rows over dpus_x, K over dpus_y.
 void row_reduce(Schedule &sch, const workloads::Workload &w, const std::map<std::string, int64_t> &p) {
-    BlockRV c = sch.get_block("C");
+    BlockRV c = sch.get_block(output_block(w));
     std::vector<LoopRV> loops = sch.get_loops(c);
     LoopRV rows = loops[0], k = loops[1];
     ReductionSplit red = split_reduction_over_dpus(sch, w, c, k, p.at("dpus_y"));
@@ -101,7 +101,7 @@ void row_reduce(Schedule &sch, const workloads::Workload &w, const std::map<std:
 // j per tasklet, each tasklet walking its rows for every i of the DPU's group, K in `cache`-element tiles.
 void i_j_k_grid(Schedule &sch, const workloads::Workload &w, const std::map<std::string, int64_t> &p,
                 const std::function<int64_t(int64_t dpus_per_group)> &i_per_group) {
-    BlockRV c = sch.get_block("C");
+    BlockRV c = sch.get_block(output_block(w));
     std::vector<LoopRV> loops = sch.get_loops(c);
     LoopRV i = loops[0], j = loops[1], k = loops[2];
     ReductionSplit red = split_reduction_over_dpus(sch, w, c, k, p.at("dpus_y"));
@@ -140,7 +140,7 @@ void batched(Schedule &sch, const workloads::Workload &w, const std::map<std::st
 void build_rc_tile_schedule(Schedule &sch, const workloads::Workload &workload,
                             const std::map<std::string, int64_t> &params,
                             const target::UpmemMachine &machine) {
-    switch (workload_shape(workload.name)) {
+    switch (workload_shape(workload)) {
         case WorkloadShape::Elementwise:
             return elementwise(sch, workload, params);
         case WorkloadShape::FullReduce:

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "atim/support/error.h"
 #include "baselines/schedule_params.h"
 
 namespace atim::baselines {
@@ -50,11 +51,21 @@ void cache_inputs_at(schedule::Schedule &sch, const schedule::BlockRV &block,
 }
 
 std::vector<std::string> scalar_inputs(const workloads::Workload &w) {
+    return workloads::scalar_input_names(w.func);
+}
+
+std::vector<std::string> array_inputs(const workloads::Workload &w) {
+    const std::vector<std::string> scalars = scalar_inputs(w);
     std::vector<std::string> names;
-    for (const ir::Buffer &b : w.func.inputs) {
-        if (b->name == "ALPHA" || b->name == "BETA") names.push_back(b->name);
-    }
+    for (const ir::Buffer &b : w.func.inputs)
+        if (std::find(scalars.begin(), scalars.end(), b->name) == scalars.end()) names.push_back(b->name);
     return names;
+}
+
+std::string output_block(const workloads::Workload &w) {
+    ATIM_CHECK(w.func.blocks.size() == 1, "workload {} has {} blocks; schedules are written for one", w.name,
+               w.func.blocks.size());
+    return w.func.blocks.front()->name;
 }
 
 }  // namespace atim::baselines

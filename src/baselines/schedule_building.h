@@ -44,4 +44,10 @@ void cache_inputs_at(schedule::Schedule &sch, const schedule::BlockRV &block,
 /// The workload's 1-element scalar inputs (ALPHA, BETA), cached once per tasklet.
 std::vector<std::string> scalar_inputs(const workloads::Workload &w);
 
+/// The workload's other inputs (the arrays: A, B), in parameter order, cached in WRAM tiles.
+std::vector<std::string> array_inputs(const workloads::Workload &w);
+
+/// The name of the block that computes the workload's output ("C"; "B" for red; whatever an --op names it).
+std::string output_block(const workloads::Workload &w);
+
 }  // namespace atim::baselines

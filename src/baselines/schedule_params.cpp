@@ -87,7 +87,7 @@ struct WramUse {
 int64_t wram_bytes(int64_t elements, ir::DType dtype) { return round_up(elements * ir::bytes_of(dtype), 8); }
 
 WramUse wram_use(NamedSchedule schedule, WorkloadShape shape, const workloads::Workload &w) {
-    int64_t scalars = w.name == "geva" ? 2 : (w.name == "gemv" ? 1 : 0);
+    int64_t scalars = static_cast<int64_t>(workloads::scalar_input_names(w.func).size());
     int64_t scalar_bytes = scalars * wram_bytes(1, w.dtype);
     int64_t out_bytes = wram_bytes(rows_per_output_write(w.dtype), w.dtype);
     switch (shape) {
@@ -295,18 +295,23 @@ const std::vector<NamedSchedule> &all_named_schedules() {
     return all;
 }
 
-bool schedule_applies(NamedSchedule schedule, const std::string &workload) {
-    workload_shape(workload);  // throws for a workload without named schedules
+bool schedule_applies(NamedSchedule schedule, WorkloadShape shape, size_t scalars) {
     if (schedule != NamedSchedule::SimplePim) return true;
-    return workload == "va" || workload == "red";
+    return (shape == WorkloadShape::Elementwise && scalars == 0) || shape == WorkloadShape::FullReduce;
 }
 
-void check_schedule_applies(NamedSchedule schedule, const std::string &workload) {
-    if (!schedule_applies(schedule, workload))
+bool schedule_applies(NamedSchedule schedule, const std::string &workload) {
+    // The catalogue's listing (`atim schedules NAME`): geva and gemv are the built-ins with scalar inputs.
+    return schedule_applies(schedule, workload_shape(workload),
+                            workload == "geva" || workload == "gemv" ? 1 : 0);
+}
+
+void check_schedule_applies(NamedSchedule schedule, const workloads::Workload &workload) {
+    if (!schedule_applies(schedule, workload.structure, workloads::scalar_input_names(workload.func).size()))
         user_error(
             "schedule {} exists for va and red only (SimplePIM's vector add and reduction; SimplePIM has no "
             "GEMV-type operator); use prim or rc-tile for {}",
-            to_string(schedule), workload);
+            to_string(schedule), workload.name);
 }
 
 const char *tile_param_name(NamedSchedule schedule) {
@@ -314,16 +319,15 @@ const char *tile_param_name(NamedSchedule schedule) {
 }
 
 WorkloadShape workload_shape(const std::string &workload) {
-    if (workload == "va" || workload == "geva") return WorkloadShape::Elementwise;
-    if (workload == "red") return WorkloadShape::FullReduce;
-    if (workload == "mtv" || workload == "gemv") return WorkloadShape::RowReduce;
-    if (workload == "ttv") return WorkloadShape::TensorRowReduce;
-    if (workload == "mmtv") return WorkloadShape::Batched;
+    for (const workloads::WorkloadInfo &info : workloads::workload_list())
+        if (info.name == workload) return info.structure;
     user_error(
         "no named schedules for workload '{}'; named schedules exist for va, geva, red, mtv, gemv, ttv, "
         "mmtv",
         workload);
 }
+
+WorkloadShape workload_shape(const workloads::Workload &workload) { return workload.structure; }
 
 std::vector<ParamSpec> param_specs(NamedSchedule schedule, WorkloadShape shape) {
     const ParamSpec tasklets{"tasklets", "16", "tasklets (hardware threads) per DPU, 1..24"};
@@ -424,8 +428,8 @@ std::vector<ParamSpec> param_specs(NamedSchedule schedule, WorkloadShape shape) 
 std::map<std::string, int64_t> resolve_params(NamedSchedule schedule, const workloads::Workload &workload,
                                               const std::map<std::string, std::string> &given,
                                               const target::UpmemMachine &machine) {
-    WorkloadShape shape = workload_shape(workload.name);
-    check_schedule_applies(schedule, workload.name);
+    WorkloadShape shape = workload_shape(workload);
+    check_schedule_applies(schedule, workload);
     std::vector<ParamSpec> specs = param_specs(schedule, shape);
     std::vector<std::string> known;
     for (const ParamSpec &s : specs) known.push_back(s.name);
@@ -451,7 +455,7 @@ std::vector<std::string> dpu_count_notes(NamedSchedule schedule, const workloads
                                          const std::map<std::string, int64_t> &params,
                                          const std::map<std::string, std::string> &given) {
     std::vector<std::string> notes;
-    for (const DpuSplit &split : dpu_splits(schedule, workload_shape(workload.name), workload, params)) {
+    for (const DpuSplit &split : dpu_splits(schedule, workload_shape(workload), workload, params)) {
         if (split.used() == split.dpus || !given.count(split.param)) continue;
         const std::string unit = split.multiple > 1
                                      ? fmt::format("blocks of {} (one 8-byte output write)", split.multiple)

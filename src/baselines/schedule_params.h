@@ -20,22 +20,21 @@ const char *to_string(NamedSchedule s);
 /// All named schedules, in listing order.
 const std::vector<NamedSchedule> &all_named_schedules();
 
-/// How a workload's loops are laid out, which decides a schedule's shape.
-enum class WorkloadShape : uint8_t {
-    Elementwise,      ///< va, geva: C[i] = f(A[i], B[i])
-    FullReduce,       ///< red: B[0] = sum_k A[k]
-    RowReduce,        ///< mtv, gemv: C[i] = sum_k ...
-    TensorRowReduce,  ///< ttv: C[i, j] = sum_k A[i, j, k] * B[k] (prim: M*N rows like an MTV)
-    Batched,          ///< mmtv: a batch i of independent MTVs over rows j
-};
+/// How a workload's loops are laid out, which decides a schedule's shape (ttv's prim schedule treats its
+/// M*N rows like an MTV's).
+using WorkloadShape = workloads::Structure;
+/// The structure of built-in workload `workload` (throws UserError for an unknown name).
 WorkloadShape workload_shape(const std::string &workload);
+/// The structure of `workload`, built-in or --op, as classified from its PrimFunc.
+WorkloadShape workload_shape(const workloads::Workload &workload);
 
-/// Whether `schedule` exists for `workload`: prim and rc-tile for every workload with named schedules,
-/// simplepim for va and red only (SimplePIM's vector add and reduction; it has no GEMV operator,
-/// prim-baselines.md §2).
+/// Whether `schedule` exists for a workload of `shape` with `scalars` scalar inputs: prim and rc-tile for
+/// every structure, simplepim for an element-wise operator without scalars (va) and a full reduction (red)
+/// only (SimplePIM's vector add and reduction; it has no GEMV operator, prim-baselines.md §2).
+bool schedule_applies(NamedSchedule schedule, WorkloadShape shape, size_t scalars);
 bool schedule_applies(NamedSchedule schedule, const std::string &workload);
 /// Throws UserError naming the workloads `schedule` exists for when it does not apply to `workload`.
-void check_schedule_applies(NamedSchedule schedule, const std::string &workload);
+void check_schedule_applies(NamedSchedule schedule, const workloads::Workload &workload);
 
 /// The name of the schedule's WRAM tile parameter: "cache" for rc-tile, "block" for prim and simplepim.
 const char *tile_param_name(NamedSchedule schedule);

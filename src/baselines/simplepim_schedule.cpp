@@ -25,7 +25,7 @@ using schedule::Schedule;
 // by a guard inside the tasklet whose turn it is. SimplePIM's gather pulls every DPU's padded slice and
 // compacts on the host; atim's gather unpacks each DPU's box into place (the same bytes move).
 void elementwise(Schedule &sch, const workloads::Workload &w, const std::map<std::string, int64_t> &p) {
-    BlockRV c = sch.get_block("C");
+    BlockRV c = sch.get_block(output_block(w));
     LoopRV i = sch.get_loops(c)[0];
     std::vector<LoopRV> per_dpu = split_over_dpus(sch, i, p.at("dpus"), rows_per_output_write(w.dtype));
     std::vector<LoopRV> cyclic = sch.split(per_dpu[1], {kInfer, p.at("tasklets"), p.at("block")});
@@ -33,7 +33,7 @@ void elementwise(Schedule &sch, const workloads::Workload &w, const std::map<std
     reorder_exactly(sch, c, {per_dpu[0], tasklet, round, element});
     sch.bind(per_dpu[0], "dpu.x");
     sch.bind(tasklet, "tasklet");
-    cache_inputs_at(sch, c, {"A", "B"}, round);
+    cache_inputs_at(sch, c, array_inputs(w), round);
     sch.reverse_compute_at(sch.cache_write(c, "wram"), round);
 }
 
@@ -44,7 +44,7 @@ void elementwise(Schedule &sch, const workloads::Workload &w, const std::map<std
 // parallel gather and summed on the host (SimplePIM merges with 8 OpenMP threads; a scalar sum of one value
 // per DPU is a serial loop here, as the host epilogue has no spatial loop to share out).
 void full_reduce(Schedule &sch, const workloads::Workload &w, const std::map<std::string, int64_t> &p) {
-    BlockRV b = sch.get_block("B");
+    BlockRV b = sch.get_block(output_block(w));
     std::vector<LoopRV> loops = sch.get_loops(b);
     LoopRV i = loops[0], k = loops[1];
     std::vector<LoopRV> per_dpu = split_over_dpus(sch, k, p.at("dpus"), rows_per_output_write(w.dtype));
@@ -57,7 +57,7 @@ void full_reduce(Schedule &sch, const workloads::Workload &w, const std::map<std
     sch.bind(k_dpu, "dpu.x");
     sch.bind(tasklet, "tasklet");
     sch.reverse_compute_at(dpu_partials, k_dpu);
-    cache_inputs_at(sch, tasklet_partials, {"A"}, round);
+    cache_inputs_at(sch, tasklet_partials, array_inputs(w), round);
     sch.decompose_reduction(tasklet_partials, round);
 }
 
@@ -65,7 +65,7 @@ void full_reduce(Schedule &sch, const workloads::Workload &w, const std::map<std
 
 void build_simplepim_schedule(Schedule &sch, const workloads::Workload &workload,
                               const std::map<std::string, int64_t> &params) {
-    switch (workload_shape(workload.name)) {
+    switch (workload_shape(workload)) {
         case WorkloadShape::Elementwise:
             return elementwise(sch, workload, params);
         case WorkloadShape::FullReduce:

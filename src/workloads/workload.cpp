@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <charconv>
 #include <limits>
+#include <optional>
 
 #include "atim/support/error.h"
 #include "workloads/operators.h"
@@ -82,19 +83,71 @@ void check_tensor_sizes(const std::string &name, const std::vector<int64_t> &sha
     }
 }
 
+void check_tensor_elements(const ir::Buffer &buffer, const Workload &w) {
+    long double elements = 1;
+    for (int64_t extent : buffer->shape) elements *= static_cast<long double>(extent);
+    if (elements > static_cast<long double>(kMaxTensorElements))
+        user_error(
+            "--shape {} gives tensor {} {:.0f} elements; atim supports at most {} elements per tensor "
+            "(32-bit "
+            "indices); use smaller extents",
+            w.shape_string(), buffer->name, elements, kMaxTensorElements);
+}
+
 }  // namespace
 
-std::string Workload::shape_string() const { return fmt::format("{}", fmt::join(shape, "x")); }
+std::string Workload::shape_string() const {
+    if (!is_op()) return fmt::format("{}", fmt::join(shape, "x"));
+    std::vector<std::string> items;
+    for (const auto &[index, extent] : index_extents) items.push_back(fmt::format("{}={}", index, extent));
+    return fmt::format("{}", fmt::join(items, ","));
+}
 
 const std::vector<WorkloadInfo> &workload_list() {
     static const std::vector<WorkloadInfo> list = {
-        {"va", "C[i] = A[i] + B[i]", "M", ir::DType::Int32},
-        {"geva", "C[i] = ALPHA[0] * A[i] + BETA[0] * B[i]", "M", ir::DType::Int32},
-        {"red", "B[0] = sum_k A[k]", "M", ir::DType::Int64},
-        {"mtv", "C[i] = sum_k A[i,k] * B[k]", "MxK", ir::DType::Int32},
-        {"gemv", "C[i] = sum_k ALPHA[0] * A[i,k] * B[k]", "MxK", ir::DType::Int32},
-        {"ttv", "C[i,j] = sum_k A[i,j,k] * B[k]", "MxNxK", ir::DType::Int32},
-        {"mmtv", "C[i,j] = sum_k A[i,j,k] * B[i,k]", "MxNxK", ir::DType::Int32},
+        {"va",
+         "C[i] = A[i] + B[i]",
+         "M",
+         ir::DType::Int32,
+         Structure::Elementwise,
+         "C[i] = A[i] + B[i]",
+         {"i"}},
+        {"geva",
+         "C[i] = ALPHA[0] * A[i] + BETA[0] * B[i]",
+         "M",
+         ir::DType::Int32,
+         Structure::Elementwise,
+         "C[i] = ALPHA[0] * A[i] + BETA[0] * B[i]",
+         {"i"}},
+        {"red", "B[0] = sum_k A[k]", "M", ir::DType::Int64, Structure::FullReduce, "B[0] += A[k]", {"k"}},
+        {"mtv",
+         "C[i] = sum_k A[i,k] * B[k]",
+         "MxK",
+         ir::DType::Int32,
+         Structure::RowReduce,
+         "C[i] += A[i,k] * B[k]",
+         {"i", "k"}},
+        {"gemv",
+         "C[i] = sum_k ALPHA[0] * A[i,k] * B[k]",
+         "MxK",
+         ir::DType::Int32,
+         Structure::RowReduce,
+         "C[i] += ALPHA[0] * A[i,k] * B[k]",
+         {"i", "k"}},
+        {"ttv",
+         "C[i,j] = sum_k A[i,j,k] * B[k]",
+         "MxNxK",
+         ir::DType::Int32,
+         Structure::TensorRowReduce,
+         "C[i,j] += A[i,j,k] * B[k]",
+         {"i", "j", "k"}},
+        {"mmtv",
+         "C[i,j] = sum_k A[i,j,k] * B[i,k]",
+         "MxNxK",
+         ir::DType::Int32,
+         Structure::Batched,
+         "C[i,j] += A[i,j,k] * B[i,k]",
+         {"i", "j", "k"}},
     };
     return list;
 }
@@ -129,11 +182,45 @@ Workload make_workload(const std::string &name, const std::vector<int64_t> &shap
     w.shape = shape;
     w.dtype = dtype.empty() ? info.default_dtype : ir::parse_dtype(dtype);
     w.func = build_operator(name, shape, w.dtype);
+    std::optional<StructureMatch> match = classify(w.func);
+    ATIM_CHECK(match && match->structure == info.structure && match->task_shape == shape,
+               "built-in workload {} is not classified as {}", name, to_string(info.structure));
+    w.structure = match->structure;
     // What ATiM pre-loads into MRAM and leaves out of the timed H2D (atim-method.md §8.1 "H2D accounting").
-    if (name == "va" || name == "geva")
-        w.resident_inputs = {"A", "B"};
-    else
-        w.resident_inputs = {"A"};
+    w.resident_inputs = resident_input_names(w.func);
+    return w;
+}
+
+Structure builtin_structure(const std::string &name) { return find_workload(name).structure; }
+
+std::pair<std::string, std::string> builtin_as_op(const std::string &name,
+                                                  const std::vector<int64_t> &shape) {
+    const WorkloadInfo &info = find_workload(name);
+    ATIM_CHECK(shape.size() == info.shape_indices.size(), "{} takes {} extents, not {}", name,
+               info.shape_indices.size(), shape.size());
+    std::vector<std::string> items;
+    for (size_t d = 0; d < shape.size(); ++d)
+        items.push_back(fmt::format("{}={}", info.shape_indices[d], shape[d]));
+    return {info.notation, fmt::format("{}", fmt::join(items, ","))};
+}
+
+Workload make_op_workload(const std::string &notation, const std::string &extents, const std::string &dtype) {
+    Workload w;
+    w.notation = notation;
+    w.index_extents = te::parse_index_extents(extents);
+    for (char c : notation)
+        if (c != ' ' && c != '\t') w.name += c;
+    w.dtype = dtype.empty() ? ir::DType::Int32 : ir::parse_dtype(dtype);
+    w.func = te::build_from_notation(notation, w.index_extents, w.dtype);
+    for (const ir::Buffer &b : w.func.inputs) check_tensor_elements(b, w);
+    for (const ir::Buffer &b : w.func.outputs) check_tensor_elements(b, w);
+    std::optional<StructureMatch> match = classify(w.func);
+    if (!match)
+        user_error("--op '{}' has no structure atim has schedules for; supported: {}", notation,
+                   supported_structures());
+    w.structure = match->structure;
+    w.shape = match->task_shape;
+    w.resident_inputs = resident_input_names(w.func);
     return w;
 }
 

@@ -50,9 +50,11 @@ schedule::Schedule make_schedule(const ProgramOptions &options, const workloads:
     }
     if (!looks_like_trace_file(options.schedule)) {
         std::string names;
-        for (const baselines::NamedScheduleInfo &info : baselines::list_named_schedules(workload.name))
+        for (const baselines::NamedScheduleInfo &info : baselines::list_named_schedules(workload))
             names += (names.empty() ? "" : ", ") + info.name;
         names += std::string(", ") + tune::kSketchSchedule;
+        if (workload.is_op())
+            user_error("unknown schedule '{}'; use one of {} or a trace .json file", options.schedule, names);
         user_error("unknown schedule '{}'; use one of {} (see `atim schedules {}`) or a trace .json file",
                    options.schedule, names, workload.name);
     }
@@ -66,11 +68,36 @@ schedule::Schedule make_schedule(const ProgramOptions &options, const workloads:
 
 }  // namespace
 
-void ProgramOptions::add_to(CLI::App &command) {
-    command.add_option("workload", workload, "operator name (see `atim workloads`)")->required();
-    command.add_option("--shape", shape, "task shape: M (va, geva, red), MxK (mtv, gemv), MxNxK (ttv, mmtv)")
+void WorkloadOptions::add_to(CLI::App &command) {
+    CLI::Option *name = command.add_option("workload", workload, "operator name (see `atim workloads`)");
+    command
+        .add_option("--op", op,
+                    "a user-defined operator instead of a workload name, e.g. 'C[i] += A[i,k] * B[k]' "
+                    "(+= sums over the indices only on the right; + - * min max, integer constants)")
+        ->excludes(name);
+    command
+        .add_option(
+            "--shape", shape,
+            "task shape: M (va, geva, red), MxK (mtv, gemv), MxNxK (ttv, mmtv); for --op the extent of "
+            "every index, e.g. i=8192,k=8192")
         ->required();
-    command.add_option("--dtype", dtype, "element type: int32 or int64 (default: the workload's)");
+    command.add_option("--dtype", dtype,
+                       "element type: int32 or int64 (default: the workload's; int32 for --op)");
+}
+
+workloads::Workload WorkloadOptions::make() const {
+    if (!op.empty()) return workloads::make_op_workload(op, shape, dtype);
+    if (workload.empty())
+        user_error("give a workload name (see `atim workloads`) or a user-defined operator with --op");
+    return workloads::make_workload(workload, workloads::parse_shape(workload, shape), dtype);
+}
+
+std::string WorkloadOptions::command_line(const workloads::Workload &workload) {
+    return workload.is_op() ? fmt::format("--op '{}'", workload.notation) : workload.name;
+}
+
+void ProgramOptions::add_to(CLI::App &command) {
+    workload.add_to(command);
     command
         .add_option("--schedule", schedule,
                     "named schedule (see `atim schedules WORKLOAD`) or a trace .json file")
@@ -106,11 +133,7 @@ std::map<std::string, std::string> parse_params(const std::vector<std::string> &
 }
 
 BuiltProgram build_program(const ProgramOptions &options) {
-    std::vector<int64_t> shape = workloads::parse_shape(options.workload, options.shape);
-    BuiltProgram built{workloads::make_workload(options.workload, shape, options.dtype),
-                       target::load_machine(options.machine),
-                       std::nullopt,
-                       {}};
+    BuiltProgram built{options.workload.make(), target::load_machine(options.machine), std::nullopt, {}};
     for (const std::string &pass : options.print_after) {
         const std::vector<std::string> &names = lower::lower_pass_names();
         if (pass != "all" && std::find(names.begin(), names.end(), pass) == names.end())

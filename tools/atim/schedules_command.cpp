@@ -1,10 +1,12 @@
-// `atim schedules WORKLOAD`: the named schedules that apply to a workload and their parameters, and the
-// `sketch` schedule: every decision of each tuner sketch with its legal values at a shape.
+// `atim schedules WORKLOAD|--op STATEMENT`: the named schedules that apply to a workload and their
+// parameters, and the `sketch` schedule: every decision of each tuner sketch with its legal values at a
+// shape.
 #include <fmt/format.h>
 
 #include <memory>
 
 #include "atim/baselines/named_schedules.h"
+#include "atim/support/error.h"
 #include "atim/tune/space.h"
 #include "commands.h"
 
@@ -12,7 +14,7 @@ namespace atim::cli {
 namespace {
 
 struct SchedulesArguments {
-    std::string workload, shape;
+    std::string workload, op, shape;
     std::string machine = "upmem-2048";
 };
 
@@ -26,10 +28,8 @@ std::string listing_shape(const std::string &workload) {
     return "1048576";
 }
 
-void print_sketches(const SchedulesArguments &args) {
-    const std::string shape_text = args.shape.empty() ? listing_shape(args.workload) : args.shape;
-    const workloads::Workload workload =
-        workloads::make_workload(args.workload, workloads::parse_shape(args.workload, shape_text));
+void print_sketches(const SchedulesArguments &args, const workloads::Workload &workload,
+                    const std::string &shape_text) {
     const target::UpmemMachine machine = target::load_machine(args.machine);
     const std::vector<tune::Sketch> sketches = tune::generate_sketches(workload, machine);
     fmt::print(
@@ -46,19 +46,35 @@ void print_sketches(const SchedulesArguments &args) {
 }
 
 void print_schedules(const SchedulesArguments &args) {
-    for (const baselines::NamedScheduleInfo &info : baselines::list_named_schedules(args.workload)) {
+    if (args.op.empty() && args.workload.empty())
+        user_error("give a workload name (see `atim workloads`) or a user-defined operator with --op");
+    if (!args.op.empty() && args.shape.empty())
+        user_error("--op needs --shape with the extent of every index, e.g. --shape i=8192,k=8192");
+    // A built-in's schedules are listed (or its name refused) before its shape is looked at.
+    std::vector<baselines::NamedScheduleInfo> named;
+    if (args.op.empty()) named = baselines::list_named_schedules(args.workload);
+    const std::string shape_text = args.shape.empty() ? listing_shape(args.workload) : args.shape;
+    const workloads::Workload workload =
+        args.op.empty()
+            ? workloads::make_workload(args.workload, workloads::parse_shape(args.workload, shape_text))
+            : workloads::make_op_workload(args.op, shape_text);
+    if (!args.op.empty()) named = baselines::list_named_schedules(workload);
+    for (const baselines::NamedScheduleInfo &info : named) {
         fmt::print("{}: {}\n", info.name, info.description);
         for (const baselines::NamedScheduleParam &param : info.params)
             fmt::print("    --param {}=N  {} (default {})\n", param.name, param.meaning, param.default_value);
     }
-    print_sketches(args);
+    print_sketches(args, workload, shape_text);
 }
 
 void add_schedules_command(CLI::App &app) {
     auto args = std::make_shared<SchedulesArguments>();
     CLI::App *command =
         app.add_subcommand("schedules", "list named schedules of a workload and their parameters");
-    command->add_option("workload", args->workload, "operator name (see `atim workloads`)")->required();
+    CLI::Option *name =
+        command->add_option("workload", args->workload, "operator name (see `atim workloads`)");
+    command->add_option("--op", args->op, "a user-defined operator instead, e.g. 'C[i] += A[i,k] * B[k]'")
+        ->excludes(name);
     command->add_option("--shape", args->shape,
                         "task shape the sketch decisions' legal values are shown for");
     command->add_option("--machine", args->machine, "machine preset or JSON file (DPU and tasklet bounds)")

@@ -20,6 +20,7 @@
 #include "atim/support/error.h"
 #include "atim/tune/search.h"
 #include "commands.h"
+#include "program_options.h"
 
 namespace atim::cli {
 namespace {
@@ -27,7 +28,7 @@ namespace {
 namespace fs = std::filesystem;
 
 struct TuneArguments {
-    std::string workload, shape, dtype;
+    WorkloadOptions workload;
     std::string machine = "upmem-2048";
     int trials = 1000;
     int batch = 64;
@@ -162,8 +163,9 @@ std::optional<std::vector<std::pair<std::string, std::string>>> best_params(
 /// `atim run ... --schedule sketch --param ...` for the parameters of best_params.
 std::string rerun_command(const TuneArguments &args, const workloads::Workload &workload,
                           const std::vector<std::pair<std::string, std::string>> &params) {
-    std::string command = fmt::format("atim run {} --shape {} --dtype {} --machine {}", workload.name,
-                                      workload.shape_string(), ir::to_string(workload.dtype), args.machine);
+    std::string command =
+        fmt::format("atim run {} --shape {} --dtype {} --machine {}", WorkloadOptions::command_line(workload),
+                    workload.shape_string(), ir::to_string(workload.dtype), args.machine);
     if (args.opt_level != 4) command += fmt::format(" --opt-level {}", args.opt_level);
     if (args.timing != "atim") command += fmt::format(" --timing {}", args.timing);
     return command + " " + tune::sketch_param_arguments(params);
@@ -277,8 +279,7 @@ void print_report(const nlohmann::ordered_json &r) {
 
 void run_tune(const TuneArguments &args) {
     // Everything the user typed is checked before the database or the output directory is touched.
-    const std::vector<int64_t> shape = workloads::parse_shape(args.workload, args.shape);
-    const workloads::Workload workload = workloads::make_workload(args.workload, shape, args.dtype);
+    const workloads::Workload workload = args.workload.make();
     const target::UpmemMachine machine = target::load_machine(args.machine);
     if (args.trials <= 0) user_error("--trials must be positive (got {})", args.trials);
     if (args.batch <= 0) user_error("--batch must be positive (got {})", args.batch);
@@ -332,12 +333,7 @@ void add_tune_command(CLI::App &app) {
     auto args = std::make_shared<TuneArguments>();
     CLI::App *command =
         app.add_subcommand("tune", "search the schedule space of a workload for its fastest program");
-    command->add_option("workload", args->workload, "operator name (see `atim workloads`)")->required();
-    command
-        ->add_option("--shape", args->shape,
-                     "task shape: M (va, geva, red), MxK (mtv, gemv), MxNxK (ttv, mmtv)")
-        ->required();
-    command->add_option("--dtype", args->dtype, "element type: int32 or int64 (default: the workload's)");
+    args->workload.add_to(*command);
     command->add_option("--machine", args->machine, "machine preset or JSON file")->capture_default_str();
     command->add_option("--trials", args->trials, "candidates to measure")->capture_default_str();
     command->add_option("--batch", args->batch, "candidates measured per search iteration")

@@ -28,6 +28,8 @@ struct NamedScheduleInfo {
 
 /// The named schedules that apply to `workload` (throws UserError for an unknown workload).
 std::vector<NamedScheduleInfo> list_named_schedules(const std::string &workload);
+/// The named schedules that apply to `workload` (built-in or --op), by its structure.
+std::vector<NamedScheduleInfo> list_named_schedules(const workloads::Workload &workload);
 
 /// True when `name` is a named schedule (as opposed to, e.g., a trace file path).
 bool is_named_schedule(const std::string &name);

@@ -6,20 +6,30 @@
 #include <vector>
 
 #include "atim/ir/type.h"
+#include "atim/te/notation.h"
 #include "atim/te/tensor.h"
+#include "atim/workloads/structure.h"
 
 namespace atim::workloads {
 
 /// A workload instance: which operator, at which shape and dtype, as a PrimFunc.
 struct Workload {
-    std::string name;            ///< "mtv"
-    std::vector<int64_t> shape;  ///< task tuple: M (va/geva/red), MxK (mtv/gemv), MxNxK (ttv/mmtv)
+    std::string name;  ///< "mtv"; for an --op, its statement without spaces ("C[i]+=A[i,k]*B[k]")
+    /// Task tuple in the order of the structure's built-in: M (va/geva/red), MxK (mtv/gemv), MxNxK
+    /// (ttv/mmtv).
+    std::vector<int64_t> shape;
     ir::DType dtype;
     te::PrimFunc func;
+    /// What schedules and sketch rules are chosen by (classified from func).
+    Structure structure = Structure::Elementwise;
     /// Names of the inputs ATiM keeps resident in MRAM (--timing atim): the matrix/tensor, or both
     /// inputs of va/geva/red.
     std::vector<std::string> resident_inputs;
-    std::string shape_string() const;  ///< "1024x1024"
+    /// An --op: the statement as given and its named extents; empty for a built-in.
+    std::string notation;
+    te::IndexExtents index_extents;
+    bool is_op() const { return !notation.empty(); }
+    std::string shape_string() const;  ///< "1024x1024"; for an --op, "i=1024,k=1024"
 };
 
 /// One entry of the operator library, for `atim workloads`.
@@ -28,6 +38,9 @@ struct WorkloadInfo {
     std::string formula;       ///< "C[i] = sum_k A[i,k] * B[k]"
     std::string shape_params;  ///< "MxK"
     ir::DType default_dtype;
+    Structure structure;
+    std::string notation;                    ///< the operator in --op notation: "C[i] += A[i,k] * B[k]"
+    std::vector<std::string> shape_indices;  ///< the notation's index of each shape parameter: {"i", "k"}
 };
 
 const std::vector<WorkloadInfo> &workload_list();
@@ -39,5 +52,18 @@ std::vector<int64_t> parse_shape(const std::string &workload, const std::string 
 /// Builds the workload; dtype empty = the workload's default (int64 for red, int32 otherwise).
 Workload make_workload(const std::string &name, const std::vector<int64_t> &shape,
                        const std::string &dtype = "");
+
+/// The --op statement and --shape extents that define built-in workload `name` at `shape` (one extent per
+/// shape parameter), e.g. {"C[i] += A[i,k] * B[k]", "i=64,k=128"} for mtv 64x128.
+std::pair<std::string, std::string> builtin_as_op(const std::string &name, const std::vector<int64_t> &shape);
+
+/// The structure of built-in workload `name` (throws UserError for an unknown workload).
+Structure builtin_structure(const std::string &name);
+
+/// Builds a user-defined operator from one statement in operator notation ("C[i] += A[i,k] * B[k]") and
+/// its named extents ("i=8192,k=8192"); dtype empty = int32. Throws UserError (one line, with the column
+/// for bad notation) for bad input, and for an operator of no supported structure (the message lists them).
+Workload make_op_workload(const std::string &notation, const std::string &extents,
+                          const std::string &dtype = "");
 
 }  // namespace atim::workloads

@@ -16,7 +16,7 @@ namespace {
 // The sweep varies PrIM's total DPU count. mmtv's `prim` schedule (PrIM(E) rgemv) takes DPUs per batch, so
 // a total count becomes count / batches, at least one DPU per batch.
 int64_t prim_dpus_param(const workloads::Workload &workload, int64_t total_dpus) {
-    if (workload.name != "mmtv") return total_dpus;
+    if (workload.structure != workloads::Structure::Batched) return total_dpus;
     return std::max<int64_t>(1, total_dpus / workload.shape[0]);
 }
 
@@ -66,8 +66,8 @@ int64_t largest_power_of_two_at_most(int64_t n) {
 // The rc-tile DPU parameters that put `ways` reduction splits and total / ways row splits on the grid, or
 // nothing when the rows cannot take them (fewer DPUs than the ways, or an mmtv batch with no DPU left).
 std::optional<PrimParams> expert_grid(const workloads::Workload &workload, int64_t total, int64_t ways) {
-    const bool splits_reduction = workload.name == "mtv" || workload.name == "gemv" ||
-                                  workload.name == "ttv" || workload.name == "mmtv";
+    const bool splits_reduction = workload.structure != workloads::Structure::Elementwise &&
+                                  workload.structure != workloads::Structure::FullReduce;
     if (!splits_reduction) {
         if (ways != 1) return std::nullopt;
         return PrimParams{{"dpus_x", std::to_string(total)}};
@@ -75,11 +75,11 @@ std::optional<PrimParams> expert_grid(const workloads::Workload &workload, int64
     if (ways > total) return std::nullopt;
     const int64_t rows = total / ways;
     PrimParams grid{{"dpus_y", std::to_string(ways)}};
-    if (workload.name == "mmtv") {
+    if (workload.structure == workloads::Structure::Batched) {
         const int64_t per_batch = rows / workload.shape[0];
         if (per_batch < 1) return std::nullopt;
         grid["dpus_x"] = std::to_string(per_batch);
-    } else if (workload.name == "ttv") {
+    } else if (workload.structure == workloads::Structure::TensorRowReduce) {
         const int64_t over_i = std::min(rows, largest_power_of_two_at_most(workload.shape[0]));
         grid["dpus_z"] = std::to_string(over_i);
         grid["dpus_x"] = std::to_string(rows / over_i);
@@ -107,7 +107,7 @@ std::vector<PrimParams> prim_points(const workloads::Workload &workload, const B
 std::vector<PrimParams> prim_search_points(const workloads::Workload &workload, const BaselineGrid &grid) {
     std::vector<PrimParams> points;
     std::set<PrimParams> seen;
-    if (workload.name == "mmtv") {
+    if (workload.structure == workloads::Structure::Batched) {
         // ATiM's grid for batched MTV (prim-baselines.md §1.13, PrIM(E) rgemv): y DPUs per batch with 32 <=
         // batches * y <= 2048 DPUs in all, and 2 * y * t <= N so that each of the y * t tasklets of a batch
         // has at least one row pair.
@@ -138,7 +138,10 @@ std::vector<PrimParams> prim_search_points(const workloads::Workload &workload, 
 
 std::vector<PrimParams> simplepim_points(const workloads::Workload &workload, const BaselineGrid &grid) {
     std::vector<PrimParams> points;
-    if (workload.name != "va" && workload.name != "red") return points;
+    const std::vector<baselines::NamedScheduleInfo> named = baselines::list_named_schedules(workload);
+    if (std::none_of(named.begin(), named.end(),
+                     [](const baselines::NamedScheduleInfo &info) { return info.name == "simplepim"; }))
+        return points;
     std::set<PrimParams> seen;
     // tasklets and block stay at the schedule's defaults: SimplePIM's 12 tasklets and 256-element blocks.
     for (int64_t dpus : grid.dpus) append_unique(points, seen, {{"dpus", std::to_string(dpus)}});

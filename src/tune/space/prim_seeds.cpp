@@ -38,7 +38,7 @@ SeedPlan elementwise_plan(const workloads::Workload &w, const target::UpmemMachi
 SeedPlan row_plan(const workloads::Workload &w, const target::UpmemMachine &machine,
                   const std::map<std::string, int64_t> &p) {
     const int64_t dpus = p.at("dpus"), tasklets = p.at("tasklets"), block = p.at("block");
-    const auto shape = baselines::workload_shape(w.name);
+    const auto shape = baselines::workload_shape(w);
     const bool has_outer = w.shape.size() == 3;
     // The rows (innermost spatial axis) per DPU and the outer-axis iterations per DPU.
     int64_t rows_per_dpu = 0, outer_per_dpu = 1;
@@ -80,7 +80,7 @@ SeedPlan row_plan(const workloads::Workload &w, const target::UpmemMachine &mach
 
 // The sketch a PrIM point is written in.
 std::optional<SketchFamily> seed_family(const workloads::Workload &w) {
-    switch (baselines::workload_shape(w.name)) {
+    switch (baselines::workload_shape(w)) {
         case baselines::WorkloadShape::Elementwise:
             return SketchFamily::Spatial;
         case baselines::WorkloadShape::FullReduce:
@@ -100,7 +100,7 @@ std::optional<Candidate> prim_seed(const std::vector<Sketch> &sketches, const wo
                                    const std::map<std::string, int64_t> &prim_params) {
     const std::optional<SketchFamily> family = seed_family(workload);
     if (!family) return std::nullopt;
-    const baselines::WorkloadShape shape = baselines::workload_shape(workload.name);
+    const baselines::WorkloadShape shape = baselines::workload_shape(workload);
     const SeedPlan plan =
         shape == baselines::WorkloadShape::Elementwise || shape == baselines::WorkloadShape::FullReduce
             ? elementwise_plan(workload, machine, prim_params)

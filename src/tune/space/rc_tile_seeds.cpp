@@ -105,8 +105,8 @@ std::vector<RcTilePoint> rc_tile_points(const workloads::Workload &workload,
                                         const target::UpmemMachine &machine,
                                         const std::vector<int64_t> &unroll_steps) {
     // Every reduction with spatial loops: the ones the reduction-split sketch applies to.
-    if (baselines::workload_shape(workload.name) == baselines::WorkloadShape::Elementwise ||
-        baselines::workload_shape(workload.name) == baselines::WorkloadShape::FullReduce)
+    if (baselines::workload_shape(workload) == baselines::WorkloadShape::Elementwise ||
+        baselines::workload_shape(workload) == baselines::WorkloadShape::FullReduce)
         return {};
     const size_t rank = workload.shape.size();
     const int64_t outer = rank == 3 ? workload.shape[0] : 1;

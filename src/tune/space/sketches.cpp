@@ -78,12 +78,7 @@ std::vector<LoopRV> tile_over_tasklets(Schedule &sch, DecisionPicker &p, const C
 // Labels of tile levels for the command line: "k0" is the outermost loop of tile.k.
 std::string level(const std::string &axis, int index) { return fmt::format("{}{}", axis, index); }
 
-std::vector<std::string> array_inputs(const workloads::Workload &w) {
-    std::vector<std::string> scalars = baselines::scalar_inputs(w), names;
-    for (const ir::Buffer &b : w.func.inputs)
-        if (std::find(scalars.begin(), scalars.end(), b->name) == scalars.end()) names.push_back(b->name);
-    return names;
-}
+std::vector<std::string> array_inputs(const workloads::Workload &w) { return baselines::array_inputs(w); }
 
 // WRAM read caches of every array input at one sampled loop; scalars once per tasklet.
 void add_read_caches(Schedule &sch, DecisionPicker &p, const Context &c, const BlockRV &block,
@@ -138,8 +133,9 @@ void parallel_final_reduction(Schedule &sch, DecisionPicker &p, const BlockRV &c
 // Rows (the innermost spatial axis), an optional outer spatial axis, and K of a row-reduction block, with the
 // reduction optionally split over DPUs first.
 void row_reduction(Schedule &sch, DecisionPicker &p, const Context &c, bool split_k) {
-    BlockRV block = sch.get_block("C");
-    const BlockRV consumer = block;  // after an mram rfactor, "C" sums the DPUs' partials on the host
+    BlockRV block = sch.get_block(baselines::output_block(c.workload));
+    const BlockRV consumer =
+        block;  // after an mram rfactor, the output block sums the DPUs' partials on the host
     std::vector<LoopRV> loops = sch.get_loops(block);
     LoopRV k = loops.back(), rows = loops[loops.size() - 2];
     std::optional<LoopRV> outer;
@@ -189,7 +185,7 @@ void row_reduction(Schedule &sch, DecisionPicker &p, const Context &c, bool spli
 }
 
 void spatial(Schedule &sch, DecisionPicker &p, const Context &c) {
-    BlockRV block = sch.get_block("C");
+    BlockRV block = sch.get_block(baselines::output_block(c.workload));
     LoopRV i = sch.get_loops(block)[0];
     const std::string axis = sch.loop_name(i);
     std::vector<LoopRV> d = split_over_dpus(sch, p, c, i, 1, c.machine.dpus);
@@ -204,7 +200,7 @@ void spatial(Schedule &sch, DecisionPicker &p, const Context &c) {
 }
 
 void pure_reduction(Schedule &sch, DecisionPicker &p, const Context &c) {
-    BlockRV b = sch.get_block("B");
+    BlockRV b = sch.get_block(baselines::output_block(c.workload));
     std::vector<LoopRV> loops = sch.get_loops(b);
     LoopRV i = loops[0], k = loops[1];
     const std::string axis = sch.loop_name(k);
@@ -246,12 +242,17 @@ int64_t least_row_tasklets(const target::UpmemMachine &machine, int64_t rows) {
 }
 
 std::vector<SketchFamily> families_of(const workloads::Workload &workload) {
-    const std::string &n = workload.name;
-    if (n == "mtv" || n == "gemv" || n == "ttv" || n == "mmtv")
-        return {SketchFamily::ReductionInDpu, SketchFamily::ReductionSplit};
-    if (n == "va" || n == "geva") return {SketchFamily::Spatial};
-    if (n == "red") return {SketchFamily::PureReduction};
-    user_error("no design space for workload '{}'; use one of va geva red mtv gemv ttv mmtv", n);
+    switch (workload.structure) {
+        case workloads::Structure::RowReduce:
+        case workloads::Structure::TensorRowReduce:
+        case workloads::Structure::Batched:
+            return {SketchFamily::ReductionInDpu, SketchFamily::ReductionSplit};
+        case workloads::Structure::Elementwise:
+            return {SketchFamily::Spatial};
+        case workloads::Structure::FullReduce:
+            return {SketchFamily::PureReduction};
+    }
+    internal_error(__FILE__, __LINE__, fmt::format("no sketch families for workload {}", workload.name));
 }
 
 Sketch make_sketch(SketchFamily family, const workloads::Workload &workload,
