@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "atim/support/error.h"
+#include "atim/support/gnuplot.h"
 #include "atim/tune/runner.h"
 #include "atim/tune/search_ablation.h"
 
@@ -224,14 +225,7 @@ void plot_ablation(const Table &table, const std::vector<Workload> &workloads,
         gp << "unset multiplot\n";
     }
     gp.close();
-    if (std::system("command -v gnuplot >/dev/null 2>&1") != 0) {
-        fmt::print("(gnuplot not installed: {}/ablation.gp not drawn)\n", out.string());
-        return;
-    }
-    if (std::system(fmt::format("cd '{}' && gnuplot ablation.gp", out.string()).c_str()) == 0)
-        fmt::print("figure: {}/ablation.{{png,svg}} (data and script beside it)\n", out.string());
-    else
-        fmt::print("(gnuplot failed on {}/ablation.gp)\n", out.string());
+    fmt::print("{}\n", draw_figure(out.string(), "ablation", "figure"));
 }
 
 int run(int argc, char **argv) {

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "atim/support/error.h"
+#include "atim/support/gnuplot.h"
 #include "atim/tune/database.h"
 #include "atim/tune/runner.h"
 #include "atim/tune/search.h"
@@ -228,15 +229,7 @@ void write_plot(const Options &o, const std::vector<std::string> &names,
         gp << "unset multiplot\n";
     }
     gp.close();
-    if (std::system("command -v gnuplot >/dev/null 2>&1") != 0) {
-        fmt::print("(gnuplot not installed: {}/tuning_cost.gp not drawn)\n", o.out);
-        return;
-    }
-    const std::string command = fmt::format("cd '{}' && gnuplot tuning_cost.gp", o.out);
-    if (std::system(command.c_str()) != 0)
-        fmt::print("(gnuplot failed on {}/tuning_cost.gp)\n", o.out);
-    else
-        fmt::print("curves: {}/tuning_cost.{{png,svg}} (data and script beside them)\n", o.out);
+    fmt::print("{}\n", draw_figure(o.out, "tuning_cost", "curves"));
 }
 
 int run(int argc, char **argv) {

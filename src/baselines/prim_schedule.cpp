@@ -14,20 +14,9 @@ using schedule::LoopRV;
 using schedule::Schedule;
 
 // VA / GEVA: contiguous 8-byte-padded chunk per DPU; inside a DPU, tasklets take blocks of `block` elements
-// cyclically (tasklet t: blocks t, t+T, t+2T, ...). Splitting the chunk as [rounds, tasklets, block] and
-// moving the tasklet loop outward expresses that interleave exactly.
+// cyclically (tasklet t: blocks t, t+T, t+2T, ...).
 void elementwise(Schedule &sch, const workloads::Workload &w, const std::map<std::string, int64_t> &p) {
-    BlockRV c = sch.get_block(output_block(w));
-    LoopRV i = sch.get_loops(c)[0];
-    std::vector<LoopRV> per_dpu = split_over_dpus(sch, i, p.at("dpus"), rows_per_output_write(w.dtype));
-    std::vector<LoopRV> cyclic = sch.split(per_dpu[1], {kInfer, p.at("tasklets"), p.at("block")});
-    LoopRV round = cyclic[0], tasklet = cyclic[1], element = cyclic[2];
-    reorder_exactly(sch, c, {per_dpu[0], tasklet, round, element});
-    sch.bind(per_dpu[0], "dpu.x");
-    sch.bind(tasklet, "tasklet");
-    cache_inputs_at(sch, c, array_inputs(w), round);
-    cache_inputs_at(sch, c, scalar_inputs(w), tasklet);
-    sch.reverse_compute_at(sch.cache_write(c, "wram"), round);
+    schedule_cyclic_elementwise(sch, w, p);
 }
 
 // RED: contiguous chunk per DPU, cyclic blocks per tasklet with a private sum each; every tasklet's sum goes
@@ -43,11 +32,11 @@ void full_reduce(Schedule &sch, const workloads::Workload &w, const std::map<std
     BlockRV b = sch.get_block(output_block(w));
     std::vector<LoopRV> loops = sch.get_loops(b);
     LoopRV i = loops[0], k = loops[1];
-    std::vector<LoopRV> per_dpu = split_over_dpus(sch, k, p.at("dpus"), rows_per_output_write(w.dtype));
-    std::vector<LoopRV> cyclic = sch.split(per_dpu[1], {kInfer, p.at("tasklets"), p.at("block")});
-    LoopRV round = cyclic[0], tasklet = cyclic[1], element = cyclic[2];
-    reorder_exactly(sch, b, {i, per_dpu[0], tasklet, round, element});
-    LoopRV dpu_tasklet = sch.fuse({per_dpu[0], tasklet});
+    const CyclicBlocks l =
+        split_cyclic_blocks(sch, k, w.dtype, p.at("dpus"), p.at("tasklets"), p.at("block"));
+    LoopRV round = l.round, element = l.element;
+    reorder_exactly(sch, b, {i, l.dpu, l.tasklet, round, element});
+    LoopRV dpu_tasklet = sch.fuse({l.dpu, l.tasklet});
     BlockRV partials = sch.rfactor(dpu_tasklet, "host_wram");
     std::vector<LoopRV> unfused = sch.split(dpu_tasklet, {kInfer, p.at("tasklets")});
     reorder_exactly(sch, partials, {unfused[0], unfused[1], i, round, element});

@@ -31,6 +31,28 @@ std::vector<LoopRV> split_over_dpus(schedule::Schedule &sch, const LoopRV &loop,
     return sch.split(loop, {kInfer, chunk});
 }
 
+CyclicBlocks split_cyclic_blocks(schedule::Schedule &sch, const LoopRV &loop, ir::DType dtype, int64_t dpus,
+                                 int64_t tasklets, int64_t block) {
+    std::vector<LoopRV> per_dpu = split_over_dpus(sch, loop, dpus, rows_per_output_write(dtype));
+    std::vector<LoopRV> cyclic = sch.split(per_dpu[1], {kInfer, tasklets, block});
+    return {per_dpu[0], cyclic[1], cyclic[0], cyclic[2]};
+}
+
+// Splitting the chunk as [rounds, tasklets, block] and moving the tasklet loop outward expresses the cyclic
+// interleave exactly.
+void schedule_cyclic_elementwise(schedule::Schedule &sch, const workloads::Workload &w,
+                                 const std::map<std::string, int64_t> &params) {
+    schedule::BlockRV c = sch.get_block(output_block(w));
+    const CyclicBlocks l = split_cyclic_blocks(sch, sch.get_loops(c)[0], w.dtype, params.at("dpus"),
+                                               params.at("tasklets"), params.at("block"));
+    reorder_exactly(sch, c, {l.dpu, l.tasklet, l.round, l.element});
+    sch.bind(l.dpu, "dpu.x");
+    sch.bind(l.tasklet, "tasklet");
+    cache_inputs_at(sch, c, array_inputs(w), l.round);
+    cache_inputs_at(sch, c, scalar_inputs(w), l.tasklet);
+    sch.reverse_compute_at(sch.cache_write(c, "wram"), l.round);
+}
+
 void reorder_exactly(schedule::Schedule &sch, const schedule::BlockRV &block,
                      const std::vector<LoopRV> &order) {
     std::vector<LoopRV> leaves = sch.get_loops(block);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,21 @@ RowCut cut_rows(int64_t rows, int64_t dpus, ir::DType dtype);
 /// (PrIM: per-DPU sizes padded to 8 bytes). Returns {dpu loop, chunk loop}.
 std::vector<schedule::LoopRV> split_over_dpus(schedule::Schedule &sch, const schedule::LoopRV &loop,
                                               int64_t dpus, int64_t multiple);
+
+/// A 1-D loop cut PrIM's way: a contiguous chunk per DPU (padded to whole 8-byte writes of `dtype`), in
+/// which tasklets take blocks of `block` iterations cyclically (tasklet t: blocks t, t+T, t+2T, ...).
+struct CyclicBlocks {
+    schedule::LoopRV dpu, tasklet, round, element;
+};
+/// `loop` split as [dpus] x [rounds, tasklets, block] (the tasklet loop is not yet moved outward).
+CyclicBlocks split_cyclic_blocks(schedule::Schedule &sch, const schedule::LoopRV &loop, ir::DType dtype,
+                                 int64_t dpus, int64_t tasklets, int64_t block);
+
+/// An element-wise operator scheduled with cyclic blocks (PrIM's VA / GEVA and SimplePIM's map): DPU and
+/// tasklet loops bound, array inputs cached per block, scalar inputs once per tasklet, the output written
+/// back per block. `params` holds "dpus", "tasklets" and "block".
+void schedule_cyclic_elementwise(schedule::Schedule &sch, const workloads::Workload &w,
+                                 const std::map<std::string, int64_t> &params);
 
 /// Reorders the leaf loops of `block` to exactly `order` (which must name every one of them).
 void reorder_exactly(schedule::Schedule &sch, const schedule::BlockRV &block,

@@ -25,16 +25,7 @@ using schedule::Schedule;
 // by a guard inside the tasklet whose turn it is. SimplePIM's gather pulls every DPU's padded slice and
 // compacts on the host; atim's gather unpacks each DPU's box into place (the same bytes move).
 void elementwise(Schedule &sch, const workloads::Workload &w, const std::map<std::string, int64_t> &p) {
-    BlockRV c = sch.get_block(output_block(w));
-    LoopRV i = sch.get_loops(c)[0];
-    std::vector<LoopRV> per_dpu = split_over_dpus(sch, i, p.at("dpus"), rows_per_output_write(w.dtype));
-    std::vector<LoopRV> cyclic = sch.split(per_dpu[1], {kInfer, p.at("tasklets"), p.at("block")});
-    LoopRV round = cyclic[0], tasklet = cyclic[1], element = cyclic[2];
-    reorder_exactly(sch, c, {per_dpu[0], tasklet, round, element});
-    sch.bind(per_dpu[0], "dpu.x");
-    sch.bind(tasklet, "tasklet");
-    cache_inputs_at(sch, c, array_inputs(w), round);
-    sch.reverse_compute_at(sch.cache_write(c, "wram"), round);
+    schedule_cyclic_elementwise(sch, w, p);
 }
 
 // table_gen_red with one output entry: cyclic blocks per tasklet into a private WRAM accumulator; the

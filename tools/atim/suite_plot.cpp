@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "atim/support/error.h"
+#include "atim/support/gnuplot.h"
 
 namespace atim::cli {
 namespace {
@@ -17,8 +18,6 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr const char *kName = "suite_speedups";
-
-std::string quoted(const std::string &path) { return "'" + path + "'"; }
 
 std::string cell(const std::optional<double> &speedup) {
     return speedup ? fmt::format("{:.4f}", *speedup) : "?";  // gnuplot's missing-value mark
@@ -70,7 +69,7 @@ void write_file(const fs::path &path, const std::string &text) {
 }  // namespace
 
 void check_plot_output(const std::string &dir) {
-    if (std::system("command -v gnuplot >/dev/null 2>&1") != 0)
+    if (!gnuplot_available())
         user_error(
             "--plot needs gnuplot; install it (apt-get install gnuplot-nox, or scripts/install_deps.sh)");
     std::error_code error;
@@ -86,8 +85,7 @@ void plot_suite_speedups(const std::vector<tune::EntryResult> &results, const st
         return r.speedup_vs_simplepim().has_value();
     });
     write_file(fs::path(dir) / fmt::format("{}.gp", kName), script_text(title, with_simplepim));
-    const std::string command = fmt::format("cd {} && gnuplot {}.gp", quoted(dir), kName);
-    ATIM_CHECK(std::system(command.c_str()) == 0, "gnuplot failed on {}/{}.gp", dir, kName);
+    ATIM_CHECK(run_gnuplot(dir, fmt::format("{}.gp", kName)), "gnuplot failed on {}/{}.gp", dir, kName);
 }
 
 }  // namespace atim::cli
