@@ -2,8 +2,7 @@
 // runs `atim tune`'s search (sim runner, sampled mode, the default options) for TRIALS trials and prints:
 // - the run's best total time, the first trial whose best-so-far is within 2% of it, and the wall time to it;
 // - per workload, the median over seeds of best-so-far / final best after 16, 32, ..., TRIALS trials and
-// after
-//   the same fractions of wall time;
+//   after the same fractions of wall time;
 // - whether the median trial within 2% is <= 250 (the target for mtv 4096² and mmtv 64x256x256).
 // Each run keeps its records in OUT/<workload>-<shape>-seed<N>.db and its wall-time checkpoints (one per
 // batch) in OUT/<...>.time.csv, so an interrupted bench continues where it stopped (the tuner's --resume) and

@@ -25,7 +25,7 @@
 namespace atim::runtime {
 namespace {
 
-constexpr size_t kArgsBytes = 16;  // int32 dpu_x, dpu_y, dpu_z, unused (codegen::DpuKernel::args_symbol)
+constexpr size_t kArgsBytes = codegen::kDpuArgsBytes;  // codegen::DpuKernel::args_symbol
 
 using detail::HostTensors;
 using detail::UnknownElements;

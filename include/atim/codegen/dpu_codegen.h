@@ -13,6 +13,9 @@
 namespace atim::codegen {
 
 /// The generated DPU program and the names the host uses to reach its data.
+/// Bytes of the DPU arguments the host writes before every launch (int32 dpu_x, dpu_y, dpu_z, unused).
+inline constexpr int64_t kDpuArgsBytes = 16;
+
 struct DpuKernel {
     std::string assembly;
     /// WRAM object in `.dpu_host` holding this DPU's grid coordinates: int32 dpu_x, dpu_y, dpu_z, unused

@@ -13,7 +13,7 @@ namespace atim::tune {
 
 /// Bumped whenever a feature is added, removed or changes meaning; a saved model with another version is
 /// refused.
-inline constexpr int kFeatureSchemaVersion = 2;
+inline constexpr int kFeatureSchemaVersion = 3;
 
 /// Names of the features, in vector order (stable within a schema version).
 const std::vector<std::string> &feature_names();

@@ -94,11 +94,11 @@ std::optional<Candidate> mutate_random(const Candidate &candidate, const std::ve
                                        const workloads::Workload &workload, std::mt19937_64 &rng);
 
 /// The candidates one small move away (a local search's neighbourhood): each DPU split by +-8/16/32/64 DPUs,
-/// x2 and /2, and a factor of 2 traded with every other DPU split (the grid's size kept); each in-DPU
-/// imperfect tile with one inner factor doubled or halved (the outer one recomputed) or a factor of 2 or 3
-/// moved between two inner levels (the tasklet count kept); every other compute location and unroll step.
-/// Later decisions are repaired as the mutators do; moves that do not replay are left out. Deterministic for
-/// a candidate.
+/// x2 and /2, +-1, +-2, +-1/8 and +-1/4 of its count, and a factor of 2 traded with every other DPU split
+/// (the grid's size kept); each in-DPU imperfect tile with one inner factor doubled or halved (the outer one
+/// recomputed) or a factor of 2 or 3 moved between two inner levels (the tasklet count kept); every other
+/// compute location and unroll step. Later decisions are repaired as the mutators do; moves that do not
+/// replay are left out. Deterministic for a candidate.
 std::vector<Candidate> neighbours(const Candidate &candidate, const std::vector<Sketch> &sketches,
                                   const workloads::Workload &workload);
 

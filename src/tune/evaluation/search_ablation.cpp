@@ -228,6 +228,7 @@ SearchOptions ablation_search_options(const AblationVariant &variant, uint64_t s
             o.use_cost_model = false;
             o.balanced_sampling = false;
             o.adaptive_epsilon = false;
+            o.early_phase_max_trials = 0;
             o.prim_seeds = false;
             o.incumbent_share = 0;
             break;
@@ -238,12 +239,15 @@ SearchOptions ablation_search_options(const AblationVariant &variant, uint64_t s
             o.balanced_sampling = false;
             o.adaptive_epsilon = false;
             o.epsilon = 0.05;
+            o.early_phase_max_trials = 0;
             o.prim_seeds = false;
             o.incumbent_share = 0;
             break;
         case AblationMethod::Atim:
+            // ATiM's rule: the balanced / adaptive phase is 40% of the budget, however large.
             o.balanced_sampling = true;
             o.adaptive_epsilon = true;
+            o.early_phase_max_trials = 0;
             o.prim_seeds = false;
             o.incumbent_share = 0;
             break;

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 
+#include "atim/runtime/host_phases.h"
 #include "atim/runtime/sim_runner.h"
 #include "atim/support/error.h"
 #include "atim/support/stage_timer.h"
@@ -76,6 +77,9 @@ enum Feature : int {
     kMramBytesPerDpu,
     kElementBytes,
     kKernelCyclesLowerBound,
+    kHostH2dMs,
+    kHostLaunchMs,
+    kHostAfterMs,
     kFeatureCount
 };
 
@@ -156,6 +160,9 @@ const FeatureDoc kFeatures[] = {
     {kElementBytes, "element_bytes", "largest element size of the tensors (8: int64)"},
     {kKernelCyclesLowerBound, "kernel_cycles_lower_bound",
      "max(ops per DPU, revolver cycles x busiest tasklet's ops, DMA cycles per DPU)"},
+    {kHostH2dMs, "host_model_h2d_ms", "timed host->DPU pushes priced by the host model (exact: not simulated)"},
+    {kHostLaunchMs, "host_model_launch_ms", "dpu_launch without the DPU run time, by the host model"},
+    {kHostAfterMs, "host_model_after_ms", "gathers and the host epilogue priced by the host model"},
 };
 // clang-format on
 static_assert(std::size(kFeatures) == kFeatureCount, "one FeatureDoc per feature");
@@ -294,6 +301,11 @@ std::vector<float> extract_features(const lower::PimProgram &program, const targ
     set_transfer_features(program, f);
     if (program.host_epilogue.defined()) set_host_features(program, machine, f);
     set_kernel_features(program, machine, f);
+    // Only the kernel is simulated: the phases around it are known exactly before measuring (ATiM's timed
+    // window, as the tuner measures), step functions of the DPU count, ranks and bytes per DPU (the SDK's
+    // pool threads by size) that the other features would leave the model to learn.
+    const runtime::HostPhases host = runtime::estimate_host_phases(program, machine);
+    f[kHostH2dMs] = host.h2d_ms, f[kHostLaunchMs] = host.launch_ms, f[kHostAfterMs] = host.after_ms;
     f[kWramBytesPerDpu] = program.wram_bytes_per_dpu;
     f[kWramShare] = static_cast<double>(program.wram_bytes_per_dpu) / machine.wram_bytes;
     int64_t mram = 0, element_bytes = 0;

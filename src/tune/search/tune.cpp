@@ -183,14 +183,15 @@ std::string run_key(const workloads::Workload &workload, const std::string &mach
     return fmt::format(
         "{}|{}|{}|seed={}|{}|trials={}|batch={}|pop={}|init={}|iters={}|mutate={}|balanced={}|adaptive={}|"
         "eps={}|early={}|model={}|prune={}|seeds={}|incumbent={}|space=imperfect:{},anydpu:{},unroll:{},opt:{"
-        "}{}",
+        "}{}{}",
         key_of(workload), machine_fingerprint, o.measurement, o.seed, strategy_name(o.strategy), o.trials,
         o.batch, o.population, o.init_measured_ratio, o.genetic_iters, o.mutate_prob, o.balanced_sampling,
         o.adaptive_epsilon, o.epsilon, o.early_phase, o.use_cost_model ? "xgboost" : "random", o.prune_factor,
         o.prim_seeds ? "prim-search+rc-tile" : "none", o.incumbent_share, o.space.imperfect_tiles,
         o.space.any_dpu_count, unroll, o.space.opt_level,
         // Only when off, so that the keys of runs recorded before the option existed stay valid for --resume.
-        o.space.reduction_split ? "" : ",rows-only");
+        o.space.reduction_split ? "" : ",rows-only",
+        o.early_phase_max_trials > 0 ? fmt::format("|early-cap={}", o.early_phase_max_trials) : "");
 }
 
 TuneResult tune(const workloads::Workload &workload, const target::UpmemMachine &machine, Runner &runner,

@@ -42,11 +42,24 @@ void expect_features(const FeatureMap &got, const FeatureMap &want) {
     }
 }
 
+// The phases around the kernel are priced exactly before measuring: mtv's vector push (ATiM's window: A is
+// resident), the launch on 4 DPUs, the gather of C.
+TEST(Features, HostPhasesArePricedByTheHostModel) {
+    const target::UpmemMachine machine = target::load_machine("upmem-2048");
+    workloads::Workload w = workloads::make_workload("mtv", {256, 128});
+    lower::PimProgram program = lower::lower(
+        baselines::apply_named_schedule("prim", w, {{"dpus", "4"}, {"tasklets", "2"}}, machine), machine);
+    FeatureMap f = by_name(extract_features(program, machine));
+    EXPECT_GT(f.at("host_model_h2d_ms"), 0);
+    EXPECT_GT(f.at("host_model_launch_ms"), 0);
+    EXPECT_GT(f.at("host_model_after_ms"), 0);
+}
+
 TEST(FeatureNames, AreUniqueAndMatchTheVector) {
     const auto &names = feature_names();
     EXPECT_EQ(std::set<std::string>(names.begin(), names.end()).size(), names.size());
     for (const auto &name : names) EXPECT_FALSE(name.empty());
-    EXPECT_EQ(kFeatureSchemaVersion, 2);
+    EXPECT_EQ(kFeatureSchemaVersion, 3);
 }
 
 // prim on mtv 256x128 over 4 DPUs and 2 tasklets: 64 rows per DPU, 32 per tasklet (16 x 2 rows), each row

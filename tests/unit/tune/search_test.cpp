@@ -142,6 +142,7 @@ TEST_F(Search, ResumeRefusesRecordsOfAnotherTrajectory) {
 TEST(EpsilonSchedule, DecaysFromHalfToBaseOverTheEarlyPhase) {
     SearchOptions options;
     options.trials = 1000;
+    options.early_phase_max_trials = 0;  // ATiM's rule: 40% of the budget
     struct Case {
         int done;
         double want;
@@ -156,6 +157,20 @@ TEST(EpsilonSchedule, DecaysFromHalfToBaseOverTheEarlyPhase) {
     options.epsilon = 0.1;
     EXPECT_DOUBLE_EQ(detail::epsilon_at(options, 0), 0.1);
     EXPECT_DOUBLE_EQ(detail::epsilon_at(options, 700), 0.1);
+}
+
+TEST(EpsilonSchedule, EarlyPhaseEndsAtTheCapWhateverTheBudget) {
+    SearchOptions options;
+    options.trials = 1000;
+    options.early_phase_max_trials = 128;
+    EXPECT_DOUBLE_EQ(detail::early_phase_trials(options), 128);
+    EXPECT_NEAR(detail::epsilon_at(options, 64), 0.5 - 0.45 * 64 / 128, 1e-12);
+    EXPECT_DOUBLE_EQ(detail::epsilon_at(options, 128), 0.05);
+    EXPECT_TRUE(detail::in_early_phase(options, 127));
+    EXPECT_FALSE(detail::in_early_phase(options, 128));
+    // A budget whose 40% is below the cap keeps ATiM's share.
+    options.trials = 64;
+    EXPECT_NEAR(detail::early_phase_trials(options), 25.6, 1e-12);
 }
 
 TEST(SeedPicking, BalancedAlternatesFamiliesFastestFirst) {
