@@ -169,10 +169,10 @@ std::optional<std::vector<int64_t>> with_dpu_count(const Instruction &inst, int6
     return std::vector<int64_t>{ceil_div(extent, chunk), chunk};
 }
 
-// The DPU counts one small move from `count`: whole-rank and half-rank steps (+-8/16/32/64, x2, /2) and steps
-// relative to the count (+-1, +-2, +-1/8, +-1/4 of it). The relative steps matter for the small per-axis
-// counts of a multi-axis grid: mmtv 64x256x256's best has 11-12 DPUs per batch (704-768 DPUs), 4-5 below
-// PrIM's 16, where whole-rank steps of the batch axis would jump 64 DPUs per batch at a time.
+// The DPU counts one small move from `count`: fixed steps of 8 to 64 DPUs (a rank line to a rank), x2, /2,
+// and steps relative to the count (+-1, +-2, +-1/8, +-1/4 of it). The relative steps matter for the small
+// per-axis counts of a multi-axis grid (mmtv's DPUs per batch: 16 -> 11..13 pays fewer ranks for its
+// pushes), which fixed steps of 8 or more skip.
 std::vector<int64_t> neighbouring_dpu_counts(int64_t count) {
     std::set<int64_t> counts = {count - 64, count - 32, count - 16, count - 8, count + 8,
                                 count + 16, count + 32, count + 64, count / 2, count * 2};
