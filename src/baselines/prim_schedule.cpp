@@ -19,7 +19,8 @@ using schedule::Schedule;
 void elementwise(Schedule &sch, const workloads::Workload &w, const std::map<std::string, int64_t> &p) {
     BlockRV c = sch.get_block(output_block(w));
     LoopRV i = sch.get_loops(c)[0];
-    std::vector<LoopRV> per_dpu = split_over_dpus(sch, i, p.at("dpus"), rows_per_output_write(w.dtype));
+    std::vector<LoopRV> per_dpu =
+        split_over_dpus(sch, i, p.at("dpus"), rows_per_output_write(w.narrowest_dtype()));
     std::vector<LoopRV> cyclic = sch.split(per_dpu[1], {kInfer, p.at("tasklets"), p.at("block")});
     LoopRV round = cyclic[0], tasklet = cyclic[1], element = cyclic[2];
     reorder_exactly(sch, c, {per_dpu[0], tasklet, round, element});
@@ -43,7 +44,8 @@ void full_reduce(Schedule &sch, const workloads::Workload &w, const std::map<std
     BlockRV b = sch.get_block(output_block(w));
     std::vector<LoopRV> loops = sch.get_loops(b);
     LoopRV i = loops[0], k = loops[1];
-    std::vector<LoopRV> per_dpu = split_over_dpus(sch, k, p.at("dpus"), rows_per_output_write(w.dtype));
+    std::vector<LoopRV> per_dpu =
+        split_over_dpus(sch, k, p.at("dpus"), rows_per_output_write(w.narrowest_dtype()));
     std::vector<LoopRV> cyclic = sch.split(per_dpu[1], {kInfer, p.at("tasklets"), p.at("block")});
     LoopRV round = cyclic[0], tasklet = cyclic[1], element = cyclic[2];
     reorder_exactly(sch, b, {i, per_dpu[0], tasklet, round, element});
@@ -78,7 +80,7 @@ void row_reduce(Schedule &sch, const workloads::Workload &w, const std::map<std:
     std::vector<LoopRV> loops = sch.get_loops(c);
     LoopRV k = loops.back();
     LoopRV rows = loops.size() == 3 ? sch.fuse({loops[0], loops[1]}) : loops[0];
-    RowCut cut = cut_rows(sch.loop_extent(rows), p.at("dpus"), w.dtype);
+    RowCut cut = cut_rows(sch.loop_extent(rows), p.at("dpus"), w.compute_dtype());
     RowLoops r = split_rows(sch, rows, cut.rows_per_dpu, p.at("tasklets"), cut.rows_per_write);
     std::vector<LoopRV> kk = sch.split(k, {kInfer, p.at("block")});
     reorder_exactly(sch, c, {r.dpu, r.tasklet, r.group, r.row, kk[0], kk[1]});
@@ -94,7 +96,7 @@ void batched(Schedule &sch, const workloads::Workload &w, const std::map<std::st
     BlockRV c = sch.get_block(output_block(w));
     std::vector<LoopRV> loops = sch.get_loops(c);
     LoopRV i = loops[0], j = loops[1], k = loops[2];
-    RowCut cut = cut_rows(w.shape[1], p.at("dpus"), w.dtype);
+    RowCut cut = cut_rows(w.shape[1], p.at("dpus"), w.compute_dtype());
     RowLoops r = split_rows(sch, j, cut.rows_per_dpu, p.at("tasklets"), cut.rows_per_write);
     int64_t dpus_per_batch = sch.loop_extent(r.dpu);
     int64_t batches_per_group = batches_per_dpu_group(w.shape[0], dpus_per_batch, machine);

@@ -27,7 +27,8 @@ using schedule::Schedule;
 void elementwise(Schedule &sch, const workloads::Workload &w, const std::map<std::string, int64_t> &p) {
     BlockRV c = sch.get_block(output_block(w));
     LoopRV i = sch.get_loops(c)[0];
-    std::vector<LoopRV> per_dpu = split_over_dpus(sch, i, p.at("dpus"), rows_per_output_write(w.dtype));
+    std::vector<LoopRV> per_dpu =
+        split_over_dpus(sch, i, p.at("dpus"), rows_per_output_write(w.narrowest_dtype()));
     std::vector<LoopRV> cyclic = sch.split(per_dpu[1], {kInfer, p.at("tasklets"), p.at("block")});
     LoopRV round = cyclic[0], tasklet = cyclic[1], element = cyclic[2];
     reorder_exactly(sch, c, {per_dpu[0], tasklet, round, element});
@@ -47,7 +48,8 @@ void full_reduce(Schedule &sch, const workloads::Workload &w, const std::map<std
     BlockRV b = sch.get_block(output_block(w));
     std::vector<LoopRV> loops = sch.get_loops(b);
     LoopRV i = loops[0], k = loops[1];
-    std::vector<LoopRV> per_dpu = split_over_dpus(sch, k, p.at("dpus"), rows_per_output_write(w.dtype));
+    std::vector<LoopRV> per_dpu =
+        split_over_dpus(sch, k, p.at("dpus"), rows_per_output_write(w.narrowest_dtype()));
     LoopRV k_dpu = per_dpu[0];
     BlockRV dpu_partials = sch.rfactor(k_dpu, "mram");
     std::vector<LoopRV> cyclic = sch.split(per_dpu[1], {kInfer, p.at("tasklets"), p.at("block")});
