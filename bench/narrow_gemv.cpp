@@ -1,8 +1,9 @@
 // int8 x int8 -> int32 GEMV against int32 GEMV of the same shape on the simulator: the kernel time under the
 // same fixed schedules (prim and rc-tile with their default parameters), outputs verified, and the ratio
 // measured in this run. The int8 kernel multiplies with the DPU's 8x8 instructions (mul_sl_sl, one per
-// product of two int8 values; alpha * A * B takes one 8x8 product and one int16 x int8 step of two) instead
-// of the int32 kernel's __mulsi3 calls, and moves a quarter of the bytes.
+// product of two int8 values; alpha * A * B takes one 8x8 product and one int16 x int8 step of two, or two
+// int32 x int8 products of four when ALPHA stays int32) instead of the int32 kernel's __mulsi3 calls, and
+// moves a quarter of the bytes.
 //
 // usage: bench_narrow_gemv [M=8192] [K=8192]
 #include <fmt/format.h>

@@ -45,7 +45,8 @@ const char *narrowing_mnemonic(ir::DType t);
 /// source of a widening cast of a narrow value to 16 or 32 bits; nullopt otherwise.
 std::optional<ir::DType> narrow_operand_type(const ir::Expr &e);
 /// True when a 32-bit (or narrower) product of a and b can use the DPU's 8x8 multiplier: both operands are
-/// bounded by narrow types (int16 ones take a few 8x8 steps).
+/// bounded by narrow types (int16 ones take a few 8x8 steps), or one is bounded by a byte type and the other
+/// is int32 (four steps).
 bool is_narrow_multiply(const ir::Expr &product, const ir::Expr &a, const ir::Expr &b);
 
 /// Where a bound value lives: a register (even register of a pair for int64) or a frame slot.

@@ -440,8 +440,8 @@ Value KernelEmitter::binary(const ir::Expr &e, bool result_may_stay_in_r0) {
         is_narrow_multiply(e, ea, eb)) {
         Value a = eval(ea);
         Value b = eval(eb);
-        return wrap_narrow(e.dtype(),
-                           multiply_narrow(a, *narrow_operand_type(ea), b, *narrow_operand_type(eb)));
+        return wrap_narrow(e.dtype(), multiply_narrow(a, narrow_operand_type(ea).value_or(ir::DType::Int32),
+                                                      b, narrow_operand_type(eb).value_or(ir::DType::Int32)));
     }
     if (kind == ExprKind::Mul && !ir::as_const_int(ea) && !ir::as_const_int(eb))
         return multiply_in_place(ea, eb, result_may_stay_in_r0);
@@ -795,8 +795,9 @@ Value KernelEmitter::cast(const ir::Cast &op) {
 // (mul_{s,u}{l,h}_{s,u}{l,h}, one instruction each) [upmem-hardware.md "Multiply"]. Operands bounded by int8
 // or uint8 are their own low byte, so one product is exact. An int16 operand is hi * 256 + lo with a signed
 // high byte and an unsigned low byte, so a product with it is the sum of the byte products shifted into place
-// (2 for int16 x 8-bit, 4 for int16 x int16): 32-bit exact, as the operands' types guarantee, whatever the
-// values. The __mulsi3 call it replaces runs a mul_step ladder as long as the smaller operand's bit length.
+// (2 for int16 x 8-bit, 4 for int16 x int16, 4 for int32 x 8-bit): 32-bit exact, as the operands' types
+// guarantee, whatever the values. The __mulsi3 call it replaces runs a mul_step ladder as long as the smaller
+// operand's bit length.
 Value KernelEmitter::multiply_narrow(Value a, ir::DType ta, Value b, ir::DType tb) {
     if (ir::bytes_of(ta) < ir::bytes_of(tb)) {
         std::swap(a, b);
@@ -810,6 +811,25 @@ Value KernelEmitter::multiply_narrow(Value a, ir::DType ta, Value b, ir::DType t
         Value d = destination(a, b, false);
         out_.ins("mul_{}l_{}l {}, {}, {}", a_low, b_low, register_name(reg(d)), register_name(ra),
                  register_name(rb));
+        return finish(d);
+    }
+    if (ir::bytes_of(ta) == 4) {
+        // a * b = sum of a's unsigned bytes times b, shifted into place: exact modulo 2^32 whatever a's sign.
+        // The 8x8 instructions pick byte 0 or 1 of a register, so bytes 2 and 3 come from a >> 16.
+        Value upper = new_temp(false), partial = new_temp(false);
+        const int ru = reg(upper), rp = reg(partial);
+        out_.ins("lsr r{}, {}, 16", ru, register_name(ra));
+        out_.ins("mul_uh_{}l r{}, r{}, {}", b_low, rp, ru, register_name(rb));
+        out_.ins("mul_ul_{}l r{}, r{}, {}", b_low, ru, ru, register_name(rb));
+        out_.ins("lsl_add r{}, r{}, r{}, 8", ru, ru, rp);
+        out_.ins("mul_uh_{}l r{}, {}, {}", b_low, rp, register_name(ra), register_name(rb));
+        Value d = destination(a, b, false);
+        const int rd = reg(d);
+        out_.ins("mul_ul_{}l r{}, {}, {}", b_low, rd, register_name(ra), register_name(rb));
+        out_.ins("lsl_add r{}, r{}, r{}, 8", rd, rd, rp);
+        out_.ins("lsl_add r{}, r{}, r{}, 16", rd, rd, ru);
+        drop(partial);
+        drop(upper);
         return finish(d);
     }
     // a is int16: product = (a.hi * b) << 8 + a.lo * b, b split the same way when it is int16 too.
@@ -862,7 +882,13 @@ std::optional<ir::DType> narrow_operand_type(const ir::Expr &e) {
 bool is_narrow_multiply(const ir::Expr &product, const ir::Expr &a, const ir::Expr &b) {
     if (product.defined() && ir::bytes_of(product.dtype()) > 4) return false;
     if (a.dtype() == ir::DType::Int64) return false;
-    return narrow_operand_type(a).has_value() && narrow_operand_type(b).has_value();
+    const std::optional<ir::DType> ta = narrow_operand_type(a), tb = narrow_operand_type(b);
+    if (ta && tb) return true;
+    // A 32-bit operand times a byte-bounded one: four 8x8 products, fewer instructions than any __mulsi3
+    // call.
+    auto is_byte = [](const std::optional<ir::DType> &t) { return t && ir::bytes_of(*t) == 1; };
+    return (is_byte(ta) && !tb && b.dtype() == ir::DType::Int32) ||
+           (is_byte(tb) && !ta && a.dtype() == ir::DType::Int32);
 }
 
 Value KernelEmitter::wrap_narrow(ir::DType t, Value v) {
