@@ -18,15 +18,8 @@ using I = ConstInterval;
 constexpr int kMaxRangeDepth = 32;
 
 I type_range(ir::DType t) {
-    switch (t) {
-        case ir::DType::Bool:
-            return {0, 1};
-        case ir::DType::Int32:
-            return {std::numeric_limits<int32_t>::min(), std::numeric_limits<int32_t>::max()};
-        case ir::DType::Int64:
-            return I::everything();
-    }
-    return I::everything();
+    if (t == ir::DType::Int64) return I::everything();
+    return {ir::min_value(t), ir::max_value(t)};
 }
 
 bool contains(const I &outer, const I &inner) { return outer.min <= inner.min && inner.max <= outer.max; }

@@ -6,17 +6,7 @@
 
 namespace atim::arith {
 
-int64_t wrap_to(ir::DType t, int64_t value) {
-    switch (t) {
-        case ir::DType::Bool:
-            return value != 0 ? 1 : 0;
-        case ir::DType::Int32:
-            return static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint64_t>(value)));
-        case ir::DType::Int64:
-            return value;
-    }
-    return value;
-}
+int64_t wrap_to(ir::DType t, int64_t value) { return ir::wrap_value(t, value); }
 
 // Unsigned arithmetic wraps by definition; converting back to int64 is two's complement (C++20).
 int64_t wrapping_add(int64_t a, int64_t b) {

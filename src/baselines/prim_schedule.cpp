@@ -33,7 +33,7 @@ void full_reduce(Schedule &sch, const workloads::Workload &w, const std::map<std
     std::vector<LoopRV> loops = sch.get_loops(b);
     LoopRV i = loops[0], k = loops[1];
     const CyclicBlocks l =
-        split_cyclic_blocks(sch, k, w.dtype, p.at("dpus"), p.at("tasklets"), p.at("block"));
+        split_cyclic_blocks(sch, k, w.narrowest_dtype(), p.at("dpus"), p.at("tasklets"), p.at("block"));
     LoopRV round = l.round, element = l.element;
     reorder_exactly(sch, b, {i, l.dpu, l.tasklet, round, element});
     LoopRV dpu_tasklet = sch.fuse({l.dpu, l.tasklet});
@@ -67,7 +67,7 @@ void row_reduce(Schedule &sch, const workloads::Workload &w, const std::map<std:
     std::vector<LoopRV> loops = sch.get_loops(c);
     LoopRV k = loops.back();
     LoopRV rows = loops.size() == 3 ? sch.fuse({loops[0], loops[1]}) : loops[0];
-    RowCut cut = cut_rows(sch.loop_extent(rows), p.at("dpus"), w.dtype);
+    RowCut cut = cut_rows(sch.loop_extent(rows), p.at("dpus"), w.compute_dtype());
     RowLoops r = split_rows(sch, rows, cut.rows_per_dpu, p.at("tasklets"), cut.rows_per_write);
     std::vector<LoopRV> kk = sch.split(k, {kInfer, p.at("block")});
     reorder_exactly(sch, c, {r.dpu, r.tasklet, r.group, r.row, kk[0], kk[1]});
@@ -83,7 +83,7 @@ void batched(Schedule &sch, const workloads::Workload &w, const std::map<std::st
     BlockRV c = sch.get_block(output_block(w));
     std::vector<LoopRV> loops = sch.get_loops(c);
     LoopRV i = loops[0], j = loops[1], k = loops[2];
-    RowCut cut = cut_rows(w.shape[1], p.at("dpus"), w.dtype);
+    RowCut cut = cut_rows(w.shape[1], p.at("dpus"), w.compute_dtype());
     RowLoops r = split_rows(sch, j, cut.rows_per_dpu, p.at("tasklets"), cut.rows_per_write);
     int64_t dpus_per_batch = sch.loop_extent(r.dpu);
     int64_t batches_per_group = batches_per_dpu_group(w.shape[0], dpus_per_batch, machine);

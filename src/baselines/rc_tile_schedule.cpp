@@ -20,7 +20,8 @@ using schedule::Schedule;
 void elementwise(Schedule &sch, const workloads::Workload &w, const std::map<std::string, int64_t> &p) {
     BlockRV c = sch.get_block(output_block(w));
     LoopRV i = sch.get_loops(c)[0];
-    std::vector<LoopRV> per_dpu = split_over_dpus(sch, i, p.at("dpus_x"), rows_per_output_write(w.dtype));
+    std::vector<LoopRV> per_dpu =
+        split_over_dpus(sch, i, p.at("dpus_x"), rows_per_output_write(w.narrowest_dtype()));
     std::vector<LoopRV> tiles = sch.split(per_dpu[1], {p.at("tasklets"), kInfer, p.at("cache")});
     sch.bind(per_dpu[0], "dpu.x");
     sch.bind(tiles[0], "tasklet");
@@ -36,7 +37,8 @@ void full_reduce(Schedule &sch, const workloads::Workload &w, const std::map<std
     BlockRV b = sch.get_block(output_block(w));
     std::vector<LoopRV> loops = sch.get_loops(b);
     LoopRV i = loops[0], k = loops[1];
-    std::vector<LoopRV> per_dpu = split_over_dpus(sch, k, p.at("dpus_x"), rows_per_output_write(w.dtype));
+    std::vector<LoopRV> per_dpu =
+        split_over_dpus(sch, k, p.at("dpus_x"), rows_per_output_write(w.narrowest_dtype()));
     LoopRV k_dpu = per_dpu[0];
     BlockRV dpu_partials = sch.rfactor(k_dpu, "mram");
     std::vector<LoopRV> tiles = sch.split(per_dpu[1], {p.at("tasklets"), kInfer, p.at("cache")});
@@ -61,7 +63,7 @@ struct ReductionSplit {
 ReductionSplit split_reduction_over_dpus(Schedule &sch, const workloads::Workload &w, const BlockRV &c,
                                          const LoopRV &k, int64_t dpus_y) {
     if (dpus_y == 1) return {c, {}, k};
-    std::vector<LoopRV> per_dpu = split_over_dpus(sch, k, dpus_y, rows_per_output_write(w.dtype));
+    std::vector<LoopRV> per_dpu = split_over_dpus(sch, k, dpus_y, rows_per_output_write(w.narrowest_dtype()));
     BlockRV producer = sch.rfactor(per_dpu[0], "mram");
     return {producer, {per_dpu[0]}, per_dpu[1]};
 }
@@ -83,7 +85,7 @@ void row_reduce(Schedule &sch, const workloads::Workload &w, const std::map<std:
     std::vector<LoopRV> loops = sch.get_loops(c);
     LoopRV rows = loops[0], k = loops[1];
     ReductionSplit red = split_reduction_over_dpus(sch, w, c, k, p.at("dpus_y"));
-    RowCut cut = cut_rows(sch.loop_extent(rows), p.at("dpus_x"), w.dtype);
+    RowCut cut = cut_rows(sch.loop_extent(rows), p.at("dpus_x"), w.compute_dtype());
     RowLoops r = split_rows(sch, rows, cut.rows_per_dpu, p.at("tasklets"), cut.rows_per_write);
     std::vector<LoopRV> kk = sch.split(red.in_dpu, {kInfer, p.at("cache")});
     std::vector<LoopRV> order = {r.dpu};
@@ -105,7 +107,7 @@ void i_j_k_grid(Schedule &sch, const workloads::Workload &w, const std::map<std:
     std::vector<LoopRV> loops = sch.get_loops(c);
     LoopRV i = loops[0], j = loops[1], k = loops[2];
     ReductionSplit red = split_reduction_over_dpus(sch, w, c, k, p.at("dpus_y"));
-    RowCut cut = cut_rows(w.shape[1], p.at("dpus_x"), w.dtype);
+    RowCut cut = cut_rows(w.shape[1], p.at("dpus_x"), w.compute_dtype());
     RowLoops r = split_rows(sch, j, cut.rows_per_dpu, p.at("tasklets"), cut.rows_per_write);
     const int64_t dpus_per_group =
         sch.loop_extent(r.dpu) * (red.dpu.empty() ? 1 : sch.loop_extent(red.dpu[0]));

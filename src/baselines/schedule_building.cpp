@@ -43,8 +43,8 @@ CyclicBlocks split_cyclic_blocks(schedule::Schedule &sch, const LoopRV &loop, ir
 void schedule_cyclic_elementwise(schedule::Schedule &sch, const workloads::Workload &w,
                                  const std::map<std::string, int64_t> &params) {
     schedule::BlockRV c = sch.get_block(output_block(w));
-    const CyclicBlocks l = split_cyclic_blocks(sch, sch.get_loops(c)[0], w.dtype, params.at("dpus"),
-                                               params.at("tasklets"), params.at("block"));
+    const CyclicBlocks l = split_cyclic_blocks(sch, sch.get_loops(c)[0], w.narrowest_dtype(),
+                                               params.at("dpus"), params.at("tasklets"), params.at("block"));
     reorder_exactly(sch, c, {l.dpu, l.tasklet, l.round, l.element});
     sch.bind(l.dpu, "dpu.x");
     sch.bind(l.tasklet, "tasklet");

@@ -88,8 +88,8 @@ int64_t wram_bytes(int64_t elements, ir::DType dtype) { return round_up(elements
 
 WramUse wram_use(NamedSchedule schedule, WorkloadShape shape, const workloads::Workload &w) {
     int64_t scalars = static_cast<int64_t>(workloads::scalar_input_names(w.func).size());
-    int64_t scalar_bytes = scalars * wram_bytes(1, w.dtype);
-    int64_t out_bytes = wram_bytes(rows_per_output_write(w.dtype), w.dtype);
+    int64_t scalar_bytes = scalars * wram_bytes(1, w.widest_dtype());
+    int64_t out_bytes = wram_bytes(rows_per_output_write(w.compute_dtype()), w.compute_dtype());
     switch (shape) {
         case WorkloadShape::Elementwise:
             return {3, scalar_bytes, 0};  // A, B and C tiles
@@ -100,7 +100,7 @@ WramUse wram_use(NamedSchedule schedule, WorkloadShape shape, const workloads::W
         case WorkloadShape::Batched:
             // prim: one A row block and one B block (B re-read per row, prim-baselines.md §1.4);
             // rc-tile: the A tile covers the rows written together, B is shared by them.
-            return {schedule == NamedSchedule::Prim ? 2 : rows_per_output_write(w.dtype) + 1,
+            return {schedule == NamedSchedule::Prim ? 2 : rows_per_output_write(w.compute_dtype()) + 1,
                     out_bytes + scalar_bytes, 0};
     }
     return {};
@@ -111,8 +111,8 @@ void check_wram_fits(NamedSchedule schedule, WorkloadShape shape, const workload
     const std::string tile_param = tile_param_name(schedule);
     int64_t tile = p.at(tile_param), tasklets = p.at("tasklets");
     WramUse use = wram_use(schedule, shape, w);
-    if (shape == WorkloadShape::FullReduce) use.shared_bytes = wram_bytes(tasklets, w.dtype);
-    int64_t tile_bytes = wram_bytes(tile, w.dtype);
+    if (shape == WorkloadShape::FullReduce) use.shared_bytes = wram_bytes(tasklets, w.widest_dtype());
+    int64_t tile_bytes = wram_bytes(tile, w.widest_dtype());
     int64_t per_tasklet = use.tiles * tile_bytes + use.small_bytes_per_tasklet;
     int64_t total = tasklets * (per_tasklet + machine.stack_bytes_per_tasklet) + use.shared_bytes;
     if (total > machine.wram_bytes)
@@ -126,12 +126,13 @@ void check_wram_fits(NamedSchedule schedule, WorkloadShape shape, const workload
 void check_tile_alignment(NamedSchedule schedule, const workloads::Workload &w,
                           const std::map<std::string, int64_t> &p) {
     const std::string tile_param = tile_param_name(schedule);
-    int64_t tile_bytes = p.at(tile_param) * ir::bytes_of(w.dtype);
+    int64_t tile_bytes = p.at(tile_param) * ir::bytes_of(w.narrowest_dtype());
     // MRAM<->WRAM DMA moves multiples of 8 bytes (upmem-hardware.md §2, prim-baselines.md §0).
     if (tile_bytes % 8 != 0)
         user_error(
             "{}={} makes {}-byte WRAM tiles of {}; DMA moves multiples of 8 bytes, use a multiple of {}",
-            tile_param, p.at(tile_param), tile_bytes, ir::to_string(w.dtype), 8 / ir::bytes_of(w.dtype));
+            tile_param, p.at(tile_param), tile_bytes, ir::to_string(w.narrowest_dtype()),
+            8 / ir::bytes_of(w.narrowest_dtype()));
 }
 
 void check_machine_limits(NamedSchedule schedule, WorkloadShape shape,
@@ -177,7 +178,10 @@ struct DpuSplit {
 
 std::vector<DpuSplit> dpu_splits(NamedSchedule schedule, WorkloadShape shape, const workloads::Workload &w,
                                  const std::map<std::string, int64_t> &p) {
-    const int64_t per_write = rows_per_output_write(w.dtype);
+    // Output rows are cut in whole 8-byte words of the output; elements and K slices in words of the
+    // narrowest tensor they index.
+    const int64_t per_write = rows_per_output_write(w.narrowest_dtype());
+    const int64_t row_write = rows_per_output_write(w.compute_dtype());
     const std::string rows = shape == WorkloadShape::TensorRowReduce ? "M*N rows" : "rows";
     if (schedule != NamedSchedule::RcTile) {
         switch (shape) {
@@ -186,9 +190,9 @@ std::vector<DpuSplit> dpu_splits(NamedSchedule schedule, WorkloadShape shape, co
                 return {{"dpus", p.at("dpus"), w.shape[0], per_write, "elements"}};
             case WorkloadShape::RowReduce:
             case WorkloadShape::TensorRowReduce:
-                return {{"dpus", p.at("dpus"), reduction_rows(w), per_write, rows}};
+                return {{"dpus", p.at("dpus"), reduction_rows(w), row_write, rows}};
             case WorkloadShape::Batched:
-                return {{"dpus", p.at("dpus"), w.shape[1], per_write, "rows per batch"}};
+                return {{"dpus", p.at("dpus"), w.shape[1], row_write, "rows per batch"}};
         }
     }
     switch (shape) {
@@ -196,14 +200,14 @@ std::vector<DpuSplit> dpu_splits(NamedSchedule schedule, WorkloadShape shape, co
         case WorkloadShape::FullReduce:
             return {{"dpus_x", p.at("dpus_x"), w.shape[0], per_write, "elements"}};
         case WorkloadShape::RowReduce:
-            return {{"dpus_x", p.at("dpus_x"), w.shape[0], per_write, "rows"},
+            return {{"dpus_x", p.at("dpus_x"), w.shape[0], row_write, "rows"},
                     {"dpus_y", p.at("dpus_y"), reduction_extent(w), per_write, "K elements"}};
         case WorkloadShape::TensorRowReduce:
-            return {{"dpus_x", p.at("dpus_x"), w.shape[1], per_write, "N rows"},
+            return {{"dpus_x", p.at("dpus_x"), w.shape[1], row_write, "N rows"},
                     {"dpus_y", p.at("dpus_y"), reduction_extent(w), per_write, "K elements"},
                     {"dpus_z", p.at("dpus_z"), w.shape[0], 1, "M rows"}};
         case WorkloadShape::Batched:
-            return {{"dpus_x", p.at("dpus_x"), w.shape[1], per_write, "rows per batch"},
+            return {{"dpus_x", p.at("dpus_x"), w.shape[1], row_write, "rows per batch"},
                     {"dpus_y", p.at("dpus_y"), reduction_extent(w), per_write, "K elements"}};
     }
     return {};
@@ -216,8 +220,8 @@ int64_t default_param(NamedSchedule schedule, WorkloadShape shape, const std::st
     int64_t budget = dpu_budget(machine);
     if (name == "tasklets") return schedule == NamedSchedule::SimplePim ? kSimplePimTasklets : kPrimTasklets;
     if (name == "block")
-        return schedule == NamedSchedule::SimplePim ? simplepim_block(w.dtype)
-                                                    : kPrimBlockBytes / ir::bytes_of(w.dtype);
+        return schedule == NamedSchedule::SimplePim ? simplepim_block(w.widest_dtype())
+                                                    : kPrimBlockBytes / ir::bytes_of(w.widest_dtype());
     if (name == "cache")
         return shape == WorkloadShape::Elementwise || shape == WorkloadShape::FullReduce ? kRcTileElementCache
                                                                                          : kRcTileRowCache;

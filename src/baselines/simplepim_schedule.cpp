@@ -38,7 +38,8 @@ void full_reduce(Schedule &sch, const workloads::Workload &w, const std::map<std
     BlockRV b = sch.get_block(output_block(w));
     std::vector<LoopRV> loops = sch.get_loops(b);
     LoopRV i = loops[0], k = loops[1];
-    std::vector<LoopRV> per_dpu = split_over_dpus(sch, k, p.at("dpus"), rows_per_output_write(w.dtype));
+    std::vector<LoopRV> per_dpu =
+        split_over_dpus(sch, k, p.at("dpus"), rows_per_output_write(w.narrowest_dtype()));
     LoopRV k_dpu = per_dpu[0];
     BlockRV dpu_partials = sch.rfactor(k_dpu, "mram");
     std::vector<LoopRV> cyclic = sch.split(per_dpu[1], {kInfer, p.at("tasklets"), p.at("block")});

@@ -8,11 +8,7 @@
 
 namespace atim::interp::detail {
 
-inline int64_t wrap(ir::DType t, int64_t v) {
-    if (t == ir::DType::Int32) return static_cast<int32_t>(v);  // modular since C++20
-    if (t == ir::DType::Bool) return v != 0;
-    return v;
-}
+inline int64_t wrap(ir::DType t, int64_t v) { return ir::wrap_value(t, v); }
 
 inline int64_t add(int64_t a, int64_t b) {
     return static_cast<int64_t>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));

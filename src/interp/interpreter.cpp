@@ -265,13 +265,18 @@ private:
         return Operand{Operand::Kind::Computed, 0, compile(e)};
     }
 
-    // Int32 results are wrapped after every operation, as a 32-bit register would hold them.
+    // Results narrower than 64 bits are wrapped after every operation, as a register of the type's width
+    // would hold them (ir/type.h).
     template <typename Node, typename Op>
     ExprFn arithmetic(const ir::Expr &e, Op op) {
         const auto *node = e.as<Node>();
         Operand a = operand(node->a), b = operand(node->b);
         if (e.dtype() == ir::DType::Int32) {
             return [a, b, op](Frame &f) -> int64_t { return static_cast<int32_t>(op(a(f), b(f))); };
+        }
+        if (e.dtype() != ir::DType::Int64) {
+            const ir::DType t = e.dtype();
+            return [a, b, op, t](Frame &f) -> int64_t { return detail::wrap(t, op(a(f), b(f))); };
         }
         return [a, b, op](Frame &f) { return op(a(f), b(f)); };
     }
@@ -428,8 +433,7 @@ private:
             auto &target = dst.data[d / dst_size];
             uint64_t shift = 8 * static_cast<uint64_t>(d % dst_size);
             uint64_t updated = (static_cast<uint64_t>(target) & ~(uint64_t{0xff} << shift)) | (b << shift);
-            target = detail::wrap(dst_type, dst_type == ir::DType::Int32 ? static_cast<int32_t>(updated)
-                                                                         : static_cast<int64_t>(updated));
+            target = detail::wrap(dst_type, static_cast<int64_t>(updated));
         }
     }
 

@@ -9,20 +9,7 @@
 namespace atim::ir {
 namespace {
 
-bool is_integer(DType t) { return t == DType::Int32 || t == DType::Int64; }
-
-bool fits(DType t, int64_t value) {
-    switch (t) {
-        case DType::Bool:
-            return value == 0 || value == 1;
-        case DType::Int32:
-            return value >= std::numeric_limits<int32_t>::min() &&
-                   value <= std::numeric_limits<int32_t>::max();
-        case DType::Int64:
-            return true;
-    }
-    return false;
-}
+bool fits(DType t, int64_t value) { return value >= min_value(t) && value <= max_value(t); }
 
 constexpr bool is_arithmetic(ExprKind k) {
     return k == ExprKind::Add || k == ExprKind::Sub || k == ExprKind::Mul || k == ExprKind::Div ||

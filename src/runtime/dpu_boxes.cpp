@@ -34,37 +34,24 @@ std::vector<uint8_t> pack_box(const lower::PimProgram &program, const lower::Mra
                               const std::vector<int64_t> &host, int64_t bytes) {
     std::vector<uint8_t> out(static_cast<size_t>(bytes), 0);
     const int width = ir::bytes_of(slice.local->dtype);
-    for_each_box_run(slice, box_min_of(program, slice, dpu),
-                     [&](int64_t host_flat, int64_t local_flat, int64_t count) {
-                         count = std::min(count, bytes / width - local_flat);
-                         for (int64_t i = 0; i < count; ++i) {
-                             int64_t value = host[host_flat + i];
-                             std::memcpy(&out[(local_flat + i) * width], &value,
-                                         width);  // little-endian: the low bytes first
-                         }
-                     });
+    for_each_box_run(
+        slice, box_min_of(program, slice, dpu), [&](int64_t host_flat, int64_t local_flat, int64_t count) {
+            count = std::min(count, bytes / width - local_flat);
+            for (int64_t i = 0; i < count; ++i)
+                ir::store_element(slice.local->dtype, host[host_flat + i], &out[(local_flat + i) * width]);
+        });
     return out;
 }
 
 void unpack_box(const lower::PimProgram &program, const lower::MramSlice &slice, int64_t dpu,
                 const std::vector<uint8_t> &bytes, std::vector<int64_t> &host) {
     const int width = ir::bytes_of(slice.local->dtype);
-    for_each_box_run(slice, box_min_of(program, slice, dpu),
-                     [&](int64_t host_flat, int64_t local_flat, int64_t count) {
-                         count = std::min(count, static_cast<int64_t>(bytes.size()) / width - local_flat);
-                         for (int64_t i = 0; i < count; ++i) {
-                             const uint8_t *element = &bytes[(local_flat + i) * width];
-                             if (width == 8) {
-                                 int64_t value;
-                                 std::memcpy(&value, element, 8);
-                                 host[host_flat + i] = value;
-                             } else {
-                                 int32_t value;
-                                 std::memcpy(&value, element, 4);
-                                 host[host_flat + i] = value;
-                             }
-                         }
-                     });
+    for_each_box_run(
+        slice, box_min_of(program, slice, dpu), [&](int64_t host_flat, int64_t local_flat, int64_t count) {
+            count = std::min(count, static_cast<int64_t>(bytes.size()) / width - local_flat);
+            for (int64_t i = 0; i < count; ++i)
+                host[host_flat + i] = ir::load_element(slice.local->dtype, &bytes[(local_flat + i) * width]);
+        });
 }
 
 }  // namespace atim::runtime::detail

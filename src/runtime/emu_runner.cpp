@@ -43,15 +43,8 @@ void write_tensor(const fs::path &path, const ir::Buffer &buffer, const std::vec
     ATIM_CHECK(static_cast<int64_t>(values.size()) == buffer->num_elements(), "{} values for tensor {} of {}",
                values.size(), buffer->name, buffer->num_elements());
     std::string bytes(static_cast<size_t>(buffer->size_bytes()), '\0');
-    for (size_t i = 0; i < values.size(); ++i) {
-        if (buffer->dtype == ir::DType::Int64) {
-            int64_t v = values[i];
-            std::memcpy(&bytes[i * 8], &v, 8);
-        } else {
-            auto v = static_cast<int32_t>(values[i]);
-            std::memcpy(&bytes[i * 4], &v, 4);
-        }
-    }
+    const auto width = static_cast<size_t>(ir::bytes_of(buffer->dtype));
+    for (size_t i = 0; i < values.size(); ++i) ir::store_element(buffer->dtype, values[i], &bytes[i * width]);
     std::ofstream file(path, std::ios::binary);
     file.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     ATIM_CHECK(file.good(), "cannot write {}", path.string());
@@ -64,17 +57,8 @@ std::vector<int64_t> read_tensor(const fs::path &path, const ir::Buffer &buffer)
                "the generated program wrote {} bytes of tensor {} instead of {}", bytes.size(), buffer->name,
                buffer->size_bytes());
     std::vector<int64_t> values(static_cast<size_t>(buffer->num_elements()));
-    for (size_t i = 0; i < values.size(); ++i) {
-        if (buffer->dtype == ir::DType::Int64) {
-            int64_t v = 0;
-            std::memcpy(&v, &bytes[i * 8], 8);
-            values[i] = v;
-        } else {
-            int32_t v = 0;
-            std::memcpy(&v, &bytes[i * 4], 4);
-            values[i] = v;
-        }
-    }
+    const auto width = static_cast<size_t>(ir::bytes_of(buffer->dtype));
+    for (size_t i = 0; i < values.size(); ++i) values[i] = ir::load_element(buffer->dtype, &bytes[i * width]);
     return values;
 }
 

@@ -73,6 +73,19 @@ std::vector<std::pair<std::string, long double>> tensor_sizes(const std::string 
     return {{"A", m * s[1] * s[2]}, {"B", m * s[2]}, {"C", m * s[1]}};  // mmtv
 }
 
+std::vector<std::string> tensor_names(const std::string &name) {
+    if (name == "geva") return {"A", "B", "ALPHA", "BETA", "C"};
+    if (name == "gemv") return {"A", "B", "ALPHA", "C"};
+    if (name == "red") return {"A", "B"};
+    return {"A", "B", "C"};
+}
+
+std::vector<ir::Buffer> all_tensors(const te::PrimFunc &func) {
+    std::vector<ir::Buffer> tensors = func.inputs;
+    tensors.insert(tensors.end(), func.outputs.begin(), func.outputs.end());
+    return tensors;
+}
+
 void check_tensor_sizes(const std::string &name, const std::vector<int64_t> &shape) {
     for (const auto &[tensor, elements] : tensor_sizes(name, shape)) {
         if (elements > static_cast<long double>(kMaxTensorElements))
@@ -101,6 +114,37 @@ std::string Workload::shape_string() const {
     std::vector<std::string> items;
     for (const auto &[index, extent] : index_extents) items.push_back(fmt::format("{}={}", index, extent));
     return fmt::format("{}", fmt::join(items, ","));
+}
+
+std::string Workload::dtype_string() const {
+    const std::vector<ir::Buffer> tensors = all_tensors(func);
+    const bool uniform = std::all_of(tensors.begin(), tensors.end(),
+                                     [&](const ir::Buffer &b) { return b->dtype == tensors.front()->dtype; });
+    if (uniform) return ir::to_string(tensors.front()->dtype);
+    std::vector<std::string> items;
+    for (const ir::Buffer &b : tensors)
+        items.push_back(fmt::format("{}={}", b->name, ir::to_string(b->dtype)));
+    return fmt::format("{}", fmt::join(items, ","));
+}
+
+ir::DType Workload::compute_dtype() const { return func.outputs.front()->dtype; }
+
+ir::DType Workload::narrowest_dtype() const {
+    const std::vector<ir::Buffer> tensors = all_tensors(func);
+    return (*std::min_element(tensors.begin(), tensors.end(),
+                              [](const ir::Buffer &a, const ir::Buffer &b) {
+                                  return ir::bytes_of(a->dtype) < ir::bytes_of(b->dtype);
+                              }))
+        ->dtype;
+}
+
+ir::DType Workload::widest_dtype() const {
+    const std::vector<ir::Buffer> tensors = all_tensors(func);
+    return (*std::max_element(tensors.begin(), tensors.end(),
+                              [](const ir::Buffer &a, const ir::Buffer &b) {
+                                  return ir::bytes_of(a->dtype) < ir::bytes_of(b->dtype);
+                              }))
+        ->dtype;
 }
 
 const std::vector<WorkloadInfo> &workload_list() {
@@ -180,8 +224,9 @@ Workload make_workload(const std::string &name, const std::vector<int64_t> &shap
     Workload w;
     w.name = name;
     w.shape = shape;
-    w.dtype = dtype.empty() ? info.default_dtype : ir::parse_dtype(dtype);
-    w.func = build_operator(name, shape, w.dtype);
+    const te::DTypeSpec dtypes = te::DTypeSpec::parse(dtype);
+    dtypes.check_tensor_names(tensor_names(name), name);
+    w.func = build_operator(name, shape, info.default_dtype, dtypes);
     std::optional<StructureMatch> match = classify(w.func);
     ATIM_CHECK(match && match->structure == info.structure && match->task_shape == shape,
                "built-in workload {} is not classified as {}", name, to_string(info.structure));
@@ -210,8 +255,8 @@ Workload make_op_workload(const std::string &notation, const std::string &extent
     w.index_extents = te::parse_index_extents(extents);
     for (char c : notation)
         if (c != ' ' && c != '\t') w.name += c;
-    w.dtype = dtype.empty() ? ir::DType::Int32 : ir::parse_dtype(dtype);
-    w.func = te::build_from_notation(notation, w.index_extents, w.dtype);
+    w.func =
+        te::build_from_notation(notation, w.index_extents, ir::DType::Int32, te::DTypeSpec::parse(dtype));
     for (const ir::Buffer &b : w.func.inputs) check_tensor_elements(b, w);
     for (const ir::Buffer &b : w.func.outputs) check_tensor_elements(b, w);
     std::optional<StructureMatch> match = classify(w.func);

@@ -36,7 +36,7 @@ std::string resolve_workload_key(const BestArguments &args) {
         user_error("atim db best {}: pass its --shape (e.g. --shape 8192x8192)", args.workload);
     workloads::Workload workload = workloads::make_workload(
         args.workload, workloads::parse_shape(args.workload, args.shape), args.dtype);
-    return tune::workload_key(workload.name, workload.shape_string(), ir::to_string(workload.dtype));
+    return tune::workload_key(workload.name, workload.shape_string(), workload.dtype_string());
 }
 
 /// A fingerprint ("upmem-2048#...") is taken as is; a preset name or machine file is fingerprinted.

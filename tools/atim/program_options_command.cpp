@@ -82,7 +82,9 @@ void WorkloadOptions::add_to(CLI::App &command) {
             "every index, e.g. i=8192,k=8192")
         ->required();
     command.add_option("--dtype", dtype,
-                       "element type: int32 or int64 (default: the workload's; int32 for --op)");
+                       "element types: one for every tensor (int8, uint8, int16, int32, int64) or one per "
+                       "tensor, e.g. A=int8,B=int8,C=int32 (tensors left out keep the default: the "
+                       "workload's, int32 for --op); the operator computes in its output's type");
 }
 
 workloads::Workload WorkloadOptions::make() const {

@@ -34,7 +34,7 @@ nlohmann::ordered_json result_json(const BuiltProgram &built, const RunArguments
     return {
         {"workload", built.workload.name},
         {"shape", built.workload.shape_string()},
-        {"dtype", ir::to_string(built.workload.dtype)},
+        {"dtype", built.workload.dtype_string()},
         {"schedule", args.program.schedule},
         {"machine", built.machine.name},
         {"dpus", built.program.grid.count()},
@@ -51,7 +51,7 @@ nlohmann::ordered_json result_json(const BuiltProgram &built, const RunArguments
 
 void print_text(const BuiltProgram &built, const RunArguments &args, const runtime::RunResult &r) {
     fmt::print("{} {} {} with schedule {} on {}: {} DPUs x {} tasklets, backend {}\n", built.workload.name,
-               built.workload.shape_string(), ir::to_string(built.workload.dtype), args.program.schedule,
+               built.workload.shape_string(), built.workload.dtype_string(), args.program.schedule,
                built.machine.name, built.program.grid.count(), built.program.tasklets, args.backend);
     if (!r.verified)
         fmt::print("verified: NO\n");

@@ -165,7 +165,7 @@ std::string rerun_command(const TuneArguments &args, const workloads::Workload &
                           const std::vector<std::pair<std::string, std::string>> &params) {
     std::string command =
         fmt::format("atim run {} --shape {} --dtype {} --machine {}", WorkloadOptions::command_line(workload),
-                    workload.shape_string(), ir::to_string(workload.dtype), args.machine);
+                    workload.shape_string(), workload.dtype_string(), args.machine);
     if (args.opt_level != 4) command += fmt::format(" --opt-level {}", args.opt_level);
     if (args.timing != "atim") command += fmt::format(" --timing {}", args.timing);
     return command + " " + tune::sketch_param_arguments(params);
@@ -178,7 +178,7 @@ nlohmann::ordered_json report_json(const TuneArguments &args, const workloads::W
     nlohmann::ordered_json report = {
         {"workload", workload.name},
         {"shape", workload.shape_string()},
-        {"dtype", ir::to_string(workload.dtype)},
+        {"dtype", workload.dtype_string()},
         {"machine", machine.name},
         {"runner", args.runner},
         {"timing", args.timing},

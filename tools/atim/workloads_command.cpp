@@ -13,6 +13,10 @@ void print_workloads() {
     for (const workloads::WorkloadInfo &w : workloads::workload_list())
         fmt::print("{:<8} {:<8} {:<7} {}\n", w.name, w.shape_params, ir::to_string(w.default_dtype),
                    w.formula);
+    fmt::print(
+        "\n--dtype: {} for every tensor, or per tensor (A=int8,B=int8,C=int32); the operator computes in its "
+        "output's type (reads are widened or wrapped to it)\n",
+        ir::dtype_names());
 }
 
 void add_workloads_command(CLI::App &app) {

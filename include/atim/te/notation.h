@@ -9,6 +9,7 @@
 
 #include "atim/ir/type.h"
 #include "atim/support/error.h"
+#include "atim/te/dtype_spec.h"
 #include "atim/te/tensor.h"
 
 namespace atim::te {
@@ -38,10 +39,16 @@ IndexExtents parse_index_extents(const std::string &text);
 ///   OUT[idx, ...] += expr    a sum over the indices that appear on the right but not on the left.
 /// An index is a name with an extent in `extents`, or the constant 0 (a dimension of extent 1, e.g. the
 /// scalar ALPHA[0] or the single output B[0] of a full reduction). expr has + - *, min(a, b), max(a, b),
-/// integer constants, parentheses and tensor reads. Every tensor is `dtype` (per-tensor types: later).
+/// integer constants, parentheses and tensor reads. Every tensor is `dtype`.
 /// Inputs are parameters in the order they are first read. Throws NotationError for bad notation and
 /// UserError for extents that name no index.
 PrimFunc build_from_notation(const std::string &statement, const IndexExtents &extents, ir::DType dtype,
+                             const std::string &name = "op");
+/// As above with per-tensor types: a tensor is `dtypes.of(name, default_dtype)`, and the statement computes
+/// in its output's type (the accumulation rule of dtype_spec.h; constants must fit that type). Throws
+/// UserError when `dtypes` names a tensor the statement does not have.
+PrimFunc build_from_notation(const std::string &statement, const IndexExtents &extents,
+                             ir::DType default_dtype, const DTypeSpec &dtypes,
                              const std::string &name = "op");
 
 }  // namespace atim::te

@@ -18,7 +18,6 @@ struct Workload {
     /// Task tuple in the order of the structure's built-in: M (va/geva/red), MxK (mtv/gemv), MxNxK
     /// (ttv/mmtv).
     std::vector<int64_t> shape;
-    ir::DType dtype;
     te::PrimFunc func;
     /// What schedules and sketch rules are chosen by (classified from func).
     Structure structure = Structure::Elementwise;
@@ -30,6 +29,16 @@ struct Workload {
     te::IndexExtents index_extents;
     bool is_op() const { return !notation.empty(); }
     std::string shape_string() const;  ///< "1024x1024"; for an --op, "i=1024,k=1024"
+    /// "int32" when every tensor has one type, else every tensor's ("A=int8,B=int8,C=int32", inputs then
+    /// outputs): the form --dtype takes back, and part of the tuning database's workload key.
+    std::string dtype_string() const;
+    /// The output's type, which the operator computes and accumulates in (te/dtype_spec.h).
+    ir::DType compute_dtype() const;
+    /// The smallest element of any tensor: slices cut in multiples of 8 / bytes_of(it) elements are whole
+    /// 8-byte DMA words in every tensor.
+    ir::DType narrowest_dtype() const;
+    /// The largest element of any tensor, for WRAM budgets.
+    ir::DType widest_dtype() const;
 };
 
 /// One entry of the operator library, for `atim workloads`.
@@ -49,7 +58,9 @@ const std::vector<WorkloadInfo> &workload_list();
 /// dimensions, or a zero/negative/non-numeric extent.
 std::vector<int64_t> parse_shape(const std::string &workload, const std::string &shape);
 
-/// Builds the workload; dtype empty = the workload's default (int64 for red, int32 otherwise).
+/// Builds the workload; dtype is --dtype's text (te::DTypeSpec: "int8" or "A=int8,B=int8,C=int32"), empty =
+/// the workload's default (int64 for red, int32 otherwise) for every tensor. Throws UserError for an unknown
+/// type or tensor name.
 Workload make_workload(const std::string &name, const std::vector<int64_t> &shape,
                        const std::string &dtype = "");
 
@@ -61,8 +72,9 @@ std::pair<std::string, std::string> builtin_as_op(const std::string &name, const
 Structure builtin_structure(const std::string &name);
 
 /// Builds a user-defined operator from one statement in operator notation ("C[i] += A[i,k] * B[k]") and
-/// its named extents ("i=8192,k=8192"); dtype empty = int32. Throws UserError (one line, with the column
-/// for bad notation) for bad input, and for an operator of no supported structure (the message lists them).
+/// its named extents ("i=8192,k=8192"); dtype as for make_workload, default int32. Throws UserError (one
+/// line, with the column for bad notation) for bad input, and for an operator of no supported structure (the
+/// message lists them).
 Workload make_op_workload(const std::string &notation, const std::string &extents,
                           const std::string &dtype = "");
 

@@ -96,6 +96,12 @@ const char *c_type(DType t) {
             return "int32_t";
         case DType::Int64:
             return "int64_t";
+        case DType::Int8:
+            return "int8_t";
+        case DType::UInt8:
+            return "uint8_t";
+        case DType::Int16:
+            return "int16_t";
     }
     return "int32_t";
 }
@@ -186,6 +192,17 @@ std::string CPrinter::element(const Buffer &buffer, const std::vector<Expr> &ind
 
 std::string CPrinter::expr(const Expr &e) {
     ATIM_CHECK(e.defined(), "printing an undefined expression as C");
+    // C computes int8/uint8/int16 operands in int; the IR wraps every result to its type (ir/type.h), so a
+    // narrow + - * / % is converted back (the products of two narrow values fit int: no overflow).
+    const bool narrow_arithmetic =
+        bytes_of(e.dtype()) < 4 && e.dtype() != DType::Bool &&
+        (e.kind() == ExprKind::Add || e.kind() == ExprKind::Sub || e.kind() == ExprKind::Mul ||
+         e.kind() == ExprKind::Div || e.kind() == ExprKind::Mod);
+    if (narrow_arithmetic) return fmt::format("(({}){})", c_type(e.dtype()), wide_expr(e));
+    return wide_expr(e);
+}
+
+std::string CPrinter::wide_expr(const Expr &e) {
     switch (e.kind()) {
         case ExprKind::IntImm:
             return constant(e.dtype(), e.as<IntImm>()->value);

@@ -49,6 +49,8 @@ public:
     /// Declares a variable (grid coordinate, tasklet id) as known to be >= 0.
     void assume_non_negative(const ir::VarNode *var) { non_negative_.insert(var); }
     std::string expr(const ir::Expr &e);
+    /// expr(e) without the conversion of a narrow result back to its type.
+    std::string wide_expr(const ir::Expr &e);
     /// Appends `s` to `out`, each line indented by `indent` levels of four spaces.
     void stmt(const ir::Stmt &s, int indent, std::string &out);
     /// The helper functions (floor division, min, max) the printed code calls so far.

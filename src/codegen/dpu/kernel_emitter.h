@@ -32,6 +32,23 @@ inline constexpr int kMramWordLock = 8;
 /// Name of the routine computing floor division and modulo of r0 by r1 (emitted when used).
 inline constexpr const char *kFloorDivmodRoutine = "__atim_floor_divmod";
 
+/// WRAM load of one element of type t into a register, in the canonical form of narrow values: int8 and
+/// int16 sign-extended, uint8 zero-extended to 32 bits (lbs, lbu, lhs, lw).
+const char *load_mnemonic(ir::DType t);
+/// WRAM store of the low bytes of a register as one element of type t (sb, sh, sw).
+const char *store_mnemonic(ir::DType t);
+/// The extension that puts a 32-bit result into t's canonical form (extsb, extub, extsh), or nullptr when
+/// t is 32 or 64 bits wide.
+const char *narrowing_mnemonic(ir::DType t);
+
+/// The narrow type (int8, uint8, int16) whose range bounds e's value by its type alone: e's own type, or the
+/// source of a widening cast of a narrow value to 16 or 32 bits; nullopt otherwise.
+std::optional<ir::DType> narrow_operand_type(const ir::Expr &e);
+/// True when a 32-bit (or narrower) product of a and b can use the DPU's 8x8 multiplier: both operands are
+/// bounded by narrow types (int16 ones take a few 8x8 steps), or one is bounded by a byte type and the other
+/// is int32 (four steps).
+bool is_narrow_multiply(const ir::Expr &product, const ir::Expr &a, const ir::Expr &b);
+
 /// Where a bound value lives: a register (even register of a pair for int64) or a frame slot.
 struct Location {
     int reg = -1;
@@ -114,6 +131,8 @@ private:
     Value logic(const char *op, Value a, Value b);
     Value multiply(Value a, Value b, bool result_may_stay_in_r0);
     Value multiply_by_constant(Value a, int64_t factor);
+    /// a * b of operands bounded by narrow types ta and tb, from 8x8 multiplies (one for two bytes).
+    Value multiply_narrow(Value a, ir::DType ta, Value b, ir::DType tb);
     /// a * b through the runtime, loading WRAM operands straight into the argument registers when nothing
     /// evaluated after them can overwrite those registers.
     Value multiply_in_place(const ir::Expr &a, const ir::Expr &b, bool result_may_stay_in_r0);
@@ -124,6 +143,8 @@ private:
     Value compare(ir::ExprKind kind, Value a, Value b);
     Value select(const ir::Select &op);
     Value cast(const ir::Cast &op);
+    /// v (a 32-bit result of type t's arithmetic) wrapped to t's canonical form when t is narrow.
+    Value wrap_narrow(ir::DType t, Value v);
     Value load(const ir::Load &op);
     Value load_mram(const ir::Load &op);
 

@@ -226,7 +226,7 @@ protected:
         const int64_t *a = ir::as_const_int(op->a), *b = ir::as_const_int(op->b);
         const bool pair = op->dtype == ir::DType::Int64;
         if (!(a && b) && !(a && multiply_by_constant_is_inline(*a, pair)) &&
-            !(b && multiply_by_constant_is_inline(*b, pair)))
+            !(b && multiply_by_constant_is_inline(*b, pair)) && !is_narrow_multiply(ir::Expr(), op->a, op->b))
             calls = true;
         ir::Visitor::visit(op);
     }
@@ -436,6 +436,13 @@ Value KernelEmitter::variable(const ir::VarNode *var) {
 Value KernelEmitter::binary(const ir::Expr &e, bool result_may_stay_in_r0) {
     auto [ea, eb] = operands_of(e);
     const ExprKind kind = e.kind();
+    if (kind == ExprKind::Mul && !ir::as_const_int(ea) && !ir::as_const_int(eb) &&
+        is_narrow_multiply(e, ea, eb)) {
+        Value a = eval(ea);
+        Value b = eval(eb);
+        return wrap_narrow(e.dtype(), multiply_narrow(a, narrow_operand_type(ea).value_or(ir::DType::Int32),
+                                                      b, narrow_operand_type(eb).value_or(ir::DType::Int32)));
+    }
     if (kind == ExprKind::Mul && !ir::as_const_int(ea) && !ir::as_const_int(eb))
         return multiply_in_place(ea, eb, result_may_stay_in_r0);
     Value a = eval(ea);
@@ -447,17 +454,18 @@ Value KernelEmitter::binary(const ir::Expr &e, bool result_may_stay_in_r0) {
         if (auto folded = fold(kind, ea.dtype(), a.imm, b.imm))
             return Value::constant(*folded, e.dtype() == ir::DType::Int64);
     }
+    const ir::DType t = e.dtype();
     switch (kind) {
         case ExprKind::Add:
-            return add_sub(false, a, b);
+            return wrap_narrow(t, add_sub(false, a, b));
         case ExprKind::Sub:
-            return add_sub(true, a, b);
+            return wrap_narrow(t, add_sub(true, a, b));
         case ExprKind::Mul:
-            return multiply(a, b, result_may_stay_in_r0);
+            return wrap_narrow(t, multiply(a, b, result_may_stay_in_r0 && !narrowing_mnemonic(t)));
         case ExprKind::Div:
-            return divide(false, a, b);
+            return wrap_narrow(t, divide(false, a, b));
         case ExprKind::Mod:
-            return divide(true, a, b);
+            return wrap_narrow(t, divide(true, a, b));
         case ExprKind::Min:
             return min_max(true, a, b);
         case ExprKind::Max:
@@ -535,7 +543,8 @@ Value KernelEmitter::multiply_in_place(const ir::Expr &ea, const ir::Expr &eb, b
     Value b = is_wram_load(eb) ? load_into(*eb.as<ir::Load>(), pair ? 2 : 1) : eval(eb);
     if (a.is_imm() && b.is_imm())
         return Value::constant(arith::wrap_to(ea.dtype(), arith::wrapping_mul(a.imm, b.imm)), pair);
-    return multiply(a, b, result_may_stay_in_r0);
+    const bool narrow = narrowing_mnemonic(ea.dtype()) != nullptr;
+    return wrap_narrow(ea.dtype(), multiply(a, b, result_may_stay_in_r0 && !narrow));
 }
 
 Value KernelEmitter::load_into(const ir::Load &op, int target) {
@@ -546,7 +555,7 @@ Value KernelEmitter::load_into(const ir::Load &op, int target) {
     if (pair) {
         out_.ins("ld {}, {}, {}", pair_name(target), base, address.offset);
     } else {
-        out_.ins("lw r{}, {}, {}", target, base, address.offset);
+        out_.ins("{} r{}, {}, {}", load_mnemonic(buffer->dtype), target, base, address.offset);
     }
     drop(address.base);
     return Value::fixed(target, pair);
@@ -746,6 +755,8 @@ Value KernelEmitter::cast(const ir::Cast &op) {
         return Value::constant(value, to == ir::DType::Int64);
     }
     if (from == to) return v;
+    // Narrow values are kept sign/zero-extended to 32 bits, so widening them to int32 changes nothing and
+    // to int64 is the usual sign extension of that 32-bit value.
     if (to == ir::DType::Int64) {
         int r = reg(v);
         Value d = new_temp(true);
@@ -766,20 +777,173 @@ Value KernelEmitter::cast(const ir::Cast &op) {
         }
         return finish(d);
     }
-    if (from == ir::DType::Int64) {  // to int32: the low word
+    if (from == ir::DType::Int64) {  // to int32 or narrower: the low word
         int r = reg(v);
         Value d = new_temp(false);
         out_.ins("move {}, r{}", register_name(reg(d)), r + 1);
         drop(v);
+        return wrap_narrow(to, finish(d));
+    }
+    // bool -> any: already 0 or 1; a wider 32-bit value into a narrower type wraps.
+    if (from != ir::DType::Bool && ir::bytes_of(to) < ir::bytes_of(from)) return wrap_narrow(to, v);
+    if (from != ir::DType::Bool && to == ir::DType::UInt8) return wrap_narrow(to, v);  // int8 -> uint8
+    if (from == ir::DType::UInt8 && to == ir::DType::Int8) return wrap_narrow(to, v);
+    return v;
+}
+
+// The DPU has no 32-bit multiplier, only 8x8 products of a chosen byte of each operand, signed or unsigned
+// (mul_{s,u}{l,h}_{s,u}{l,h}, one instruction each) [upmem-hardware.md "Multiply"]. Operands bounded by int8
+// or uint8 are their own low byte, so one product is exact. An int16 operand is hi * 256 + lo with a signed
+// high byte and an unsigned low byte, so a product with it is the sum of the byte products shifted into place
+// (2 for int16 x 8-bit, 4 for int16 x int16, 4 for int32 x 8-bit): 32-bit exact, as the operands' types
+// guarantee, whatever the values. The __mulsi3 call it replaces runs a mul_step ladder as long as the smaller
+// operand's bit length.
+Value KernelEmitter::multiply_narrow(Value a, ir::DType ta, Value b, ir::DType tb) {
+    if (ir::bytes_of(ta) < ir::bytes_of(tb)) {
+        std::swap(a, b);
+        std::swap(ta, tb);
+    }
+    const int ra = reg(a), rb = reg(b);
+    const char b_low = ir::is_signed(tb) && ir::bytes_of(tb) == 1 ? 's' : 'u';
+    Value none;
+    if (ir::bytes_of(ta) == 1) {
+        const char a_low = ir::is_signed(ta) ? 's' : 'u';
+        Value d = destination(a, b, false);
+        out_.ins("mul_{}l_{}l {}, {}, {}", a_low, b_low, register_name(reg(d)), register_name(ra),
+                 register_name(rb));
         return finish(d);
     }
-    return v;  // bool -> int32: already 0 or 1
+    if (ir::bytes_of(ta) == 4) {
+        // a * b = sum of a's unsigned bytes times b, shifted into place: exact modulo 2^32 whatever a's sign.
+        // The 8x8 instructions pick byte 0 or 1 of a register, so bytes 2 and 3 come from a >> 16.
+        Value upper = new_temp(false), partial = new_temp(false);
+        const int ru = reg(upper), rp = reg(partial);
+        out_.ins("lsr r{}, {}, 16", ru, register_name(ra));
+        out_.ins("mul_uh_{}l r{}, r{}, {}", b_low, rp, ru, register_name(rb));
+        out_.ins("mul_ul_{}l r{}, r{}, {}", b_low, ru, ru, register_name(rb));
+        out_.ins("lsl_add r{}, r{}, r{}, 8", ru, ru, rp);
+        out_.ins("mul_uh_{}l r{}, {}, {}", b_low, rp, register_name(ra), register_name(rb));
+        Value d = destination(a, b, false);
+        const int rd = reg(d);
+        out_.ins("mul_ul_{}l r{}, {}, {}", b_low, rd, register_name(ra), register_name(rb));
+        out_.ins("lsl_add r{}, r{}, r{}, 8", rd, rd, rp);
+        out_.ins("lsl_add r{}, r{}, r{}, 16", rd, rd, ru);
+        drop(partial);
+        drop(upper);
+        return finish(d);
+    }
+    // a is int16: product = (a.hi * b) << 8 + a.lo * b, b split the same way when it is int16 too.
+    Value high = new_temp(false);
+    const int rh = reg(high);
+    if (ir::bytes_of(tb) == 1) {
+        out_.ins("mul_sh_{}l r{}, {}, {}", b_low, rh, register_name(ra), register_name(rb));
+        Value d = destination(a, b, false);
+        const int rd = reg(d);
+        out_.ins("mul_ul_{}l r{}, {}, {}", b_low, rd, register_name(ra), register_name(rb));
+        out_.ins("lsl_add r{}, r{}, r{}, 8", rd, rd, rh);
+        drop(high);
+        return finish(d);
+    }
+    Value cross = new_temp(false);
+    const int rc = reg(cross);
+    out_.ins("mul_sh_ul r{}, {}, {}", rh, register_name(ra), register_name(rb));
+    out_.ins("mul_ul_sh r{}, {}, {}", rc, register_name(ra), register_name(rb));
+    out_.ins("add r{}, r{}, r{}", rc, rc, rh);
+    out_.ins("mul_sh_sh r{}, {}, {}", rh, register_name(ra), register_name(rb));
+    Value d = destination(a, b, false);
+    const int rd = reg(d);
+    out_.ins("mul_ul_ul r{}, {}, {}", rd, register_name(ra), register_name(rb));
+    out_.ins("lsl_add r{}, r{}, r{}, 8", rd, rd, rc);
+    out_.ins("lsl_add r{}, r{}, r{}, 16", rd, rd, rh);
+    drop(cross);
+    drop(high);
+    return finish(d);
+}
+
+std::optional<ir::DType> narrow_operand_type(const ir::Expr &e) {
+    auto narrow = [](ir::DType t) { return ir::is_integer(t) && ir::bytes_of(t) <= 2; };
+    if (narrow(e.dtype())) return e.dtype();
+    // A widening cast keeps the narrow value (registers hold narrow values sign/zero-extended).
+    const auto *cast = e.as<ir::Cast>();
+    if (cast && e.dtype() == ir::DType::Int32 && narrow(cast->value.dtype())) return cast->value.dtype();
+    // A 32-bit product of two byte-bounded operands, one of them signed, lies in
+    // [-128 * 255, 127 * 255] (or [-128 * -128, ...] = 16384 at most): inside int16, whatever the values.
+    const auto *product = e.as<ir::Mul>();
+    if (product && e.dtype() == ir::DType::Int32) {
+        const std::optional<ir::DType> a = narrow_operand_type(product->a),
+                                       b = narrow_operand_type(product->b);
+        if (a && b && ir::bytes_of(*a) == 1 && ir::bytes_of(*b) == 1 &&
+            (ir::is_signed(*a) || ir::is_signed(*b)))
+            return ir::DType::Int16;
+    }
+    return std::nullopt;
+}
+
+bool is_narrow_multiply(const ir::Expr &product, const ir::Expr &a, const ir::Expr &b) {
+    if (product.defined() && ir::bytes_of(product.dtype()) > 4) return false;
+    if (a.dtype() == ir::DType::Int64) return false;
+    const std::optional<ir::DType> ta = narrow_operand_type(a), tb = narrow_operand_type(b);
+    if (ta && tb) return true;
+    // A 32-bit operand times a byte-bounded one: four 8x8 products, fewer instructions than any __mulsi3
+    // call.
+    auto is_byte = [](const std::optional<ir::DType> &t) { return t && ir::bytes_of(*t) == 1; };
+    return (is_byte(ta) && !tb && b.dtype() == ir::DType::Int32) ||
+           (is_byte(tb) && !ta && a.dtype() == ir::DType::Int32);
+}
+
+Value KernelEmitter::wrap_narrow(ir::DType t, Value v) {
+    const char *extend = narrowing_mnemonic(t);
+    if (!extend) return v;
+    if (v.is_imm()) return Value::constant(arith::wrap_to(t, v.imm), false);
+    int r = reg(v);
+    Value none;
+    Value d = destination(v, none, false);
+    out_.ins("{} {}, {}", extend, register_name(reg(d)), register_name(r));
+    return finish(d);
+}
+
+const char *load_mnemonic(ir::DType t) {
+    switch (t) {
+        case ir::DType::Int8:
+            return "lbs";
+        case ir::DType::UInt8:
+            return "lbu";
+        case ir::DType::Int16:
+            return "lhs";
+        default:
+            return "lw";
+    }
+}
+
+const char *store_mnemonic(ir::DType t) {
+    switch (t) {
+        case ir::DType::Int8:
+        case ir::DType::UInt8:
+            return "sb";
+        case ir::DType::Int16:
+            return "sh";
+        default:
+            return "sw";
+    }
+}
+
+const char *narrowing_mnemonic(ir::DType t) {
+    switch (t) {
+        case ir::DType::Int8:
+            return "extsb";
+        case ir::DType::UInt8:
+            return "extub";
+        case ir::DType::Int16:
+            return "extsh";
+        default:
+            return nullptr;
+    }
 }
 
 Value KernelEmitter::load(const ir::Load &op) {
     const ir::Buffer &buffer = op.buffer;
-    ATIM_CHECK(buffer->dtype == ir::DType::Int32 || buffer->dtype == ir::DType::Int64,
-               "DPU buffers hold int32 or int64, {} is {}", buffer->name, ir::to_string(buffer->dtype));
+    ATIM_CHECK(ir::is_integer(buffer->dtype), "DPU buffers hold integers, {} is {}", buffer->name,
+               ir::to_string(buffer->dtype));
     ATIM_CHECK(buffer->scope != ir::MemScope::Global, "kernel reads host tensor {}", buffer->name);
     if (buffer->scope == ir::MemScope::Mram) return load_mram(op);
     const bool pair = buffer->dtype == ir::DType::Int64;
@@ -791,7 +955,7 @@ Value KernelEmitter::load(const ir::Load &op) {
     if (pair) {
         out_.ins("ld {}, {}, {}", pair_name(rd), register_name(base), address.offset);
     } else {
-        out_.ins("lw r{}, {}, {}", rd, register_name(base), address.offset);
+        out_.ins("{} r{}, {}, {}", load_mnemonic(buffer->dtype), rd, register_name(base), address.offset);
     }
     return finish(d);
 }
@@ -813,7 +977,7 @@ Value KernelEmitter::load_mram(const ir::Load &op) {
     std::string lane = scratch_lane(offset);
     Value none;
     Value d = destination(offset, none, false);
-    out_.ins("lw {}, {}", register_name(reg(d)), lane);
+    out_.ins("{} {}, {}", load_mnemonic(buffer->dtype), register_name(reg(d)), lane);
     return finish(d);
 }
 

@@ -352,8 +352,8 @@ void KernelEmitter::let_stmt(const ir::LetStmt &let) {
 
 void KernelEmitter::store(const ir::Store &st) {
     const ir::Buffer &buffer = st.buffer;
-    ATIM_CHECK(buffer->dtype == ir::DType::Int32 || buffer->dtype == ir::DType::Int64,
-               "DPU buffers hold int32 or int64, {} is {}", buffer->name, ir::to_string(buffer->dtype));
+    ATIM_CHECK(ir::is_integer(buffer->dtype), "DPU buffers hold integers, {} is {}", buffer->name,
+               ir::to_string(buffer->dtype));
     if (buffer->scope == ir::MemScope::Mram) {
         store_mram(st);
         return;
@@ -372,13 +372,13 @@ void KernelEmitter::store(const ir::Store &st) {
     ATIM_CHECK(value.pair == pair, "store of a value of another width into {}", buffer->name);
     Address address = wram_address(buffer, ir::flatten_index(buffer, st.indices));
     std::string base = register_name(reg(address.base));
-    const char *mnemonic = pair ? "sd" : "sw";
+    const char *mnemonic = pair ? "sd" : store_mnemonic(buffer->dtype);
     if (value.is_imm() && value.imm >= INT32_MIN && value.imm <= INT32_MAX) {
         out_.ins("{} {}, {}, {}", mnemonic, base, address.offset, value.imm);
     } else if (pair) {
         out_.ins("sd {}, {}, {}", base, address.offset, pair_name(reg(value)));
     } else {
-        out_.ins("sw {}, {}, {}", base, address.offset, register_name(reg(value)));
+        out_.ins("{} {}, {}, {}", mnemonic, base, address.offset, register_name(reg(value)));
     }
     drop(address.base);
     drop(value);
@@ -413,16 +413,18 @@ void KernelEmitter::accumulate(const ir::Store &st) {
     } else if (pair) {
         out_.ins("ld {}, {}, {}", pair_name(reg(current)), base, address.offset);
     } else {
-        out_.ins("lw {}, {}, {}", register_name(reg(current)), base, address.offset);
+        out_.ins("{} {}, {}, {}", load_mnemonic(buffer->dtype), register_name(reg(current)), base,
+                 address.offset);
     }
     temps_.unpin(current.temp);
     call_result_may_stay_in_r0_ = true;  // nothing but the add runs between the right-hand side and its use
-    Value sum = add_sub(false, current, eval(st.value.as<ir::Add>()->b));
+    Value sum = wrap_narrow(buffer->dtype, add_sub(false, current, eval(st.value.as<ir::Add>()->b)));
     base = register_name(reg(address.base));
     if (pair) {
         out_.ins("sd {}, {}, {}", base, address.offset, pair_name(reg(sum)));
     } else {
-        out_.ins("sw {}, {}, {}", base, address.offset, register_name(reg(sum)));
+        out_.ins("{} {}, {}, {}", store_mnemonic(buffer->dtype), base, address.offset,
+                 register_name(reg(sum)));
     }
     drop(address.base);
     remember_stored(st, sum);
@@ -456,7 +458,7 @@ void KernelEmitter::store_mram(const ir::Store &st) {
         out_.ins("sd r2, 0, {}", value_reg);
     } else {
         out_.ins("ldma r2, r3, 0");
-        out_.ins("sw {}, {}", scratch_lane(offset), value_reg);
+        out_.ins("{} {}, {}", store_mnemonic(buffer->dtype), scratch_lane(offset), value_reg);
     }
     out_.ins("sdma r2, r3, 0");
     if (lock) out_.ins("release zero, {}, nz, .+1", kMramWordLock);

@@ -374,11 +374,7 @@ ir::Expr lower_node(const Node &node, const Statement &s, const std::map<std::st
                     const std::map<std::string, ir::Expr> &axes, ir::DType dtype, const Parser &parser) {
     switch (node.kind) {
         case Node::Kind::Constant: {
-            const int64_t low = dtype == ir::DType::Int32 ? std::numeric_limits<int32_t>::min()
-                                                          : std::numeric_limits<int64_t>::min();
-            const int64_t high = dtype == ir::DType::Int32 ? std::numeric_limits<int32_t>::max()
-                                                           : std::numeric_limits<int64_t>::max();
-            if (node.value < low || node.value > high)
+            if (node.value < ir::min_value(dtype) || node.value > ir::max_value(dtype))
                 parser.fail(node.column,
                             fmt::format("constant {} does not fit {}", node.value, ir::to_string(dtype)));
             return ir::make_const(dtype, node.value);
@@ -388,7 +384,8 @@ ir::Expr lower_node(const Node &node, const Statement &s, const std::map<std::st
             std::vector<ir::Expr> indices;
             for (const IndexUse &use : ref.indices)
                 indices.push_back(use.name.empty() ? ir::make_const(ir::DType::Int32, 0) : axes.at(use.name));
-            return tensors.at(ref.tensor)(std::move(indices));
+            // The accumulation rule (dtype_spec.h): every read is converted to the output's type.
+            return as_computation_type(dtype, tensors.at(ref.tensor)(std::move(indices)));
         }
         default:
             break;
@@ -452,14 +449,23 @@ IndexExtents parse_index_extents(const std::string &text) {
 
 PrimFunc build_from_notation(const std::string &statement, const IndexExtents &extents, ir::DType dtype,
                              const std::string &name) {
+    return build_from_notation(statement, extents, dtype, DTypeSpec(), name);
+}
+
+PrimFunc build_from_notation(const std::string &statement, const IndexExtents &extents,
+                             ir::DType default_dtype, const DTypeSpec &dtypes, const std::string &name) {
     Parser parser(statement);
     const Statement s = parser.parse();
     const Analysis a = analyze(s, extents, parser);
+    std::vector<std::string> tensor_names = a.input_order;
+    tensor_names.push_back(s.output.tensor);
+    dtypes.check_tensor_names(tensor_names, fmt::format("--op '{}'", statement));
+    const ir::DType dtype = dtypes.of(s.output.tensor, default_dtype);
 
     std::map<std::string, Tensor> tensors;
     std::vector<Tensor> inputs;
     for (const std::string &input : a.input_order) {
-        tensors[input] = placeholder(input, a.shape.at(input), dtype);
+        tensors[input] = placeholder(input, a.shape.at(input), dtypes.of(input, default_dtype));
         inputs.push_back(tensors[input]);
     }
     std::vector<IterVar> reduce_axes;

@@ -47,7 +47,7 @@ EntryResult evaluate_entry(const SuiteEntry &entry, const target::UpmemMachine &
     };
     EntryResult result;
     result.entry = entry;
-    result.dtype = ir::to_string(workload.dtype);
+    result.dtype = workload.dtype_string();
     report("prim");
     result.prim = sweep_prim(workload, machine, runner, prim_points(workload, options.grid));
     report("PrIM+Search");

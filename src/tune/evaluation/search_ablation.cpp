@@ -68,7 +68,7 @@ workloads::Workload workload_of(const SuiteEntry &entry) {
 }
 
 std::string workload_key_of(const workloads::Workload &workload) {
-    return workload_key(workload.name, workload.shape_string(), ir::to_string(workload.dtype));
+    return workload_key(workload.name, workload.shape_string(), workload.dtype_string());
 }
 
 /// The grid's run key: it depends on nothing but the workload, the machine and the measurement setup.

@@ -38,36 +38,21 @@ bool on_path(const std::string &program) {
 
 /// Tensors are raw little-endian arrays of the buffer's dtype, as the generated host.c reads and writes them.
 void write_tensor(const fs::path &path, const ir::Buffer &buffer, const std::vector<int64_t> &values) {
-    const size_t width = buffer->dtype == ir::DType::Int64 ? 8 : 4;
+    const auto width = static_cast<size_t>(ir::bytes_of(buffer->dtype));
     std::string bytes(values.size() * width, '\0');
-    for (size_t i = 0; i < values.size(); ++i) {
-        if (width == 8) {
-            std::memcpy(&bytes[i * 8], &values[i], 8);
-        } else {
-            auto v = static_cast<int32_t>(values[i]);
-            std::memcpy(&bytes[i * 4], &v, 4);
-        }
-    }
+    for (size_t i = 0; i < values.size(); ++i) ir::store_element(buffer->dtype, values[i], &bytes[i * width]);
     std::ofstream(path, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
 }
 
 std::vector<int64_t> read_tensor(const fs::path &path, const ir::Buffer &buffer) {
-    const size_t width = buffer->dtype == ir::DType::Int64 ? 8 : 4;
+    const auto width = static_cast<size_t>(ir::bytes_of(buffer->dtype));
     std::ifstream file(path, std::ios::binary);
     std::string bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
     if (bytes.size() != static_cast<size_t>(buffer->num_elements()) * width)
         throw std::runtime_error(
             fmt::format("the host program wrote {} bytes of {}", bytes.size(), buffer->name));
     std::vector<int64_t> values(static_cast<size_t>(buffer->num_elements()));
-    for (size_t i = 0; i < values.size(); ++i) {
-        if (width == 8) {
-            std::memcpy(&values[i], &bytes[i * 8], 8);
-        } else {
-            int32_t v = 0;
-            std::memcpy(&v, &bytes[i * 4], 4);
-            values[i] = v;
-        }
-    }
+    for (size_t i = 0; i < values.size(); ++i) values[i] = ir::load_element(buffer->dtype, &bytes[i * width]);
     return values;
 }
 

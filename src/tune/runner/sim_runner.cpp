@@ -56,7 +56,7 @@ private:
     const runtime::ReferenceData &reference_for(const workloads::Workload &workload) {
         std::lock_guard<std::mutex> lock(reference_mutex_);
         std::string key =
-            fmt::format("{} {} {}", workload.name, workload.shape_string(), ir::to_string(workload.dtype));
+            fmt::format("{} {} {}", workload.name, workload.shape_string(), workload.dtype_string());
         if (!reference_ || key != reference_key_) {
             reference_.reset();  // frees the previous workload's tensors first
             reference_ =
@@ -81,7 +81,7 @@ private:
             if (remember) {
                 StageTimer timer(Stage::Memo);
                 key = fmt::format(
-                    "{} {} {}\n{}", workload.name, workload.shape_string(), ir::to_string(workload.dtype),
+                    "{} {} {}\n{}", workload.name, workload.shape_string(), workload.dtype_string(),
                     detail::measurement_key(program, codegen::compile_dpu_kernel(program, options_.machine)));
                 if (std::optional<MeasureResult> known = memo_.find(key, max_cycles, kernel_ms_bound))
                     return *known;

@@ -53,7 +53,7 @@ std::unique_ptr<detail::BatchStrategy> make_strategy(SearchStrategy strategy) {
 }
 
 std::string key_of(const workloads::Workload &workload) {
-    return workload_key(workload.name, workload.shape_string(), ir::to_string(workload.dtype));
+    return workload_key(workload.name, workload.shape_string(), workload.dtype_string());
 }
 
 void check_options(const SearchOptions &options) {

@@ -18,7 +18,7 @@ using baselines::ceil_div;
 SeedPlan elementwise_plan(const workloads::Workload &w, const target::UpmemMachine &machine,
                           const std::map<std::string, int64_t> &p) {
     const int64_t dpus = p.at("dpus"), tasklets = p.at("tasklets"), block = p.at("block");
-    const int64_t padding = baselines::rows_per_output_write(w.dtype);
+    const int64_t padding = baselines::rows_per_output_write(w.narrowest_dtype());
     SeedPlan plan;
     plan.tile = [=](size_t ordinal, int64_t extent) {
         if (ordinal == 0) return dpu_split(extent, baselines::round_up(ceil_div(extent, dpus), padding));
@@ -43,17 +43,17 @@ SeedPlan row_plan(const workloads::Workload &w, const target::UpmemMachine &mach
     // The rows (innermost spatial axis) per DPU and the outer-axis iterations per DPU.
     int64_t rows_per_dpu = 0, outer_per_dpu = 1;
     if (!has_outer) {
-        const baselines::RowCut cut = baselines::cut_rows(w.shape[0], dpus, w.dtype);
+        const baselines::RowCut cut = baselines::cut_rows(w.shape[0], dpus, w.compute_dtype());
         rows_per_dpu = cut.rows_per_dpu;
     } else if (shape == baselines::WorkloadShape::Batched) {
-        const baselines::RowCut cut = baselines::cut_rows(w.shape[1], dpus, w.dtype);
+        const baselines::RowCut cut = baselines::cut_rows(w.shape[1], dpus, w.compute_dtype());
         rows_per_dpu = cut.rows_per_dpu;
         outer_per_dpu =
             baselines::batches_per_dpu_group(w.shape[0], ceil_div(w.shape[1], rows_per_dpu), machine);
     } else {
         // ttv: PrIM's blocks of the M*N fused rows on the sketch's j x i grid: whole i-rows per DPU when a
         // block spans them, else a block of j rows in one i-row.
-        const baselines::RowCut cut = baselines::cut_rows(w.shape[0] * w.shape[1], dpus, w.dtype);
+        const baselines::RowCut cut = baselines::cut_rows(w.shape[0] * w.shape[1], dpus, w.compute_dtype());
         if (cut.rows_per_dpu >= w.shape[1]) {
             rows_per_dpu = w.shape[1];
             outer_per_dpu = cut.rows_per_dpu / w.shape[1];

@@ -65,8 +65,9 @@ SeedPlan rc_tile_plan(const workloads::Workload &w, const target::UpmemMachine &
     // The rows are the innermost spatial axis; a 3-D workload's outer axis is split after them
     // (sketches.cpp).
     const bool has_outer = w.shape.size() == 3;
-    const baselines::RowCut cut = baselines::cut_rows(w.shape[w.shape.size() - 2], p.row_dpus, w.dtype);
-    const int64_t padding = baselines::rows_per_output_write(w.dtype);
+    const baselines::RowCut cut =
+        baselines::cut_rows(w.shape[w.shape.size() - 2], p.row_dpus, w.compute_dtype());
+    const int64_t padding = baselines::rows_per_output_write(w.narrowest_dtype());
     SeedPlan plan;
     plan.tile = [=](size_t ordinal, int64_t extent) {
         // Decisions in sketch order: K split, rows split, [outer split], rows tile, K tile.
@@ -118,8 +119,9 @@ std::vector<RcTilePoint> rc_tile_points(const workloads::Workload &workload,
     };
     const Variant variants[] = {{most_unroll, 32}, {most_unroll, 64}, {0, 32}, {0, 64}};
     std::vector<RcTilePoint> points;
-    const std::vector<DpuGrid> grids = dpu_grids(workload.shape[rank - 2], workload.shape[rank - 1], outer,
-                                                 budget, baselines::rows_per_output_write(workload.dtype));
+    const std::vector<DpuGrid> grids =
+        dpu_grids(workload.shape[rank - 2], workload.shape[rank - 1], outer, budget,
+                  baselines::rows_per_output_write(workload.narrowest_dtype()));
     for (const Variant &v : variants) {
         for (const DpuGrid &grid : grids) {
             RcTilePoint p;

@@ -81,7 +81,7 @@ TEST(WorkloadReference, NaiveNestsComputeTheFormulas) {
         Inputs inputs;
         for (const ir::Buffer &b : w.func.inputs) inputs[b->name] = memory.values(b);
         interp::run(w.func.body, memory);
-        EXPECT_EQ(memory.values(w.func.outputs[0]), formula(c.name, c.shape, inputs, w.dtype));
+        EXPECT_EQ(memory.values(w.func.outputs[0]), formula(c.name, c.shape, inputs, w.compute_dtype()));
     }
 }
 

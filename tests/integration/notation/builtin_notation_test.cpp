@@ -36,7 +36,7 @@ TEST(BuiltinNotation, EachBuiltinEqualsTheOperatorItsNotationBuilds) {
         const std::vector<int64_t> &shape = shapes.at(info.name);
         const Workload builtin = make_workload(info.name, shape);
         const auto [statement, extents] = builtin_as_op(info.name, shape);
-        const Workload op = make_op_workload(statement, extents, ir::to_string(builtin.dtype));
+        const Workload op = make_op_workload(statement, extents, builtin.dtype_string());
         EXPECT_EQ(op.structure, builtin.structure);
         EXPECT_EQ(op.shape, builtin.shape);
         EXPECT_EQ(op.resident_inputs, builtin.resident_inputs);

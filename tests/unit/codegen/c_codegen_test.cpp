@@ -157,6 +157,27 @@ TEST(CPrinter, FloorDivisionBecomesCDivisionOnlyWhenBothAgree) {
     }
 }
 
+// C computes narrow operands in int; the IR wraps every narrow result to its type, so the printer converts
+// back.
+TEST(CPrinter, NarrowArithmeticIsConvertedBackToItsType) {
+    CNameTable names;
+    CPrinter printer(CTarget::DpuKernel, names);
+    Var a("a", DType::Int8), b("b", DType::UInt8), h("h", DType::Int16);
+    struct Case {
+        Expr in;
+        std::string want;
+    };
+    for (const auto &[in, want] : std::vector<Case>{
+             {a * a, "((int8_t)(a * a))"},
+             {b + b, "((uint8_t)(b + b))"},
+             {h - h, "((int16_t)(h - h))"},
+             {min(a, a), "atim_min_i32(a, a)"},  // a narrow value's min is one of them: nothing to wrap
+             {cast(DType::Int32, a) * cast(DType::Int32, a), "(((int32_t)a) * ((int32_t)a))"},
+         }) {
+        EXPECT_EQ(printer.expr(in), want);
+    }
+}
+
 TEST(CPrinter, DistinctVariablesWithOneNameGetDistinctCNames) {
     CNameTable names;
     Var a("i"), b("i"), keyword("int"), helper("atim_x");

@@ -18,7 +18,7 @@ TEST(Type, BytesNamesAndParsing) {
         parse_dtype("float");
         FAIL() << "float accepted";
     } catch (const UserError &e) {
-        EXPECT_STREQ(e.what(), "unknown dtype 'float'; use int32 or int64");
+        EXPECT_STREQ(e.what(), "unknown dtype 'float'; use one of int8, uint8, int16, int32, int64");
     }
     EXPECT_STREQ(to_string(MemScope::WramLocal), "wram.local");
     EXPECT_STREQ(to_string(ForKind::DpuX), "dpu.x");

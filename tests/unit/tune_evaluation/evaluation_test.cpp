@@ -22,7 +22,7 @@ int64_t main_input_bytes(const SuiteEntry &entry) {
     const workloads::Workload w = workloads::make_workload(entry.workload, entry.shape);
     const int64_t elements =
         std::accumulate(entry.shape.begin(), entry.shape.end(), int64_t{1}, std::multiplies<int64_t>());
-    return elements * ir::bytes_of(w.dtype);
+    return elements * ir::bytes_of(w.func.inputs.front()->dtype);
 }
 
 TEST(AtimSuite, DefaultHasThe4And64MegabyteColumnsAndGptj6b) {

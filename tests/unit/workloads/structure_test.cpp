@@ -84,8 +84,8 @@ TEST(Structure, OpWorkloadsCarryTheirStatementExtentsAndTaskTuple) {
     EXPECT_EQ(w.shape, (std::vector<int64_t>{64, 128}));
     EXPECT_EQ(w.structure, Structure::RowReduce);
     EXPECT_EQ(w.resident_inputs, (std::vector<std::string>{"W"}));
-    EXPECT_EQ(w.dtype, ir::DType::Int32);
-    EXPECT_EQ(make_op_workload("C[i] = A[i]", "i=8", "int64").dtype, ir::DType::Int64);
+    EXPECT_EQ(w.dtype_string(), "int32");
+    EXPECT_EQ(make_op_workload("C[i] = A[i]", "i=8", "int64").dtype_string(), "int64");
 }
 
 TEST(Structure, OpWorkloadsWithoutAStructureOrTooLargeAreRefused) {

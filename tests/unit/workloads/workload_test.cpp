@@ -87,7 +87,8 @@ TEST(Workloads, TensorsHaveTheFormulaNamesShapesAndDefaultDtypes) {
         Workload w = make_workload(c.name, c.shape);
         EXPECT_EQ(w.name, c.name);
         EXPECT_EQ(w.func.name, c.name);
-        EXPECT_EQ(w.dtype, c.dtype) << c.name;
+        EXPECT_EQ(w.compute_dtype(), c.dtype) << c.name;
+        EXPECT_EQ(w.dtype_string(), ir::to_string(c.dtype)) << c.name;
         EXPECT_EQ(w.resident_inputs, c.resident) << c.name;
         ASSERT_EQ(w.func.inputs.size(), c.inputs.size()) << c.name;
         for (size_t i = 0; i < c.inputs.size(); ++i) {
@@ -105,7 +106,7 @@ TEST(Workloads, TensorsHaveTheFormulaNamesShapesAndDefaultDtypes) {
 
 TEST(Workloads, DtypeOverrideAndShapeString) {
     Workload w = make_workload("mtv", {1024, 512}, "int64");
-    EXPECT_EQ(w.dtype, ir::DType::Int64);
+    EXPECT_EQ(w.dtype_string(), "int64");
     EXPECT_EQ(w.func.inputs[0]->dtype, ir::DType::Int64);
     EXPECT_EQ(w.shape_string(), "1024x512");
     EXPECT_THROW(make_workload("mtv", {4, 4}, "float"), UserError);
