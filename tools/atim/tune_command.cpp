@@ -19,6 +19,7 @@
 #include "atim/lower/lower.h"
 #include "atim/support/error.h"
 #include "atim/tune/search.h"
+#include "cluster_arguments.h"
 #include "commands.h"
 #include "program_options.h"
 
@@ -47,6 +48,7 @@ struct TuneArguments {
     int opt_level = 4;
     int threads = 0;
     double prune_factor = 2.0;
+    ClusterArguments cluster;
 };
 
 tune::SearchStrategy parse_strategy(const std::string &name) {
@@ -291,7 +293,11 @@ void run_tune(const TuneArguments &args) {
     runner_options.prim_timing = args.timing == "prim";
     runner_options.opt_level = args.opt_level;
     runner_options.threads = args.threads;
-    std::unique_ptr<tune::Runner> runner = tune::make_runner(args.runner, runner_options);
+    // Under mpirun the worker ranks stop here: they measure what rank 0 sends, and only rank 0 searches,
+    // opens the database and writes the outputs.
+    std::unique_ptr<tune::Runner> runner =
+        args.cluster.runner_for_rank(tune::make_runner(args.runner, runner_options), args.threads);
+    if (!runner) return;
 
     tune::SearchOptions options;
     options.strategy = parse_strategy(args.search);
@@ -378,6 +384,7 @@ void add_tune_command(CLI::App &app) {
                      "(recorded as pruned; 0: measure every candidate to the end)")
         ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
+    args->cluster.add_to(*command);
     command->callback([args] { run_tune(*args); });
 }
 
