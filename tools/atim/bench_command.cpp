@@ -480,7 +480,7 @@ void run_bench(const BenchArguments &args) {
     runner_options.threads = args.threads;
     // Under mpirun the worker ranks measure what rank 0 sends: the sweeps' points and the tuner's candidates.
     std::unique_ptr<tune::Runner> runner =
-        args.cluster.runner_for_rank(tune::make_sim_runner(runner_options), args.threads);
+        args.cluster.runner_for_rank(tune::make_sim_runner(runner_options), machine, args.threads);
     if (!runner) return;
 
     tune::EvaluationOptions options;

@@ -20,9 +20,10 @@ void ClusterArguments::add_to(CLI::App &command) {
 }
 
 std::unique_ptr<tune::Runner> ClusterArguments::runner_for_rank(std::unique_ptr<tune::Runner> local,
+                                                                const target::UpmemMachine &machine,
                                                                 int threads) const {
     if (tune::Cluster::is_worker()) {
-        tune::serve_measurements(*local, threads, options);
+        tune::serve_measurements(*local, machine, threads, options);
         return nullptr;
     }
     return tune::make_cluster_runner(std::move(local), threads, options);

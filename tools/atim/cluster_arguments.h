@@ -18,7 +18,8 @@ struct ClusterArguments {
     /// On a worker rank: measures what rank 0 sends with `local` until rank 0 is done, and returns
     /// nullptr (the command has nothing else to do). On rank 0: the runner the command measures with
     /// (`local` itself when the process is alone).
-    std::unique_ptr<tune::Runner> runner_for_rank(std::unique_ptr<tune::Runner> local, int threads) const;
+    std::unique_ptr<tune::Runner> runner_for_rank(std::unique_ptr<tune::Runner> local,
+                                                  const target::UpmemMachine &machine, int threads) const;
 };
 
 }  // namespace atim::cli

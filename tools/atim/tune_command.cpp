@@ -108,18 +108,27 @@ nlohmann::ordered_json times_json(const tune::MeasureResult &r) {
     return {{"h2d", r.h2d_ms}, {"kernel", r.kernel_ms}, {"after", r.after_ms}, {"total", r.total_ms}};
 }
 
+/// The `prim` schedule's trace, or why it does not apply to the workload.
+std::optional<schedule::Trace> prim_trace(const workloads::Workload &workload,
+                                          const target::UpmemMachine &machine, std::string &why) {
+    try {
+        return baselines::apply_named_schedule("prim", workload, {}, machine).trace();
+    } catch (const UserError &e) {
+        why = e.what();
+        return std::nullopt;
+    }
+}
+
 /// The `prim` baseline, measured with the same runner, every DPU simulated.
 tune::MeasureResult measure_baseline(const workloads::Workload &workload, const target::UpmemMachine &machine,
                                      tune::Runner &runner) {
-    try {
-        schedule::Schedule prim = baselines::apply_named_schedule("prim", workload, {}, machine);
-        return runner.run_full(workload, prim.trace());
-    } catch (const UserError &e) {
-        tune::MeasureResult failed;
-        failed.status = tune::MeasureStatus::Invalid;
-        failed.error = e.what();
-        return failed;
-    }
+    std::string why;
+    if (const std::optional<schedule::Trace> prim = prim_trace(workload, machine, why))
+        return runner.run_full(workload, *prim);
+    tune::MeasureResult failed;
+    failed.status = tune::MeasureStatus::Invalid;
+    failed.error = why;
+    return failed;
 }
 
 /// best_trace.json, dpu.c, host.c, build.sh, kernel.S of the best candidate.
@@ -296,7 +305,7 @@ void run_tune(const TuneArguments &args) {
     // Under mpirun the worker ranks stop here: they measure what rank 0 sends, and only rank 0 searches,
     // opens the database and writes the outputs.
     std::unique_ptr<tune::Runner> runner =
-        args.cluster.runner_for_rank(tune::make_runner(args.runner, runner_options), args.threads);
+        args.cluster.runner_for_rank(tune::make_runner(args.runner, runner_options), machine, args.threads);
     if (!runner) return;
 
     tune::SearchOptions options;
@@ -317,6 +326,10 @@ void run_tune(const TuneArguments &args) {
     const std::string db_path = database_path(args);
     tune::Database db = tune::Database::open(db_path);
     ProgressLine progress;
+    // The baseline does not depend on the search: a runner with idle ranks measures it meanwhile.
+    std::string no_prim;
+    if (const std::optional<schedule::Trace> prim = prim_trace(workload, machine, no_prim))
+        runner->prefetch_full(workload, *prim);
     tune::TuneResult result = tune::tune(workload, machine, *runner, db, options,
                                          [&](const tune::TuneProgress &p) { progress(p); });
     progress.finish();

@@ -6,6 +6,7 @@
 
 #include <memory>
 
+#include "atim/target/upmem_machine.h"
 #include "atim/tune/runner.h"
 
 namespace atim::tune {
@@ -47,6 +48,8 @@ std::unique_ptr<Runner> make_cluster_runner(std::unique_ptr<Runner> local, int l
 /// A worker rank's loop: measures the candidates rank 0 sends with `local` (on as many threads as
 /// `threads` resolves to: 0 = all cores) and returns when rank 0 says the work is done. A worker that
 /// hears nothing from rank 0 for options.silence_seconds presumes it dead and leaves (exit code 3).
-void serve_measurements(Runner &local, int threads, const ClusterOptions &options);
+/// `machine` is the one rank 0 searches on (every rank parses the same command line).
+void serve_measurements(Runner &local, const target::UpmemMachine &machine, int threads,
+                        const ClusterOptions &options);
 
 }  // namespace atim::tune

@@ -77,20 +77,25 @@ public:
             ::_exit(127);
         }
     }
+    /// Whether the job has ended (its exit code is then kept for wait()).
+    bool ended() {
+        int status = 0;
+        if (!exit_code_ && ::waitpid(pid_, &status, WNOHANG) == pid_)
+            exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        return exit_code_.has_value();
+    }
     /// Waits for the job; its exit code, or nullopt when it runs past `limit` (then it is killed).
     std::optional<int> wait(std::chrono::seconds limit) {
         const auto start = std::chrono::steady_clock::now();
-        for (;;) {
-            int status = 0;
-            if (::waitpid(pid_, &status, WNOHANG) == pid_)
-                return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        while (!ended()) {
             if (std::chrono::steady_clock::now() - start > limit) {
                 ::kill(pid_, SIGKILL);
-                ::waitpid(pid_, &status, 0);
+                ::waitpid(pid_, nullptr, 0);
                 return std::nullopt;
             }
             std::this_thread::sleep_for(50ms);
         }
+        return exit_code_;
     }
     std::string out() const { return slurp(dir_ / "job.out"); }
     std::string err() const { return slurp(dir_ / "job.err"); }
@@ -98,6 +103,7 @@ public:
 private:
     fs::path dir_;
     pid_t pid_ = -1;
+    std::optional<int> exit_code_;
 };
 
 /// The pid of MPI rank `rank` among the processes whose environment has ATIM_TEST_MARK=`mark`.
@@ -118,11 +124,11 @@ std::optional<pid_t> rank_pid(const std::string &mark, int rank) {
     return std::nullopt;
 }
 
-/// Waits until the database holds at least `count` records; false after `limit`.
-bool wait_for_records(const std::string &db_path, int64_t count, std::chrono::seconds limit) {
+/// Waits until the database holds at least `count` records; false when the job ends first or after `limit`.
+bool wait_for_records(Job &job, const std::string &db_path, int64_t count, std::chrono::seconds limit) {
     const auto start = std::chrono::steady_clock::now();
     while (record_count(db_path) < count) {
-        if (std::chrono::steady_clock::now() - start > limit) return false;
+        if (job.ended() || std::chrono::steady_clock::now() - start > limit) return false;
         std::this_thread::sleep_for(50ms);
     }
     return true;
@@ -152,7 +158,7 @@ TEST_F(MpiTune, ThreeRanksWriteTheRecordsOfOneProcess) {
     // Every rank measured: the records are the same because results do not depend on who measured.
     std::smatch counts;
     const std::string err = three.err();
-    ASSERT_TRUE(std::regex_search(err, counts, std::regex(R"(measured by rank 0\.\.2: (\d+) (\d+) (\d+))")))
+    ASSERT_TRUE(std::regex_search(err, counts, std::regex(R"(done by rank 0\.\.2: (\d+) (\d+) (\d+))")))
         << err;
     EXPECT_GT(std::stoi(counts[2]), 0) << err;
     EXPECT_GT(std::stoi(counts[3]), 0) << err;
@@ -167,7 +173,7 @@ TEST_F(MpiTune, ThreeRanksWriteTheRecordsOfOneProcess) {
 TEST_F(MpiTune, AKilledWorkerStillGivesTheCompleteRun) {
     const std::vector<std::string> reference = reference_records();
     Job job(dir_, atim_under_mpirun(fmt::format("{} --db killed.db", kTune)));
-    ASSERT_TRUE(wait_for_records(path("killed.db"), 2, 120s)) << job.err();
+    ASSERT_TRUE(wait_for_records(job, path("killed.db"), 2, 120s)) << job.err();
     const std::optional<pid_t> worker = rank_pid(mark(), 1);
     ASSERT_TRUE(worker) << "rank 1 not found";
     ASSERT_EQ(::kill(*worker, SIGKILL), 0);
@@ -180,7 +186,7 @@ TEST_F(MpiTune, AKilledWorkerStillGivesTheCompleteRun) {
 TEST_F(MpiTune, ResumeAfterRankZeroWasKilledMeasuresOnlyWhatIsMissing) {
     const std::vector<std::string> reference = reference_records();
     Job first(dir_, atim_under_mpirun(fmt::format("{} --db resumed.db", kTune)));
-    ASSERT_TRUE(wait_for_records(path("resumed.db"), 4, 120s)) << first.err();
+    ASSERT_TRUE(wait_for_records(first, path("resumed.db"), 4, 120s)) << first.err();
     const std::optional<pid_t> master = rank_pid(mark(), 0);
     ASSERT_TRUE(master) << "rank 0 not found";
     ASSERT_EQ(::kill(*master, SIGKILL), 0);

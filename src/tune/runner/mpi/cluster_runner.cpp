@@ -1,10 +1,13 @@
-// Rank 0's runner: a batch becomes one job per candidate; a communication thread hands jobs to the workers
-// that have a free measuring thread, collects their results by job, watches their heartbeats and deadlines
-// and puts a lost worker's jobs back in the queue; rank 0's own threads measure from the same queue.
-// A result is stored in its candidate's slot, so the batch does not depend on who answered first.
+// Rank 0's runner: a batch becomes one job per candidate (or per few candidates to analyze); a
+// communication thread hands jobs to the workers that have a free thread, collects their results by job,
+// watches their heartbeats and deadlines and puts a lost worker's jobs back in the queue; rank 0's own
+// threads take jobs from the same queue. A result is stored in its job's slot, so the batch does not depend
+// on who answered first. A prefetched full measurement waits in a background queue that only otherwise
+// idle workers take from.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstdio>
 #include <deque>
@@ -17,6 +20,7 @@
 #include "atim/support/error.h"
 #include "atim/tune/cluster.h"
 #include "cluster_state.h"
+#include "job_execution.h"
 #include "messages.h"
 #include "tune/runner/candidate_measurement.h"
 
@@ -25,6 +29,10 @@ namespace {
 
 using cluster::Clock;
 using cluster::Job;
+using cluster::JobKind;
+
+/// Candidates per analysis job: enough to make a message worth its round trip.
+constexpr size_t kAnalysisChunk = 8;
 
 struct WorkerState {
     bool alive = true;
@@ -43,13 +51,21 @@ struct WorkerState {
 struct Batch {
     int64_t first_id = 0;
     std::vector<Job> jobs;
-    std::vector<std::optional<MeasureResult>> results;
+    std::vector<std::optional<nlohmann::json>> results;
     std::deque<size_t> queue;
     size_t remaining = 0;
 
     bool contains(int64_t id) const {
         return id >= first_id && id < first_id + static_cast<int64_t>(jobs.size());
     }
+};
+
+/// A prefetched full measurement (job ids -1, -2, ...): taken only by a worker with nothing else to do.
+struct Background {
+    Job job;
+    std::string key;  ///< workload and trace
+    bool queued = true;
+    std::optional<nlohmann::json> result;
 };
 
 class ClusterRunner : public Runner {
@@ -71,8 +87,8 @@ public:
         }
         communication_.join();
         shut_down_workers();
-        // Where the work went: a rank that measured nothing points at a launch or network problem.
-        std::fprintf(stderr, "atim: %zu ranks; candidates measured by rank 0..%zu: %s\n", workers_.size(),
+        // Where the work went: a rank that did nothing points at a launch or network problem.
+        std::fprintf(stderr, "atim: %zu ranks; jobs done by rank 0..%zu: %s\n", workers_.size(),
                      workers_.size() - 1, fmt::format("{}", fmt::join(measured_by_, " ")).c_str());
     }
 
@@ -84,17 +100,73 @@ public:
         std::vector<Job> jobs;
         const nlohmann::json spec = cluster::workload_to_json(workload);
         for (const schedule::Trace &trace : batch)
-            jobs.push_back({0, spec, trace.to_json(), false, kernel_ms_bound});
-        return measure_all(workload, std::move(jobs));
+            jobs.push_back({0, JobKind::Measure, spec, {trace.to_json()}, kernel_ms_bound});
+        std::vector<MeasureResult> results;
+        for (const nlohmann::json &r : run_jobs(workload, std::move(jobs)))
+            results.push_back(MeasureResult::from_json(r));
+        return results;
     }
 
     MeasureResult run_full(const workloads::Workload &workload, const schedule::Trace &trace) override {
-        std::vector<Job> jobs{{0, cluster::workload_to_json(workload), trace.to_json(), true, std::nullopt}};
-        return measure_all(workload, std::move(jobs)).at(0);
+        const nlohmann::json spec = cluster::workload_to_json(workload);
+        if (std::optional<nlohmann::json> prefetched = take_prefetched(spec.dump() + trace.to_json()))
+            return MeasureResult::from_json(*prefetched);
+        std::vector<Job> jobs{{0, JobKind::Full, spec, {trace.to_json()}, std::nullopt}};
+        return MeasureResult::from_json(run_jobs(workload, std::move(jobs)).at(0));
+    }
+
+    std::vector<CandidateAnalysis> analyze(const workloads::Workload &workload,
+                                           const std::vector<schedule::Trace> &traces,
+                                           const target::UpmemMachine &machine, int opt_level) override {
+        std::vector<Job> jobs;
+        const nlohmann::json spec = cluster::workload_to_json(workload);
+        for (size_t begin = 0; begin < traces.size(); begin += kAnalysisChunk) {
+            Job job{0, JobKind::Analyze, spec, {}, std::nullopt, opt_level};
+            for (size_t i = begin; i < std::min(traces.size(), begin + kAnalysisChunk); ++i)
+                job.traces.push_back(traces[i].to_json());
+            jobs.push_back(std::move(job));
+        }
+        machine_ = machine;
+        std::vector<CandidateAnalysis> analyses;
+        for (const nlohmann::json &chunk : run_jobs(workload, std::move(jobs)))
+            for (const nlohmann::json &a : chunk) analyses.push_back(cluster::analysis_from_json(a));
+        return analyses;
+    }
+
+    void prefetch_full(const workloads::Workload &workload, const schedule::Trace &trace) override {
+        const nlohmann::json spec = cluster::workload_to_json(workload);
+        std::lock_guard lock(mutex_);
+        Background &b = background_.emplace_back();
+        b.job = {
+            -static_cast<int64_t>(background_.size()), JobKind::Full, spec, {trace.to_json()}, std::nullopt};
+        b.key = spec.dump() + trace.to_json();
     }
 
 private:
-    std::vector<MeasureResult> measure_all(const workloads::Workload &workload, std::vector<Job> jobs) {
+    /// The result of a prefetched measurement with this key: waits while a worker runs it; nullopt when
+    /// none was prefetched or no worker took it (the caller measures it as usual).
+    std::optional<nlohmann::json> take_prefetched(const std::string &key) {
+        std::unique_lock lock(mutex_);
+        for (Background &b : background_) {
+            if (b.key != key) continue;
+            changed_.wait(lock, [&] { return b.result.has_value() || b.queued; });
+            b.queued = false;  // not to be taken any more
+            return b.result;
+        }
+        return std::nullopt;
+    }
+
+    /// Each job's result, in job order, wherever it was computed. A result {"job_error": ...} (a rank could
+    /// not read the job) is a bug of ours.
+    std::vector<nlohmann::json> run_jobs(const workloads::Workload &workload, std::vector<Job> jobs) {
+        std::vector<nlohmann::json> results = measure_all(workload, std::move(jobs));
+        for (const nlohmann::json &r : results)
+            if (r.is_object() && r.contains("job_error"))
+                ATIM_CHECK(false, "a rank failed a job: {}", r.at("job_error").get<std::string>());
+        return results;
+    }
+
+    std::vector<nlohmann::json> measure_all(const workloads::Workload &workload, std::vector<Job> jobs) {
         if (jobs.empty()) return {};
         {
             std::lock_guard lock(mutex_);
@@ -111,61 +183,69 @@ private:
         if (options_.master_measures)
             for (int t = 0; t < local_threads_; ++t)
                 measuring.emplace_back([&] {
-                    while (measure_one_locally(workload, /*only_without_workers=*/false)) {
+                    while (do_one_locally(workload, /*only_without_workers=*/false)) {
                     }
                 });
-        std::vector<MeasureResult> results;
+        std::vector<nlohmann::json> results;
         {
             std::unique_lock lock(mutex_);
             for (;;) {
-                changed_.wait(lock, [&] { return batch_.remaining == 0 || must_measure_alone(); });
+                changed_.wait(lock, [&] { return batch_.remaining == 0 || must_work_alone(); });
                 if (batch_.remaining == 0) break;
                 lock.unlock();
-                measure_one_locally(workload, /*only_without_workers=*/true);
+                do_one_locally(workload, /*only_without_workers=*/true);
                 lock.lock();
             }
-            for (std::optional<MeasureResult> &r : batch_.results) results.push_back(std::move(*r));
+            for (std::optional<nlohmann::json> &r : batch_.results) results.push_back(std::move(*r));
             batch_ = Batch{};
-            changed_.notify_all();  // releases the local measuring threads
+            changed_.notify_all();  // releases the local threads
         }
         for (std::thread &thread : measuring) thread.join();
         return results;
     }
 
-    /// Rank 0 measures by itself when it does not measure alongside the workers and none is left.
-    bool must_measure_alone() const {
+    /// Rank 0 works by itself when it does not work alongside the workers and none is left.
+    bool must_work_alone() const {
         if (options_.master_measures || batch_.queue.empty()) return false;
         for (const WorkerState &w : workers_)
             if (w.alive) return false;
         return true;
     }
 
-    /// Takes a queued job and measures it with the local runner; false once the batch is done.
-    bool measure_one_locally(const workloads::Workload &workload, bool only_without_workers) {
-        size_t index = 0;
+    /// Takes a queued job of the batch and does it with the local runner; false once the batch is done.
+    bool do_one_locally(const workloads::Workload &workload, bool only_without_workers) {
         Job job;
         {
             std::unique_lock lock(mutex_);
             if (!only_without_workers)
                 changed_.wait(lock, [&] { return batch_.remaining == 0 || !batch_.queue.empty(); });
             if (batch_.remaining == 0 || batch_.queue.empty()) return false;
-            index = batch_.queue.front();
+            job = batch_.jobs[batch_.queue.front()];
             batch_.queue.pop_front();
-            job = batch_.jobs[index];
         }
-        const schedule::Trace trace = schedule::Trace::from_json(job.trace_json);
-        MeasureResult result = job.full ? local_->run_full(workload, trace)
-                                        : local_->run(workload, {trace}, job.kernel_ms_bound).at(0);
+        nlohmann::json result;
+        try {
+            result = cluster::execute_job(*local_, machine_, workload, job);
+        } catch (const std::exception &e) {
+            result = {{"job_error", fmt::format("rank 0: {}", e.what())}};
+        }
         std::lock_guard lock(mutex_);
         if (store(job.id, std::move(result))) ++measured_by_[0];
         return true;
     }
 
-    /// The first result of a job of the current batch wins; a second one (from a re-queued job) is the same
-    /// measurement and is dropped, as is a late one of an earlier batch. True when it was kept.
-    bool store(int64_t id, MeasureResult result) {
+    /// The first result of a job wins; a second one (from a re-queued job) is the same result and is
+    /// dropped, as is a late one of an earlier batch. True when it was kept.
+    bool store(int64_t id, nlohmann::json result) {
+        if (id < 0) {
+            Background &b = background_.at(static_cast<size_t>(-id - 1));
+            if (b.result) return false;
+            b.result = std::move(result);
+            changed_.notify_all();
+            return true;
+        }
         if (!batch_.contains(id)) return false;
-        std::optional<MeasureResult> &slot = batch_.results[static_cast<size_t>(id - batch_.first_id)];
+        std::optional<nlohmann::json> &slot = batch_.results[static_cast<size_t>(id - batch_.first_id)];
         if (slot) return false;
         slot = std::move(result);
         --batch_.remaining;
@@ -173,16 +253,19 @@ private:
         return true;
     }
 
-    /// Puts a job back at the front of the queue, unless its result is in.
+    /// Puts a job back in its queue (a batch job at the front), unless its result is in.
     void requeue(int64_t id) {
-        if (!batch_.contains(id)) return;
-        const size_t index = static_cast<size_t>(id - batch_.first_id);
-        if (batch_.results[index]) return;
-        batch_.queue.push_front(index);
+        if (id < 0) {
+            Background &b = background_.at(static_cast<size_t>(-id - 1));
+            if (!b.result) b.queued = true;  // another idle worker takes it, or run_full measures it
+        } else if (batch_.contains(id)) {
+            const size_t index = static_cast<size_t>(id - batch_.first_id);
+            if (!batch_.results[index]) batch_.queue.push_front(index);
+        }
         changed_.notify_all();
     }
 
-    // ---- the communication thread: the only one that calls MPI -----------------------------------------
+    // ---- the communication thread: the only one that calls MPI while the runner lives -----------------
 
     void communicate() {
         auto last_heartbeat = Clock::now();
@@ -220,7 +303,7 @@ private:
             if (message->tag == cluster::kResult) {
                 const int64_t id = message->body.at("job").get<int64_t>();
                 worker.holding.erase(id);
-                if (store(id, MeasureResult::from_json(message->body.at("result"))))
+                if (store(id, message->body.at("result")))
                     ++measured_by_[static_cast<size_t>(message->source)];
             }
         }
@@ -238,12 +321,11 @@ private:
                 lost_ = true;
                 std::fprintf(
                     stderr,
-                    "atim: worker rank %zu silent for %.0f s, presumed dead; its %zu candidates go to "
-                    "the other ranks\n",
+                    "atim: worker rank %zu silent for %.0f s, presumed dead; its %zu jobs go to the other "
+                    "ranks\n",
                     rank, options_.silence_seconds, worker.holding.size());
                 for (const auto &[id, held] : worker.holding) requeue(id);
                 worker.holding.clear();
-                changed_.notify_all();
             }
             for (auto &[id, held] : worker.holding) {
                 if (held.requeued || options_.deadline_seconds <= 0 ||
@@ -251,31 +333,45 @@ private:
                     continue;
                 held.requeued = true;
                 lost_ = true;
-                std::fprintf(stderr,
-                             "atim: worker rank %zu holds a candidate past the %.0f s deadline; "
-                             "measuring it elsewhere\n",
-                             rank, options_.deadline_seconds);
+                std::fprintf(
+                    stderr,
+                    "atim: worker rank %zu holds a job past the %.0f s deadline; doing it elsewhere\n", rank,
+                    options_.deadline_seconds);
                 requeue(id);
             }
         }
     }
 
-    /// Hands queued jobs to live workers with a free measuring thread.
+    /// Hands queued jobs to live workers with a free thread; prefetched ones only when no job of the batch
+    /// is waiting.
     bool assign() {
         bool any = false;
-        for (size_t rank = 1; rank < workers_.size() && !batch_.queue.empty(); ++rank) {
+        for (size_t rank = 1; rank < workers_.size(); ++rank) {
             WorkerState &worker = workers_[rank];
-            while (worker.alive && static_cast<int>(worker.holding.size()) < worker.threads &&
-                   !batch_.queue.empty()) {
-                const size_t index = batch_.queue.front();
-                batch_.queue.pop_front();
-                const Job &job = batch_.jobs[index];
-                outbox_.send(static_cast<int>(rank), cluster::kJob, job.to_json());
-                worker.holding[job.id] = {Clock::now(), false};
+            while (worker.alive && static_cast<int>(worker.holding.size()) < worker.threads) {
+                const Job *job = next_job();
+                if (!job) break;
+                outbox_.send(static_cast<int>(rank), cluster::kJob, job->to_json());
+                worker.holding[job->id] = {Clock::now(), false};
                 any = true;
             }
         }
         return any;
+    }
+
+    /// The next job for a worker, taken off its queue; nullptr when none is waiting.
+    const Job *next_job() {
+        if (!batch_.queue.empty()) {
+            const size_t index = batch_.queue.front();
+            batch_.queue.pop_front();
+            return &batch_.jobs[index];
+        }
+        for (Background &b : background_) {
+            if (!b.queued || b.result) continue;
+            b.queued = false;
+            return &b.job;
+        }
+        return nullptr;
     }
 
     /// Tells every worker the work is done. When a worker was lost or still holds a job, nobody calls
@@ -301,8 +397,10 @@ private:
     std::mutex mutex_;  ///< guards everything below, and MPI
     std::condition_variable changed_;
     std::vector<WorkerState> workers_;
-    std::vector<int64_t> measured_by_;  ///< per rank (rank 0: its own threads)
+    std::vector<int64_t> measured_by_;  ///< jobs per rank (rank 0: its own threads)
     Batch batch_;
+    std::vector<Background> background_;  ///< in prefetch order: job id -1 is the first
+    target::UpmemMachine machine_;        ///< of the last analyze(), for rank 0's own analysis jobs
     int64_t next_id_ = 0;
     bool stop_ = false;
     bool lost_ = false;

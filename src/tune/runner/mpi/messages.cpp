@@ -9,19 +9,21 @@ namespace atim::tune::cluster {
 
 nlohmann::json Job::to_json() const {
     return {{"id", id},
+            {"kind", static_cast<int>(kind)},
             {"workload", workload},
-            {"trace", trace_json},
-            {"full", full},
-            {"bound", kernel_ms_bound ? nlohmann::json(*kernel_ms_bound) : nlohmann::json()}};
+            {"traces", traces},
+            {"bound", kernel_ms_bound ? nlohmann::json(*kernel_ms_bound) : nlohmann::json()},
+            {"opt_level", opt_level}};
 }
 
 Job Job::from_json(const nlohmann::json &json) {
     Job job;
     job.id = json.at("id").get<int64_t>();
+    job.kind = static_cast<JobKind>(json.at("kind").get<int>());
     job.workload = json.at("workload");
-    job.trace_json = json.at("trace").get<std::string>();
-    job.full = json.at("full").get<bool>();
+    job.traces = json.at("traces").get<std::vector<std::string>>();
     if (!json.at("bound").is_null()) job.kernel_ms_bound = json.at("bound").get<double>();
+    job.opt_level = json.at("opt_level").get<int>();
     return job;
 }
 

@@ -32,13 +32,21 @@ inline double seconds_since(Clock::time_point t) {
     return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
-/// A candidate to measure, as sent to a worker.
+/// What a job asks of the rank that takes it.
+enum class JobKind {
+    Measure,  ///< Runner::run of one candidate (sampled simulation, under the kernel-time bound)
+    Full,     ///< Runner::run_full: every DPU simulated
+    Analyze,  ///< analyze_candidates of a few candidates (the search's lowering for its cost model)
+};
+
+/// Work for one rank, as sent to a worker: one candidate to measure, or a few to analyze.
 struct Job {
     int64_t id = 0;
+    JobKind kind = JobKind::Measure;
     nlohmann::json workload;  ///< workload_to_json
-    std::string trace_json;
-    bool full = false;  ///< run_full: every DPU simulated
+    std::vector<std::string> traces;
     std::optional<double> kernel_ms_bound;
+    int opt_level = 4;  ///< Analyze
 
     nlohmann::json to_json() const;
     static Job from_json(const nlohmann::json &json);

@@ -5,13 +5,13 @@
 #include <condition_variable>
 #include <cstdio>
 #include <deque>
-#include <map>
 #include <mutex>
 #include <thread>
 #include <vector>
 
 #include "atim/tune/cluster.h"
 #include "cluster_state.h"
+#include "job_execution.h"
 #include "messages.h"
 #include "tune/runner/candidate_measurement.h"
 
@@ -59,35 +59,14 @@ private:
     bool stopped_ = false;
 };
 
-/// Workloads of the jobs, built once per rank (a suite sends a few; a tuning run one).
-class WorkloadCache {
-public:
-    const workloads::Workload &get(const nlohmann::json &spec) {
-        std::lock_guard lock(mutex_);
-        const std::string key = spec.dump();
-        auto found = cache_.find(key);
-        if (found == cache_.end()) found = cache_.emplace(key, cluster::workload_from_json(spec)).first;
-        return found->second;
-    }
-
-private:
-    std::mutex mutex_;
-    std::map<std::string, workloads::Workload> cache_;
-};
-
-MeasureResult measure_job(Runner &local, WorkloadCache &workloads, const Job &job) {
+/// The job's result, or what went wrong: the runner turns every failure of a candidate into a result, so
+/// what is left is a job this rank could not even read, which rank 0 reports.
+nlohmann::json run_job(Runner &local, const target::UpmemMachine &machine, cluster::WorkloadCache &workloads,
+                       const Job &job) {
     try {
-        const workloads::Workload &workload = workloads.get(job.workload);
-        const schedule::Trace trace = schedule::Trace::from_json(job.trace_json);
-        if (job.full) return local.run_full(workload, trace);
-        return local.run(workload, {trace}, job.kernel_ms_bound).at(0);
+        return cluster::execute_job(local, machine, workloads.get(job.workload), job);
     } catch (const std::exception &e) {
-        // The runner turns every failure of a candidate into a result; what is left is a job this rank
-        // could not even read, which the search must still see as a failed measurement.
-        MeasureResult failed;
-        failed.status = MeasureStatus::RunFailed;
-        failed.error = fmt::format("worker rank {}: {}", Cluster::rank(), e.what());
-        return failed;
+        return {{"job_error", fmt::format("worker rank {}: {}", Cluster::rank(), e.what())}};
     }
 }
 
@@ -99,15 +78,16 @@ MeasureResult measure_job(Runner &local, WorkloadCache &workloads, const Job &jo
 
 }  // namespace
 
-void serve_measurements(Runner &local, int threads, const ClusterOptions &options) {
+void serve_measurements(Runner &local, const target::UpmemMachine &machine, int threads,
+                        const ClusterOptions &options) {
     const int thread_count = detail::resolve_threads(threads);
     JobQueue queue;
-    WorkloadCache workloads;
+    cluster::WorkloadCache workloads;
     std::vector<std::thread> measuring;
     for (int t = 0; t < thread_count; ++t)
         measuring.emplace_back([&] {
             while (std::optional<Job> job = queue.pop())
-                queue.finish({{"job", job->id}, {"result", measure_job(local, workloads, *job).to_json()}});
+                queue.finish({{"job", job->id}, {"result", run_job(local, machine, workloads, *job)}});
         });
 
     cluster::Outbox outbox;

@@ -13,7 +13,7 @@ std::unique_ptr<Runner> make_cluster_runner(std::unique_ptr<Runner> local, int, 
     return local;
 }
 
-void serve_measurements(Runner &, int, const ClusterOptions &) {
+void serve_measurements(Runner &, const target::UpmemMachine &, int, const ClusterOptions &) {
     ATIM_CHECK(false, "serve_measurements called in a build without MPI");
 }
 
