@@ -1,6 +1,7 @@
 // `atim tune` under `mpirun -n 3 --oversubscribe` (issue 16): the records are those of the single-process
-// run; a worker killed with SIGKILL mid-run still gives the complete, identical run; killing rank 0 leaves a
-// database that `--resume` continues to the same records, measuring none of the recorded trials again.
+// run; a worker killed with SIGKILL mid-run, or jobs held past the deadline, still give the complete,
+// identical run; killing rank 0 leaves a database that `--resume` continues to the same records, measuring
+// none of the recorded trials again.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -181,6 +182,16 @@ TEST_F(MpiTune, AKilledWorkerStillGivesTheCompleteRun) {
     EXPECT_NE(job.err().find("worker rank 1 silent"), std::string::npos) << job.err();
     EXPECT_EQ(record_lines(path("killed.db")), reference) << job.err();
     EXPECT_EQ(nlohmann::json::parse(job.out())["trials"], 16);
+}
+
+TEST_F(MpiTune, JobsPastTheDeadlineAreDoneTwiceAndChangeNothing) {
+    // A deadline shorter than any measurement: every job a worker takes is also given to another rank, as
+    // for a worker that hangs; the first result of each is kept.
+    const std::vector<std::string> reference = reference_records();
+    Job job(dir_, atim_under_mpirun(fmt::format("{} --db deadline.db --worker-deadline 0.001", kTune)));
+    ASSERT_EQ(job.wait(300s), 0) << job.err();
+    EXPECT_NE(job.err().find("past the 0.001 s deadline"), std::string::npos) << job.err();
+    EXPECT_EQ(record_lines(path("deadline.db")), reference) << job.err();
 }
 
 TEST_F(MpiTune, ResumeAfterRankZeroWasKilledMeasuresOnlyWhatIsMissing) {

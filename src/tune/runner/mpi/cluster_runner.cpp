@@ -333,10 +333,9 @@ private:
                     continue;
                 held.requeued = true;
                 lost_ = true;
-                std::fprintf(
-                    stderr,
-                    "atim: worker rank %zu holds a job past the %.0f s deadline; doing it elsewhere\n", rank,
-                    options_.deadline_seconds);
+                std::fprintf(stderr,
+                             "atim: worker rank %zu holds a job past the %g s deadline; doing it elsewhere\n",
+                             rank, options_.deadline_seconds);
                 requeue(id);
             }
         }
