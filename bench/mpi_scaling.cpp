@@ -4,7 +4,7 @@
 // record) against a worker (lower, codegen, assemble, simulate, verify), measured in this one run. From
 // those: the rank count at which rank 0 becomes the bottleneck, and how the batch size moves it.
 //
-// usage: bench_mpi_scaling [trials=64] [shape=4096x4096] [ranks=2]
+// usage: bench_mpi_scaling [trials=64] [shape=4096x4096] [ranks=2] [costs: only the per-trial costs]
 #include <fmt/format.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -38,6 +38,7 @@ struct Setup {
     int ranks = 2;
     int batch = 64;  // atim tune's default
     int population = 512;
+    bool costs_only = false;  ///< skip the RANKS-rank run: only the per-trial costs
 };
 
 double seconds_since(Clock::time_point start) {
@@ -211,32 +212,39 @@ void run(const Setup &s) {
                s.shape, s.trials, s.batch, s.population);
     fmt::print("load average before: {}\n", load_average());
     const double one = timed_mpirun(s, 1, (dir / "one.db").string(), dir);
-    const double many = timed_mpirun(s, s.ranks, (dir / "many.db").string(), dir);
-    fmt::print("load average after:  {}\n", load_average());
-    const bool same = record_lines((dir / "one.db").string()) == record_lines((dir / "many.db").string());
-    fmt::print("wall: 1 rank {:.1f} s, {} ranks {:.1f} s: {:.2f}x (records {})\n", one, s.ranks, many,
-               one / many, same ? "identical" : "DIFFERENT");
+    if (!s.costs_only) {
+        const double many = timed_mpirun(s, s.ranks, (dir / "many.db").string(), dir);
+        fmt::print("load average after:  {}\n", load_average());
+        const bool same = record_lines((dir / "one.db").string()) == record_lines((dir / "many.db").string());
+        fmt::print("wall: 1 rank {:.1f} s, {} ranks {:.1f} s: {:.2f}x (records {})\n", one, s.ranks, many,
+                   one / many, same ? "identical" : "DIFFERENT");
+    }
 
     const std::vector<tune::TuningRecord> records =
         tune::Database::open_existing((dir / "one.db").string()).all();
     const MasterCost master = master_cost(s, workload, machine, records, dir);
     const std::map<Stage, double> worker = worker_cost(workload, machine, records);
-    double worker_total = 0;
-    for (const auto &[stage, ms] : worker) worker_total += ms;
+    double measuring = 0;
+    for (const auto &[stage, ms] : worker) measuring += ms;
+    const double worker_total = measuring + master.analysis_ms;
     fmt::print(
-        "rank 0 per trial: search {:.2f} ms, serialise job + result {:.3f} ms, database write {:.3f} ms: "
-        "{:.2f} ms\n",
+        "rank 0 per trial (serial): search {:.2f} ms (sampling, mutation, XGBoost, batch assembly), "
+        "serialise "
+        "job + result {:.3f} ms, database write {:.3f} ms: {:.2f} ms\n",
         master.search_ms, master.serialise_ms, master.database_ms, master.total());
-    fmt::print("worker per trial:");
+    fmt::print("worker per trial (one thread): the search's population lowering {:.2f} ms; measuring:",
+               master.analysis_ms);
     for (const auto &[stage, ms] : worker) fmt::print(" {} {:.2f} ms,", to_string(stage), ms);
-    fmt::print(" total {:.2f} ms\n", worker_total);
+    fmt::print(" {:.2f} ms; total {:.2f} ms\n", measuring, worker_total);
     fmt::print(
-        "estimate: with one measuring thread per rank, rank 0's serial {:.2f} ms per trial equals the "
-        "workers' "
-        "{:.2f} ms / N at N = {:.0f} ranks; past that, more ranks do not shorten a batch (batch {} here; "
-        "rank 0's "
-        "search cost is mostly per batch, so a larger --batch divides it over more trials)\n",
-        master.total(), worker_total, worker_total / master.total(), s.batch);
+        "estimate: rank 0's serial {:.2f} ms per trial equals the workers' {:.2f} ms / N at N = {:.0f} ranks "
+        "of "
+        "one thread; past that, more ranks do not shorten a batch. Batch {} here: most of rank 0's search "
+        "work "
+        "is per batch (population {}), so a larger --batch spreads it over more trials and moves the point "
+        "up "
+        "(estimated, not measured)\n",
+        master.total(), worker_total, worker_total / master.total(), s.batch, s.population);
     std::error_code ec;
     fs::remove_all(dir, ec);
 }
@@ -248,6 +256,7 @@ int main(int argc, char **argv) {
     if (argc > 1) s.trials = std::atoi(argv[1]);
     if (argc > 2) s.shape = argv[2];
     if (argc > 3) s.ranks = std::atoi(argv[3]);
+    if (argc > 4) s.costs_only = std::string(argv[4]) == "costs";
     try {
         run(s);
     } catch (const std::exception &e) {
