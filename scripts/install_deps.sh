@@ -2,7 +2,8 @@
 # Installs the Debian packages atim needs, only those that are missing (idempotent, quiet when done).
 set -euo pipefail
 packages=(cmake g++ make libgtest-dev libgmock-dev libbenchmark-dev libfmt-dev nlohmann-json3-dev
-          libcli11-dev libsqlite3-dev libxgboost-dev xgboost clang-format gnuplot-nox)
+          libcli11-dev libsqlite3-dev libxgboost-dev xgboost clang-format gnuplot-nox
+          libopenmpi-dev openmpi-bin)
 missing=()
 for p in "${packages[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -22,6 +22,7 @@
 
 #include "atim/support/error.h"
 #include "atim/tune/evaluation.h"
+#include "cluster_arguments.h"
 #include "commands.h"
 #include "suite_plot.h"
 
@@ -53,6 +54,7 @@ struct BenchArguments {
     std::vector<int64_t> grid_mmtv_dpus = tune::BaselineGrid{}.mmtv_dpus_per_batch;
     std::vector<int64_t> grid_mmtv_tasklets = tune::BaselineGrid{}.mmtv_tasklets;
     std::vector<int64_t> grid_mmtv_blocks = tune::BaselineGrid{}.mmtv_blocks;
+    ClusterArguments cluster;
 };
 
 void check_arguments(const BenchArguments &args) {
@@ -476,7 +478,10 @@ void run_bench(const BenchArguments &args) {
     runner_options.machine = machine;
     runner_options.seed = args.seed;
     runner_options.threads = args.threads;
-    std::unique_ptr<tune::Runner> runner = tune::make_sim_runner(runner_options);
+    // Under mpirun the worker ranks measure what rank 0 sends: the sweeps' points and the tuner's candidates.
+    std::unique_ptr<tune::Runner> runner =
+        args.cluster.runner_for_rank(tune::make_sim_runner(runner_options), machine, args.threads);
+    if (!runner) return;
 
     tune::EvaluationOptions options;
     options.grid.dpus = args.grid_dpus;
@@ -643,6 +648,7 @@ void add_bench_command(CLI::App &app) {
                      "PrIM+Search grid of mmtv: WRAM blocks in elements")
         ->delimiter(',')
         ->capture_default_str();
+    args->cluster.add_to(*command);
     command->callback([args] { run_bench(*args); });
 }
 

@@ -10,6 +10,7 @@
 
 #include "atim/support/error.h"
 #include "atim/support/version.h"
+#include "atim/tune/cluster.h"
 #include "commands.h"
 
 namespace atim::cli {
@@ -28,7 +29,9 @@ CommandRegistration::CommandRegistration(int order, AddCommand add) {
 
 }  // namespace atim::cli
 
-int main(int argc, char **argv) {
+namespace {
+
+int run_command(int argc, char **argv) {
     CLI::App app{"atim: search-based optimizing tensor compiler for UPMEM processing-in-DRAM"};
     app.require_subcommand(1);
     app.set_version_flag("--version", fmt::format("atim {}", atim::atim_version()));
@@ -62,4 +65,13 @@ int main(int argc, char **argv) {
         return 1;
     }
     return 0;
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+    // Under mpirun or srun every rank runs the same command line; rank 0 does the command's work and the
+    // others measure for it (tune and bench). Started by hand, this does nothing.
+    atim::tune::Cluster::start(&argc, &argv);
+    return atim::tune::Cluster::finish(run_command(argc, argv));
 }

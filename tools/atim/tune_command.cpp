@@ -19,6 +19,7 @@
 #include "atim/lower/lower.h"
 #include "atim/support/error.h"
 #include "atim/tune/search.h"
+#include "cluster_arguments.h"
 #include "commands.h"
 #include "program_options.h"
 
@@ -47,6 +48,7 @@ struct TuneArguments {
     int opt_level = 4;
     int threads = 0;
     double prune_factor = 2.0;
+    ClusterArguments cluster;
 };
 
 tune::SearchStrategy parse_strategy(const std::string &name) {
@@ -106,18 +108,27 @@ nlohmann::ordered_json times_json(const tune::MeasureResult &r) {
     return {{"h2d", r.h2d_ms}, {"kernel", r.kernel_ms}, {"after", r.after_ms}, {"total", r.total_ms}};
 }
 
+/// The `prim` schedule's trace, or why it does not apply to the workload.
+std::optional<schedule::Trace> prim_trace(const workloads::Workload &workload,
+                                          const target::UpmemMachine &machine, std::string &why) {
+    try {
+        return baselines::apply_named_schedule("prim", workload, {}, machine).trace();
+    } catch (const UserError &e) {
+        why = e.what();
+        return std::nullopt;
+    }
+}
+
 /// The `prim` baseline, measured with the same runner, every DPU simulated.
 tune::MeasureResult measure_baseline(const workloads::Workload &workload, const target::UpmemMachine &machine,
                                      tune::Runner &runner) {
-    try {
-        schedule::Schedule prim = baselines::apply_named_schedule("prim", workload, {}, machine);
-        return runner.run_full(workload, prim.trace());
-    } catch (const UserError &e) {
-        tune::MeasureResult failed;
-        failed.status = tune::MeasureStatus::Invalid;
-        failed.error = e.what();
-        return failed;
-    }
+    std::string why;
+    if (const std::optional<schedule::Trace> prim = prim_trace(workload, machine, why))
+        return runner.run_full(workload, *prim);
+    tune::MeasureResult failed;
+    failed.status = tune::MeasureStatus::Invalid;
+    failed.error = why;
+    return failed;
 }
 
 /// best_trace.json, dpu.c, host.c, build.sh, kernel.S of the best candidate.
@@ -291,7 +302,11 @@ void run_tune(const TuneArguments &args) {
     runner_options.prim_timing = args.timing == "prim";
     runner_options.opt_level = args.opt_level;
     runner_options.threads = args.threads;
-    std::unique_ptr<tune::Runner> runner = tune::make_runner(args.runner, runner_options);
+    // Under mpirun the worker ranks stop here: they measure what rank 0 sends, and only rank 0 searches,
+    // opens the database and writes the outputs.
+    std::unique_ptr<tune::Runner> runner =
+        args.cluster.runner_for_rank(tune::make_runner(args.runner, runner_options), machine, args.threads);
+    if (!runner) return;
 
     tune::SearchOptions options;
     options.strategy = parse_strategy(args.search);
@@ -311,6 +326,10 @@ void run_tune(const TuneArguments &args) {
     const std::string db_path = database_path(args);
     tune::Database db = tune::Database::open(db_path);
     ProgressLine progress;
+    // The baseline does not depend on the search: a runner with idle ranks measures it meanwhile.
+    std::string no_prim;
+    if (const std::optional<schedule::Trace> prim = prim_trace(workload, machine, no_prim))
+        runner->prefetch_full(workload, *prim);
     tune::TuneResult result = tune::tune(workload, machine, *runner, db, options,
                                          [&](const tune::TuneProgress &p) { progress(p); });
     progress.finish();
@@ -378,6 +397,7 @@ void add_tune_command(CLI::App &app) {
                      "(recorded as pruned; 0: measure every candidate to the end)")
         ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
+    args->cluster.add_to(*command);
     command->callback([args] { run_tune(*args); });
 }
 

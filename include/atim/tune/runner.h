@@ -23,6 +23,21 @@ struct RunnerOptions {
     double timeout_seconds = 120;  ///< per candidate
 };
 
+/// What the search knows of a candidate without measuring it: whether it replays and lowers, its
+/// cost-model features and the hash of its lowered program (lower::program_hash).
+struct CandidateAnalysis {
+    bool lowers = false;
+    std::vector<float> features;
+    uint64_t program_hash = 0;
+};
+
+/// Replays and lowers every trace at `opt_level` and extracts its features, on up to `threads` threads
+/// (0: all cores); a trace that replay or lowering refuses (UserError) does not lower.
+std::vector<CandidateAnalysis> analyze_candidates(const workloads::Workload &workload,
+                                                  const std::vector<schedule::Trace> &traces,
+                                                  const target::UpmemMachine &machine, int opt_level,
+                                                  int threads);
+
 class Runner {
 public:
     virtual ~Runner() = default;
@@ -37,6 +52,16 @@ public:
     /// Measures one trace with every DPU simulated (the final check of the best candidates). The simulator
     /// runner holds it to no wall-clock budget: the search already ran the candidate to its end.
     virtual MeasureResult run_full(const workloads::Workload &workload, const schedule::Trace &trace) = 0;
+    /// analyze_candidates for the search (the lowering behind its cost model); a runner over several
+    /// processes spreads it over them. Results in `traces` order, the same wherever they were computed.
+    virtual std::vector<CandidateAnalysis> analyze(const workloads::Workload &workload,
+                                                   const std::vector<schedule::Trace> &traces,
+                                                   const target::UpmemMachine &machine, int opt_level) {
+        return analyze_candidates(workload, traces, machine, opt_level, 0);
+    }
+    /// Says that run_full(workload, trace) will be asked later, so that a runner with idle processes can
+    /// measure it in the meantime (the result is the same). Does nothing by default.
+    virtual void prefetch_full(const workloads::Workload &workload, const schedule::Trace &trace) {}
 };
 
 /// The cycle-level simulator (default): candidates in parallel on all cores, each in the sampled simulation

@@ -29,7 +29,8 @@ public:
     std::vector<MeasureResult> run(const workloads::Workload &workload,
                                    const std::vector<schedule::Trace> &batch,
                                    std::optional<double> kernel_ms_bound) override {
-        const runtime::ReferenceData &reference = reference_for(workload);
+        // Held for the whole batch: a worker rank may start another workload's job meanwhile.
+        const std::shared_ptr<const runtime::ReferenceData> reference = reference_for(workload);
         std::vector<MeasureResult> results(batch.size());
         // Parallelism is across candidates, and each candidate's DPUs may use a second thread: candidates'
         // costs spread over two orders of magnitude (a K split over 200 DPUs simulates 200 of them), and at
@@ -37,7 +38,7 @@ public:
         // many threads as cores run; results do not depend on the thread count.
         const int sim_threads = std::min(2, detail::resolve_threads(options_.threads));
         detail::for_each_parallel(batch.size(), options_.threads, [&](size_t i) {
-            results[i] = measure(workload, reference, batch[i], sim::SimulationMode::Sampled, sim_threads,
+            results[i] = measure(workload, *reference, batch[i], sim::SimulationMode::Sampled, sim_threads,
                                  kernel_ms_bound, options_.timeout_seconds);
         });
         return results;
@@ -47,23 +48,26 @@ public:
     // simulating all of a 2048-DPU program on a loaded machine can take minutes; timing it out would leave
     // the report with no verified program.
     MeasureResult run_full(const workloads::Workload &workload, const schedule::Trace &trace) override {
-        return measure(workload, reference_for(workload), trace, sim::SimulationMode::Full, options_.threads,
-                       std::nullopt, /*timeout_seconds=*/0);
+        const std::shared_ptr<const runtime::ReferenceData> reference = reference_for(workload);
+        return measure(workload, *reference, trace, sim::SimulationMode::Full, options_.threads, std::nullopt,
+                       /*timeout_seconds=*/0);
     }
 
 private:
-    /// The inputs and reference outputs of `workload`, computed on the first call for it.
-    const runtime::ReferenceData &reference_for(const workloads::Workload &workload) {
+    /// The inputs and reference outputs of `workload`, computed on the first call for it. Shared: a caller
+    /// still measuring the previous workload keeps its data alive.
+    std::shared_ptr<const runtime::ReferenceData> reference_for(const workloads::Workload &workload) {
         std::lock_guard<std::mutex> lock(reference_mutex_);
         std::string key =
             fmt::format("{} {} {}", workload.name, workload.shape_string(), workload.dtype_string());
         if (!reference_ || key != reference_key_) {
-            reference_.reset();  // frees the previous workload's tensors first
+            reference_
+                .reset();  // frees the previous workload's tensors first, unless a batch still holds them
             reference_ =
-                std::make_unique<runtime::ReferenceData>(runtime::prepare_reference(workload, options_.seed));
+                std::make_shared<runtime::ReferenceData>(runtime::prepare_reference(workload, options_.seed));
             reference_key_ = key;
         }
-        return *reference_;
+        return reference_;
     }
 
     MeasureResult measure(const workloads::Workload &workload, const runtime::ReferenceData &reference,
@@ -103,7 +107,7 @@ private:
     RunnerOptions options_;
     mutable detail::MeasurementMemo memo_;
     std::mutex reference_mutex_;
-    std::unique_ptr<runtime::ReferenceData> reference_;
+    std::shared_ptr<const runtime::ReferenceData> reference_;
     std::string reference_key_;
 };
 

@@ -16,6 +16,8 @@ namespace {
 
 /// Draws per requested fresh sample before giving up (a sketch may reject most draws on a small shape).
 constexpr int kSampleAttempts = 8;
+/// Fewest unlowered candidates evaluate() hands to the runner's analyze().
+constexpr size_t kRemoteAnalysisMin = 8;
 
 std::unique_ptr<CostModel> make_cost_model(const SearchOptions &options) {
     if (options.use_cost_model) return make_xgboost_cost_model();
@@ -31,13 +33,14 @@ HashedCandidate hashed(Candidate candidate) {
 }
 
 SearchContext::SearchContext(const workloads::Workload &workload_, const target::UpmemMachine &machine_,
-                             const SearchOptions &options_)
+                             const SearchOptions &options_, Runner *analyzer)
     : workload(workload_),
       machine(machine_),
       options(options_),
       sketches(generate_sketches(workload_, machine_, options_.space)),
       cost_model(make_cost_model(options_)),
-      rng(options_.seed) {
+      rng(options_.seed),
+      analyzer_(analyzer) {
     ATIM_CHECK(!sketches.empty(), "no sketches for workload {}", workload.name);
 }
 
@@ -50,22 +53,23 @@ void SearchContext::evaluate(const std::vector<HashedCandidate> &candidates) {
     std::unordered_set<uint64_t> queued;
     for (const HashedCandidate &c : candidates)
         if (!cache_.contains(c.hash) && queued.insert(c.hash).second) unlowered.push_back(&c);
-    std::vector<CandidateInfo> infos(unlowered.size());
-    RunnerOptions lower_options;
-    lower_options.machine = machine;
-    lower_options.opt_level = options.space.opt_level;
-    for_each_parallel(unlowered.size(), 0, [&](size_t i) {
-        try {
-            lower::PimProgram program =
-                lower_candidate(workload, unlowered[i]->candidate.trace, lower_options);
-            infos[i].features = extract_features(program, machine);
-            infos[i].program_hash = lower::program_hash(program);
-            infos[i].lowers = true;
-        } catch (const UserError &) {
-            infos[i].lowers = false;  // replay or lowering refused it: never measured
-        }
-    });
-    for (size_t i = 0; i < unlowered.size(); ++i) cache_[unlowered[i]->hash] = std::move(infos[i]);
+    if (unlowered.empty()) return;
+    std::vector<schedule::Trace> traces;
+    for (const HashedCandidate *c : unlowered) traces.push_back(c->candidate.trace);
+    // A population's worth goes through the runner, which may spread it over other processes; the
+    // candidate-by-candidate checks of batch assembly are cheaper here than a round trip.
+    std::vector<CandidateAnalysis> analyses =
+        analyzer_ && unlowered.size() >= kRemoteAnalysisMin
+            ? analyzer_->analyze(workload, traces, machine, options.space.opt_level)
+            : analyze_candidates(workload, traces, machine, options.space.opt_level, 0);
+    ATIM_CHECK(analyses.size() == unlowered.size(), "{} analyses for {} candidates", analyses.size(),
+               unlowered.size());
+    for (size_t i = 0; i < unlowered.size(); ++i) {
+        CandidateInfo &info = cache_[unlowered[i]->hash];
+        info.lowers = analyses[i].lowers;
+        info.features = std::move(analyses[i].features);
+        info.program_hash = analyses[i].program_hash;
+    }
 }
 
 const CandidateInfo &SearchContext::info(uint64_t hash) const {

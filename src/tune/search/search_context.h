@@ -46,8 +46,9 @@ struct CandidateInfo {
 
 class SearchContext {
 public:
+    /// `analyzer`: the runner whose analyze() lowers large sets of candidates (nullptr: this process).
     SearchContext(const workloads::Workload &workload, const target::UpmemMachine &machine,
-                  const SearchOptions &options);
+                  const SearchOptions &options, Runner *analyzer = nullptr);
 
     const workloads::Workload &workload;
     const target::UpmemMachine &machine;
@@ -86,6 +87,7 @@ public:
 
 private:
     std::map<uint64_t, CandidateInfo> cache_;
+    Runner *analyzer_ = nullptr;
 };
 
 /// Strategy interface: proposes the next batch of unmeasured, distinct candidates.

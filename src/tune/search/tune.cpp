@@ -201,7 +201,7 @@ TuneResult tune(const workloads::Workload &workload, const target::UpmemMachine 
     StageTimer timer(Stage::Other);
     const auto start = std::chrono::steady_clock::now();
     const std::string fingerprint = machine_fingerprint(machine);
-    SearchContext context(workload, machine, options);
+    SearchContext context(workload, machine, options, &runner);
     std::unique_ptr<detail::BatchStrategy> strategy = make_strategy(options.strategy);
     TuneResult result;
     result.run = choose_run(run_key(workload, fingerprint, options), db, options.resume);
