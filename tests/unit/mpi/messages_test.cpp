@@ -38,12 +38,13 @@ TEST(ClusterMessages, WorkloadsAreRebuiltFromTheirSpec) {
     for (const Case &c :
          std::vector<Case>{{workloads::make_workload("mtv", {64, 128})},
                            {workloads::make_workload("red", {1000}, "int32")},
+                           {workloads::make_workload("mtv", {64, 128}, "A=int8,B=int8,C=int32")},
                            {workloads::make_op_workload("C[i] += A[i,k] * B[k] + 1", "i=64,k=32")}}) {
         const workloads::Workload back =
             tune::cluster::workload_from_json(through_text(tune::cluster::workload_to_json(c.workload)));
         EXPECT_EQ(back.name, c.workload.name);
         EXPECT_EQ(back.shape, c.workload.shape);
-        EXPECT_EQ(back.dtype, c.workload.dtype) << c.workload.name;
+        EXPECT_EQ(back.dtype_string(), c.workload.dtype_string()) << c.workload.name;
         EXPECT_EQ(back.notation, c.workload.notation);
         EXPECT_EQ(back.shape_string(), c.workload.shape_string());
     }

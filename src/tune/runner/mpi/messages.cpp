@@ -30,7 +30,7 @@ Job Job::from_json(const nlohmann::json &json) {
 nlohmann::json workload_to_json(const workloads::Workload &workload) {
     return {{"name", workload.name},
             {"shape", workload.shape},
-            {"dtype", ir::to_string(workload.dtype)},
+            {"dtype", workload.dtype_string()},
             {"notation", workload.notation},
             {"extents", workload.is_op() ? workload.shape_string() : ""}};
 }
