@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "atim/support/error.h"
+#include "te/comma_list.h"
 
 namespace atim::te {
 
@@ -16,11 +17,7 @@ DTypeSpec DTypeSpec::parse(const std::string &text) {
         spec.all_ = ir::parse_dtype(text);
         return spec;
     }
-    size_t start = 0;
-    while (true) {
-        const size_t comma = text.find(',', start);
-        const std::string item =
-            text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    for (const std::string &item : split_comma_list(text)) {
         const size_t equals = item.find('=');
         if (equals == std::string::npos || equals == 0 || equals + 1 == item.size())
             user_error("--dtype item '{}' must be TENSOR=TYPE, e.g. --dtype A=int8,B=int8,C=int32", item);
@@ -28,9 +25,8 @@ DTypeSpec DTypeSpec::parse(const std::string &text) {
         if (spec.per_tensor_.contains(tensor))
             user_error("--dtype gives tensor '{}' twice; give each tensor once", tensor);
         spec.per_tensor_[tensor] = ir::parse_dtype(item.substr(equals + 1));
-        if (comma == std::string::npos) return spec;
-        start = comma + 1;
     }
+    return spec;
 }
 
 ir::DType DTypeSpec::of(const std::string &tensor, ir::DType fallback) const {

@@ -12,6 +12,8 @@
 #include <optional>
 #include <set>
 
+#include "te/comma_list.h"
+
 namespace atim::te {
 namespace {
 
@@ -415,11 +417,7 @@ NotationError::NotationError(const std::string &statement, size_t column, const 
 
 IndexExtents parse_index_extents(const std::string &text) {
     IndexExtents extents;
-    size_t start = 0;
-    while (true) {
-        const size_t comma = text.find(',', start);
-        const std::string item =
-            text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    for (const std::string &item : split_comma_list(text)) {
         const size_t equals = item.find('=');
         const std::string name = item.substr(0, equals);
         const bool good_name =
@@ -442,9 +440,8 @@ IndexExtents parse_index_extents(const std::string &text) {
             if (given == name) user_error("--shape gives index '{}' twice; give each index once", name);
         }
         extents.emplace_back(name, value);
-        if (comma == std::string::npos) return extents;
-        start = comma + 1;
     }
+    return extents;
 }
 
 PrimFunc build_from_notation(const std::string &statement, const IndexExtents &extents, ir::DType dtype,
