@@ -53,6 +53,13 @@ public:
                        /*timeout_seconds=*/0);
     }
 
+    /// On the runner's threads, as its measurements: `--threads 1` means one core, lowering included.
+    std::vector<CandidateAnalysis> analyze(const workloads::Workload &workload,
+                                           const std::vector<schedule::Trace> &traces,
+                                           const target::UpmemMachine &machine, int opt_level) override {
+        return analyze_candidates(workload, traces, machine, opt_level, options_.threads);
+    }
+
 private:
     /// The inputs and reference outputs of `workload`, computed on the first call for it. Shared: a caller
     /// still measuring the previous workload keeps its data alive.

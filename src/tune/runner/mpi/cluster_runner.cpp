@@ -2,8 +2,9 @@
 // communication thread hands jobs to the workers that have a free thread, collects their results by job,
 // watches their heartbeats and deadlines and puts a lost worker's jobs back in the queue; rank 0's own
 // threads take jobs from the same queue. A result is stored in its job's slot, so the batch does not depend
-// on who answered first. A prefetched full measurement waits in a background queue that only otherwise
-// idle workers take from.
+// on who answered first. A prefetched full measurement waits in a background queue that otherwise idle
+// workers take from (the longest job first, as a list scheduler would), and rank 0 too once the search
+// has ended.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -60,7 +61,7 @@ struct Batch {
     }
 };
 
-/// A prefetched full measurement (job ids -1, -2, ...): taken only by a worker with nothing else to do.
+/// A prefetched full measurement (job ids -1, -2, ...): taken only by a rank with nothing else to do.
 struct Background {
     Job job;
     std::string key;  ///< workload and trace
@@ -108,6 +109,7 @@ public:
     }
 
     MeasureResult run_full(const workloads::Workload &workload, const schedule::Trace &trace) override {
+        release_background();
         const nlohmann::json spec = cluster::workload_to_json(workload);
         if (std::optional<nlohmann::json> prefetched = take_prefetched(spec.dump() + trace.to_json()))
             return MeasureResult::from_json(*prefetched);
@@ -143,6 +145,13 @@ public:
     }
 
 private:
+    /// The search has ended (its final full measurements begin): rank 0's own threads may now take
+    /// prefetched jobs too. Before, they would hold up the search, whose serial part only rank 0 runs.
+    void release_background() {
+        std::lock_guard lock(mutex_);
+        background_released_ = true;
+    }
+
     /// The result of a prefetched measurement with this key: waits while a worker runs it; nullopt when
     /// none was prefetched or no worker took it (the caller measures it as usual).
     std::optional<nlohmann::json> take_prefetched(const std::string &key) {
@@ -212,16 +221,18 @@ private:
         return true;
     }
 
-    /// Takes a queued job of the batch and does it with the local runner; false once the batch is done.
+    /// Takes a queued job of the batch (or, once the search has ended, a prefetched one) and does it with
+    /// the local runner; false once the batch is done.
     bool do_one_locally(const workloads::Workload &workload, bool only_without_workers) {
         Job job;
         {
             std::unique_lock lock(mutex_);
             if (!only_without_workers)
-                changed_.wait(lock, [&] { return batch_.remaining == 0 || !batch_.queue.empty(); });
-            if (batch_.remaining == 0 || batch_.queue.empty()) return false;
-            job = batch_.jobs[batch_.queue.front()];
-            batch_.queue.pop_front();
+                changed_.wait(lock, [&] { return batch_.remaining == 0 || has_job(background_released_); });
+            if (batch_.remaining == 0) return false;
+            const Job *next = next_job(background_released_);
+            if (!next) return false;
+            job = *next;
         }
         nlohmann::json result;
         try {
@@ -358,15 +369,23 @@ private:
         return any;
     }
 
-    /// The next job for a worker, taken off its queue; nullptr when none is waiting.
-    const Job *next_job() {
+    bool has_job(bool with_background) const {
+        if (!batch_.queue.empty()) return true;
+        for (const Background &b : background_)
+            if (with_background && b.queued && !b.result) return true;
+        return false;
+    }
+
+    /// The next job for a rank, taken off its queue (a prefetched one only `with_background`, and only
+    /// when no job of the batch waits); nullptr when none is waiting.
+    const Job *next_job(bool with_background = true) {
         if (!batch_.queue.empty()) {
             const size_t index = batch_.queue.front();
             batch_.queue.pop_front();
             return &batch_.jobs[index];
         }
         for (Background &b : background_) {
-            if (!b.queued || b.result) continue;
+            if (!with_background || !b.queued || b.result) continue;
             b.queued = false;
             return &b.job;
         }
@@ -403,6 +422,7 @@ private:
     int64_t next_id_ = 0;
     bool stop_ = false;
     bool lost_ = false;
+    bool background_released_ = false;  ///< see release_background()
     cluster::Outbox outbox_;
     std::thread communication_;
 };
