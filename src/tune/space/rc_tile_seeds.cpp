@@ -36,8 +36,11 @@ struct DpuGrid {
     int64_t row_dpus, k_dpus, outer_dpus;
 };
 
-// The DPU grids: the DPU budget, half and a quarter of it (small shapes: mmtv 32x64x512's best 2-D expert
-// program uses 512 DPUs), K split in powers of two; with an outer spatial axis (ttv's
+// The DPU grids: K split in powers of two, each on the DPU budget, half and a quarter of it (small shapes:
+// mmtv 32x64x512's best 2-D expert program uses 512 DPUs; gemv 1024x1024's uses 1024). The budgets vary
+// fastest: a short run measures only the first few seeds, and trying one K split on three budgets tells the
+// search more than six K splits on one (at 64 trials, gemv 1024x1024 measured only 2048-DPU seeds and
+// missed the 1024-DPU region where the 2-D expert's grid search finds its best program); with an outer spatial axis (ttv's
 // i, mmtv's batches; `outer` > 1) as ATiM's 3-D rule, it takes as many of the DPUs K leaves as it has
 // iterations, the rows the rest.
 // `padding`: elements per 8 bytes; a split whose padded slices cover K with fewer DPUs is left out (the seed
@@ -50,8 +53,8 @@ std::vector<DpuGrid> dpu_grids(int64_t rows, int64_t k, int64_t outer, int64_t b
         return log2_distance(a, kCentralKSplit) < log2_distance(b, kCentralKSplit);
     });
     std::vector<DpuGrid> grids;
-    for (int64_t total : {budget, budget / 2, budget / 4})
-        for (int64_t kd : splits) {
+    for (int64_t kd : splits)
+        for (int64_t total : {budget, budget / 2, budget / 4}) {
             const int64_t outer_dpus = std::max<int64_t>(1, std::min(total / kd, outer));
             const int64_t row_dpus = std::min(total / kd / outer_dpus, rows);
             if (row_dpus >= 1 && row_dpus * kd * outer_dpus == total)

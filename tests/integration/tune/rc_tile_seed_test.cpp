@@ -70,12 +70,13 @@ TEST(RcTileSeeds, MoveTheNamedRcTileSchedulesBytes) {
     EXPECT_NEAR(r[1].kernel_ms, r[0].kernel_ms, 0.05 * r[0].kernel_ms);
 }
 
-TEST(RcTileSeeds, GridIsOrderedFromSixteenWaySplitsAndOnlyForTwoDimensionalRowReductions) {
+TEST(RcTileSeeds, GridIsOrderedFromSixteenWaySplitsOnEachBudgetAndOnlyForTwoDimensionalRowReductions) {
     const target::UpmemMachine m = target::load_machine("upmem-2048");
     const std::vector<space::RcTilePoint> points =
         space::rc_tile_points(workloads::make_workload("mtv", {8192, 8192}), m, {0, 16, 64, 512});
     ASSERT_GE(points.size(), 4u);
-    const std::vector<std::pair<int64_t, int64_t>> want = {{128, 16}, {256, 8}, {64, 32}, {512, 4}};
+    // 16 ways on 2048, 1024 and 512 DPUs, then 8 ways on 2048.
+    const std::vector<std::pair<int64_t, int64_t>> want = {{128, 16}, {64, 16}, {32, 16}, {256, 8}};
     for (size_t i = 0; i < want.size(); ++i) {
         EXPECT_EQ(points[i].row_dpus, want[i].first) << i;
         EXPECT_EQ(points[i].k_dpus, want[i].second) << i;
