@@ -222,6 +222,7 @@ SimExecution execute_on_sim(const lower::PimProgram &program, const TensorValues
         sim::MachineOptions machine_options;
         machine_options.mode = options.mode;
         machine_options.threads = options.threads;
+        machine_options.part = options.part;
         if (options.max_kernel_cycles) machine_options.dpu.max_cycles = *options.max_kernel_cycles;
         sim::Machine machine(options.machine, machine_options);
         execution.measurement =
@@ -269,7 +270,10 @@ struct SimulationNotes {
 SimulationNotes simulation_notes(const SimRunOptions &options, const SimExecution &execution,
                                  const RunResult &result, int64_t dpus) {
     const sim::Measurement &m = execution.measurement;
-    const int64_t runs = m.counter("dpu_runs"), simulated = m.counter("simulated_dpu_runs");
+    // A part of a full run (sim::DpuPart) counts its own DPUs; every part says what the whole run did.
+    const bool full = options.mode == sim::SimulationMode::Full;
+    const int64_t runs = full ? dpus : m.counter("dpu_runs");
+    const int64_t simulated = full ? dpus : m.counter("simulated_dpu_runs");
     const int64_t estimated = m.counter("estimated_dpu_runs");
     std::string which;
     switch (options.mode) {
@@ -337,6 +341,7 @@ void describe(const lower::PimProgram &program, const SimRunOptions &options, ui
           {"verified_elements", result.verified_elements},
           {"total_elements", result.total_elements}}},
         {"dpu", dpu_stats_json(m.kernel)},
+        {"slowest_dpu", m.slowest_dpu},
         {"kernel_code",
          {{"instructions", kernel.kernel_instructions},
           {"frame_bytes_per_tasklet", kernel.frame_bytes_per_tasklet},

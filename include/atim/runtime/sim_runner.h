@@ -34,6 +34,8 @@ struct SimRunOptions {
     /// Stop a DPU kernel that runs longer than this (sim::CycleLimitExceeded); the tuner's bound on
     /// candidates already known to be slower than its best. Unset: only the runaway-program limit.
     std::optional<int64_t> max_kernel_cycles;
+    /// Full mode: the part of the DPUs this run times (sim::DpuPart); the whole set by default.
+    sim::DpuPart part;
 };
 
 /// What running the program on the simulator produced.

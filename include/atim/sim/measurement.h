@@ -25,6 +25,8 @@ struct Measurement {
     /// The kernel: statistics of the slowest DPU of each launch, summed over launches (cycles = kernel
     /// cycles).
     DpuStats kernel;
+    /// The slowest DPU of the last launch (the first of equally slow ones); -1 before a launch.
+    int slowest_dpu = -1;
     /// Counters: dpus, launches, dpu_runs (DPU runs the kernel stands for), simulated_dpu_runs (runs
     /// simulated instruction by instruction), simulated_instructions, total_instructions (all DPUs),
     /// host_to_dpu_bytes, dpu_to_host_bytes, host_transfers (of which broadcasts and one_buffer_pushes:

@@ -34,10 +34,24 @@ std::string_view to_string(SimulationMode mode);
 /// The inverse of to_string; anything else is a UserError.
 SimulationMode parse_simulation_mode(std::string_view text);
 
+/// One of `count` parts of a Full-mode run, so that one program's full simulation can be spread over
+/// processes: DPU d belongs to part d % count. A part times only its own DPUs and runs the others for their
+/// values only (untimed), so its outputs are complete; its counters cover its own DPUs, and the counters of
+/// the whole set (transfers, launches, DPUs) are in part 0. Summing the counters of all parts and taking
+/// the slowest part's kernel gives exactly the unsplit run (tune::combine_full_parts).
+struct DpuPart {
+    int index = 0;
+    int count = 1;
+
+    bool owns(int dpu) const { return dpu % count == index; }
+    bool whole() const { return count == 1; }
+};
+
 struct MachineOptions {
     SimulationMode mode = SimulationMode::Identical;
     int threads = 0;  ///< worker threads for DPU runs; 0 = all cores
     DpuOptions dpu;
+    DpuPart part;  ///< Full mode only
 };
 
 /// Bytes for each DPU of the set, in DPU order.

@@ -52,6 +52,13 @@ public:
     /// Measures one trace with every DPU simulated (the final check of the best candidates). The simulator
     /// runner holds it to no wall-clock budget: the search already ran the candidate to its end.
     virtual MeasureResult run_full(const workloads::Workload &workload, const schedule::Trace &trace) = 0;
+    /// Whether run_full_part can split a full measurement, so that several processes share it.
+    virtual bool splits_full() const { return false; }
+    /// Part `part` of `parts` of run_full (every DPU d with d % parts == part timed, the others computed
+    /// for their values only): combine_full_parts over all the parts gives exactly run_full's result.
+    /// Only a runner that splits_full() is asked for more than one part.
+    virtual MeasureResult run_full_part(const workloads::Workload &workload, const schedule::Trace &trace,
+                                        int part, int parts);
     /// analyze_candidates for the search (the lowering behind its cost model); a runner over several
     /// processes spreads it over them. Results in `traces` order, the same wherever they were computed.
     virtual std::vector<CandidateAnalysis> analyze(const workloads::Workload &workload,
@@ -63,6 +70,11 @@ public:
     /// measure it in the meantime (the result is the same). Does nothing by default.
     virtual void prefetch_full(const workloads::Workload &workload, const schedule::Trace &trace) {}
 };
+
+/// run_full's result from the results of its parts 0..n-1 (Runner::run_full_part): the slowest part's
+/// kernel (the first of equally slow DPUs), the counters of all parts added up; a part that failed (they
+/// verify the same complete outputs) speaks for all.
+MeasureResult combine_full_parts(const std::vector<MeasureResult> &parts);
 
 /// The cycle-level simulator (default): candidates in parallel on all cores, each in the sampled simulation
 /// mode against inputs and reference outputs computed once per workload; run_full simulates every DPU.

@@ -80,7 +80,14 @@ struct Machine::State {
     bool launched = false;  // a launch happened in the current measurement: host time now counts as `after`
     bool mram_on_dpu_side = false;  // since the last launch no MRAM transfer switched the memory back
 
-    State(const target::UpmemMachine &m, MachineOptions o) : machine(m), options(o), host(m) {}
+    State(const target::UpmemMachine &m, MachineOptions o) : machine(m), options(o), host(m) {
+        if (!options.part.whole() && options.mode != SimulationMode::Full)
+            user_error("a part of a run ({} of {}) needs the full simulation mode", options.part.index,
+                       options.part.count);
+        if (options.part.count < 1 || options.part.index < 0 || options.part.index >= options.part.count)
+            user_error("part {} of {} does not exist; parts are 0..count-1", options.part.index,
+                       options.part.count);
+    }
 
     void require_loaded(const char *operation) const {
         if (allocated == 0) user_error("{} before allocating DPUs; allocate first", operation);
@@ -131,14 +138,18 @@ struct Machine::State {
             mram_on_dpu_side = false;
         }
         charge(event);
-        count("host_transfers", 1);
-        if (source == TransferSource::OneBuffer) count("one_buffer_pushes", 1);
-        if (source == TransferSource::Broadcast) count("broadcasts", 1);
-        count(direction == HostDirection::ToDpu ? "host_to_dpu_bytes" : "dpu_to_host_bytes",
-              bytes_per_dpu * (source == TransferSource::OneDpu ? 1 : dpus));
+        count_for_set("host_transfers", 1);
+        if (source == TransferSource::OneBuffer) count_for_set("one_buffer_pushes", 1);
+        if (source == TransferSource::Broadcast) count_for_set("broadcasts", 1);
+        count_for_set(direction == HostDirection::ToDpu ? "host_to_dpu_bytes" : "dpu_to_host_bytes",
+                      bytes_per_dpu * (source == TransferSource::OneDpu ? 1 : dpus));
     }
 
     void count(const char *name, int64_t amount) { measurement.counters[name] += amount; }
+    /// A counter of the whole DPU set, not of single DPUs: kept by part 0 of a split run only.
+    void count_for_set(const char *name, int64_t amount) {
+        if (options.part.index == 0) count(name, amount);
+    }
 
     std::shared_ptr<Instance> fresh_instance() const {
         auto instance = std::make_shared<Instance>();
@@ -200,7 +211,7 @@ struct Machine::State {
     std::vector<uint8_t> timed_flags(const std::vector<Instance *> &instances) const {
         std::unordered_set<const Instance *> timed;
         for (int dpu = 0; dpu < allocated; ++dpu)
-            if (instance_of[dpu] && (stand_in.empty() || stand_in[dpu] == dpu))
+            if (instance_of[dpu] && (stand_in.empty() || stand_in[dpu] == dpu) && options.part.owns(dpu))
                 timed.insert(instance_of[dpu].get());
         std::vector<uint8_t> flags(instances.size());
         for (size_t i = 0; i < instances.size(); ++i) flags[i] = timed.contains(instances[i]) ? 1 : 0;
@@ -370,6 +381,8 @@ void Machine::launch() {
     for (size_t i = 0; i < instances.size(); ++i) {
         const DpuStats &stats = instances[i]->last_stats;
         if (!timed[i]) {
+            // Another part's DPU (a Full run split in parts) is that part's to count.
+            if (!s.options.part.whole()) continue;
             functional_runs += 1;
             functional_instructions += stats.instructions;
             continue;
@@ -379,6 +392,7 @@ void Machine::launch() {
     }
     ATIM_CHECK(slowest != nullptr, "a launch with no timed DPU");
     for (int dpu = 0; dpu < s.allocated; ++dpu) {
+        if (!s.options.part.owns(dpu)) continue;
         const DpuStats &stats = s.stats_of(dpu);
         s.count("total_instructions", stats.instructions);
         s.count("dma_bytes", stats.dma_read_bytes + stats.dma_write_bytes);
@@ -392,9 +406,10 @@ void Machine::launch() {
     add_stats(s.measurement.kernel, slowest->last_stats);
     s.launched = true;
     s.mram_on_dpu_side = true;
-    s.count("launches", 1);
-    s.count("dpu_runs", s.allocated);
-    s.count("simulated_dpu_runs", static_cast<int64_t>(instances.size()) - functional_runs);
+    s.measurement.slowest_dpu = s.first_dpu_using(slowest);
+    s.count_for_set("launches", 1);
+    s.count_for_set("dpu_runs", s.allocated);
+    s.count("simulated_dpu_runs", std::count(timed.begin(), timed.end(), 1));
     s.count("simulated_instructions", simulated_instructions);
     if (functional_runs > 0) {
         s.count("functional_dpu_runs", functional_runs);
@@ -454,7 +469,7 @@ Measurement Machine::take_measurement() {
     State &s = *state_;
     Measurement m = std::move(s.measurement);
     m.total_ms = m.h2d_ms + m.kernel_ms + m.after_ms;
-    m.counters["dpus"] = s.allocated;
+    if (s.options.part.index == 0) m.counters["dpus"] = s.allocated;
     int64_t runs = m.counter("dpu_runs"), simulated = m.counter("simulated_dpu_runs");
     std::string sharing = s.options.mode == SimulationMode::Full
                               ? "every DPU simulated"

@@ -53,6 +53,14 @@ public:
                        /*timeout_seconds=*/0);
     }
 
+    bool splits_full() const override { return true; }
+    MeasureResult run_full_part(const workloads::Workload &workload, const schedule::Trace &trace, int part,
+                                int parts) override {
+        const std::shared_ptr<const runtime::ReferenceData> reference = reference_for(workload);
+        return measure(workload, *reference, trace, sim::SimulationMode::Full, options_.threads, std::nullopt,
+                       /*timeout_seconds=*/0, sim::DpuPart{part, parts});
+    }
+
     /// On the runner's threads, as its measurements: `--threads 1` means one core, lowering included.
     std::vector<CandidateAnalysis> analyze(const workloads::Workload &workload,
                                            const std::vector<schedule::Trace> &traces,
@@ -79,7 +87,8 @@ private:
 
     MeasureResult measure(const workloads::Workload &workload, const runtime::ReferenceData &reference,
                           const schedule::Trace &trace, sim::SimulationMode mode, int sim_threads,
-                          std::optional<double> kernel_ms_bound, double timeout_seconds) const {
+                          std::optional<double> kernel_ms_bound, double timeout_seconds,
+                          sim::DpuPart part = {}) const {
         std::optional<int64_t> max_cycles;
         if (kernel_ms_bound)
             max_cycles =
@@ -104,6 +113,7 @@ private:
             sim_options.mode = mode;
             sim_options.threads = sim_threads;
             sim_options.max_kernel_cycles = max_cycles;
+            sim_options.part = part;
             return detail::result_from_run(runtime::run_sim(workload, program, sim_options, reference),
                                            program);
         });

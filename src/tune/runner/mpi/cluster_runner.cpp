@@ -66,6 +66,7 @@ struct Background {
     Job job;
     std::string key;  ///< workload and trace
     bool queued = true;
+    bool taken_back = false;  ///< rank 0 measures it as part of a batch
     std::optional<nlohmann::json> result;
 };
 
@@ -108,13 +109,32 @@ public:
         return results;
     }
 
+    /// In parts, one per idle measuring thread, when the local runner can split it: one program's full
+    /// simulation (seconds to minutes for thousands of DPUs) would otherwise hold one rank while the others
+    /// wait.
     MeasureResult run_full(const workloads::Workload &workload, const schedule::Trace &trace) override {
         release_background();
         const nlohmann::json spec = cluster::workload_to_json(workload);
-        if (std::optional<nlohmann::json> prefetched = take_prefetched(spec.dump() + trace.to_json()))
-            return MeasureResult::from_json(*prefetched);
-        std::vector<Job> jobs{{0, JobKind::Full, spec, {trace.to_json()}, std::nullopt}};
-        return MeasureResult::from_json(run_jobs(workload, std::move(jobs)).at(0));
+        const std::string key = spec.dump() + trace.to_json();
+        std::vector<std::optional<nlohmann::json>> results;
+        std::vector<Job> jobs;
+        if (!take_prefetched(key, results, jobs)) {
+            jobs = full_jobs(spec, trace, free_slots());
+            results.resize(jobs.size());
+        }
+        // Parts no rank took are measured here, while ranks that took the others finish them; a part
+        // whose rank was lost comes back as untaken.
+        while (!jobs.empty()) {
+            std::vector<size_t> slots;  // the part each job measures
+            for (const Job &job : jobs) slots.push_back(static_cast<size_t>(job.part));
+            std::vector<nlohmann::json> measured = run_jobs(workload, std::move(jobs));
+            for (size_t i = 0; i < measured.size(); ++i) results[slots[i]] = std::move(measured[i]);
+            jobs.clear();
+            take_prefetched(key, results, jobs);
+        }
+        std::vector<MeasureResult> parts;
+        for (const std::optional<nlohmann::json> &r : results) parts.push_back(MeasureResult::from_json(*r));
+        return combine_full_parts(parts);
     }
 
     std::vector<CandidateAnalysis> analyze(const workloads::Workload &workload,
@@ -137,11 +157,16 @@ public:
 
     void prefetch_full(const workloads::Workload &workload, const schedule::Trace &trace) override {
         const nlohmann::json spec = cluster::workload_to_json(workload);
+        // Whole: an idle rank takes it during the search, and a part costs more than its share (it also
+        // computes the other parts' DPUs, untimed).
+        std::vector<Job> jobs = full_jobs(spec, trace, 1);
         std::lock_guard lock(mutex_);
-        Background &b = background_.emplace_back();
-        b.job = {
-            -static_cast<int64_t>(background_.size()), JobKind::Full, spec, {trace.to_json()}, std::nullopt};
-        b.key = spec.dump() + trace.to_json();
+        for (Job &job : jobs) {
+            Background &b = background_.emplace_back();
+            job.id = -static_cast<int64_t>(background_.size());
+            b.job = std::move(job);
+            b.key = spec.dump() + trace.to_json();
+        }
     }
 
 private:
@@ -152,17 +177,57 @@ private:
         background_released_ = true;
     }
 
-    /// The result of a prefetched measurement with this key: waits while a worker runs it; nullopt when
-    /// none was prefetched or no worker took it (the caller measures it as usual).
-    std::optional<nlohmann::json> take_prefetched(const std::string &key) {
-        std::unique_lock lock(mutex_);
-        for (Background &b : background_) {
-            if (b.key != key) continue;
-            changed_.wait(lock, [&] { return b.result.has_value() || b.queued; });
-            b.queued = false;  // not to be taken any more
-            return b.result;
+    /// Measuring threads with nothing to do now: rank 0's own and the workers' free ones.
+    int free_slots() {
+        std::lock_guard lock(mutex_);
+        int free = options_.master_measures ? local_threads_ : 0;
+        for (const WorkerState &w : workers_)
+            if (w.alive) free += std::max(0, w.threads - static_cast<int>(w.holding.size()));
+        return free;
+    }
+
+    /// The jobs of a full measurement in `parts` parts when the local runner splits it (the parts combine
+    /// into the same result whatever their number; each also computes the others' DPUs untimed, so parts
+    /// pay only where ranks would otherwise wait), else one.
+    std::vector<Job> full_jobs(const nlohmann::json &spec, const schedule::Trace &trace, int parts) {
+        if (!local_->splits_full()) parts = 1;
+        parts = std::max(parts, 1);
+        std::vector<Job> jobs;
+        for (int part = 0; part < parts; ++part) {
+            Job job{0, JobKind::Full, spec, {trace.to_json()}, std::nullopt};
+            job.part = part;
+            job.parts = parts;
+            jobs.push_back(std::move(job));
         }
-        return std::nullopt;
+        return jobs;
+    }
+
+    /// Collects the prefetched parts of a full measurement with this key into `results` (one slot per
+    /// part) and takes the parts no rank has taken into `untaken`; waits while ranks measure the others,
+    /// until some part is untaken or every part is in. False when none was prefetched.
+    bool take_prefetched(const std::string &key, std::vector<std::optional<nlohmann::json>> &results,
+                         std::vector<Job> &untaken) {
+        std::unique_lock lock(mutex_);
+        bool prefetched = false;
+        for (;;) {
+            bool in_flight = false;
+            for (Background &b : background_) {
+                if (b.key != key) continue;
+                prefetched = true;
+                results.resize(static_cast<size_t>(b.job.parts));
+                if (b.result) {
+                    results[static_cast<size_t>(b.job.part)] = b.result;
+                } else if (b.queued) {
+                    b.queued = false;
+                    b.taken_back = true;
+                    untaken.push_back(b.job);
+                } else if (!b.taken_back) {
+                    in_flight = true;
+                }
+            }
+            if (!untaken.empty() || !in_flight) return prefetched;
+            changed_.wait(lock);
+        }
     }
 
     /// Each job's result, in job order, wherever it was computed. A result {"job_error": ...} (a rank could

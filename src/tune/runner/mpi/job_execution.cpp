@@ -37,7 +37,7 @@ nlohmann::json execute_job(Runner &local, const target::UpmemMachine &machine,
         case JobKind::Measure:
             return local.run(workload, traces, job.kernel_ms_bound).at(0).to_json();
         case JobKind::Full:
-            return local.run_full(workload, traces.at(0)).to_json();
+            return local.run_full_part(workload, traces.at(0), job.part, job.parts).to_json();
         case JobKind::Analyze: {
             // One thread per job: a rank analyzes as many jobs at once as it has measuring threads.
             nlohmann::json results = nlohmann::json::array();

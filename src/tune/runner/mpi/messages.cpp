@@ -13,7 +13,9 @@ nlohmann::json Job::to_json() const {
             {"workload", workload},
             {"traces", traces},
             {"bound", kernel_ms_bound ? nlohmann::json(*kernel_ms_bound) : nlohmann::json()},
-            {"opt_level", opt_level}};
+            {"opt_level", opt_level},
+            {"part", part},
+            {"parts", parts}};
 }
 
 Job Job::from_json(const nlohmann::json &json) {
@@ -24,6 +26,8 @@ Job Job::from_json(const nlohmann::json &json) {
     job.traces = json.at("traces").get<std::vector<std::string>>();
     if (!json.at("bound").is_null()) job.kernel_ms_bound = json.at("bound").get<double>();
     job.opt_level = json.at("opt_level").get<int>();
+    job.part = json.at("part").get<int>();
+    job.parts = json.at("parts").get<int>();
     return job;
 }
 

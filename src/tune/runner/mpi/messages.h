@@ -35,7 +35,7 @@ inline double seconds_since(Clock::time_point t) {
 /// What a job asks of the rank that takes it.
 enum class JobKind {
     Measure,  ///< Runner::run of one candidate (sampled simulation, under the kernel-time bound)
-    Full,     ///< Runner::run_full: every DPU simulated
+    Full,     ///< Runner::run_full (or its part `part` of `parts`): every DPU simulated
     Analyze,  ///< analyze_candidates of a few candidates (the search's lowering for its cost model)
 };
 
@@ -46,7 +46,8 @@ struct Job {
     nlohmann::json workload;  ///< workload_to_json
     std::vector<std::string> traces;
     std::optional<double> kernel_ms_bound;
-    int opt_level = 4;  ///< Analyze
+    int opt_level = 4;        ///< Analyze
+    int part = 0, parts = 1;  ///< Full: Runner::run_full_part
 
     nlohmann::json to_json() const;
     static Job from_json(const nlohmann::json &json);
