@@ -66,9 +66,9 @@ bool intersect(const UnknownElements &a, const UnknownElements &b) {
     return false;
 }
 
-/// DPU 0 and every DPU whose gathered results the host combines with DPU 0's: the DPUs reached from DPU 0
-/// along each grid axis on which DPU 0's neighbour reaches one of the same output elements.
-std::vector<uint8_t> combined_with_first_dpu(const lower::PimProgram &program, const HostTensors &host) {
+/// The grid axes along which the host combines gathered results (through the epilogue): those on which DPU
+/// 0's neighbour reaches one of the same output elements as DPU 0.
+std::array<bool, 3> combined_axes(const lower::PimProgram &program, const HostTensors &host) {
     const int64_t dpus = program.grid.count();
     HostTensors probe;
     probe.inputs = host.inputs;
@@ -89,6 +89,14 @@ std::vector<uint8_t> combined_with_first_dpu(const lower::PimProgram &program, c
     std::array<bool, 3> combined = {false, false, false};
     for (int axis = 0; axis < 3; ++axis)
         combined[axis] = extent[axis] > 1 && intersect(first, influence(stride[axis]));
+    return combined;
+}
+
+/// DPU 0 and every DPU whose gathered results the host combines with DPU 0's: the DPUs reached from DPU 0
+/// along the combined axes.
+std::vector<uint8_t> combined_with_first_dpu(const lower::PimProgram &program, const HostTensors &host) {
+    const int64_t dpus = program.grid.count();
+    const std::array<bool, 3> combined = combined_axes(program, host);
     std::vector<uint8_t> line(dpus, 0);
     for (int64_t dpu = 0; dpu < dpus; ++dpu) {
         auto coords = coordinates_of(program.grid, dpu);
@@ -130,6 +138,34 @@ Sample choose_sample(const lower::PimProgram &program, const HostTensors &host) 
             ++sample.values_only_dpus;
         }
     }
+    return sample;
+}
+
+std::optional<Sample> choose_part(const lower::PimProgram &program, const HostTensors &host,
+                                  sim::DpuPart part) {
+    const int64_t dpus = program.grid.count();
+    const std::array<bool, 3> combined = combined_axes(program, host);
+    // A line is numbered by the DPU's coordinates on the axes the host does not combine along.
+    auto line_of = [&](int64_t dpu) {
+        const auto coords = coordinates_of(program.grid, dpu);
+        const std::array<int64_t, 3> extent = {program.grid.x, program.grid.y, program.grid.z};
+        int64_t line = 0;
+        for (int axis = 2; axis >= 0; --axis)
+            if (!combined[axis]) line = line * extent[axis] + coords[axis];
+        return line;
+    };
+    Sample sample;
+    sample.stand_in.assign(dpus, -1);
+    int first_owned = -1;
+    for (int64_t dpu = 0; dpu < dpus; ++dpu) {
+        if (line_of(dpu) % part.count != part.index) continue;
+        sample.stand_in[dpu] = static_cast<int>(dpu);
+        if (first_owned < 0) first_owned = static_cast<int>(dpu);
+        ++sample.simulated_dpus;
+    }
+    if (first_owned < 0) return std::nullopt;
+    for (int &by : sample.stand_in)
+        if (by < 0) by = first_owned;
     return sample;
 }
 

@@ -3,10 +3,12 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <unordered_map>
 #include <vector>
 
 #include "atim/lower/pim_program.h"
+#include "atim/sim/system.h"
 
 namespace atim::runtime::detail {
 
@@ -41,6 +43,13 @@ struct Sample {
 /// results the host combines with DPU 0's (the DPUs along a cross-DPU reduction, found by testing which grid
 /// neighbours' gathered results reach the same output elements through the host epilogue).
 Sample choose_sample(const lower::PimProgram &program, const HostTensors &host);
+
+/// Part `part` of a full run split over processes (sim::DpuPart): the part simulates whole lines of DPUs
+/// (DPUs whose gathered results the host combines, found as choose_sample finds DPU 0's; line l belongs to
+/// part l mod count) and leaves the others out, so every output element is computed, and verified, by the
+/// one part that owns its line. nullopt when the part owns no line (more parts than lines).
+std::optional<Sample> choose_part(const lower::PimProgram &program, const HostTensors &host,
+                                  sim::DpuPart part);
 
 /// The elements of the gathered host tensors whose gathered value comes from a DPU with selected[d] != 0:
 /// boxes are unpacked in DPU order, so an element two boxes cover takes the later DPU's value.

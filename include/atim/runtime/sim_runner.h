@@ -34,7 +34,9 @@ struct SimRunOptions {
     /// Stop a DPU kernel that runs longer than this (sim::CycleLimitExceeded); the tuner's bound on
     /// candidates already known to be slower than its best. Unset: only the runaway-program limit.
     std::optional<int64_t> max_kernel_cycles;
-    /// Full mode: the part of the DPUs this run times (sim::DpuPart); the whole set by default.
+    /// Full mode: the part of the run to simulate when it is split over processes (sim::DpuPart: whole
+    /// lines of DPUs whose results the host combines, runtime/sim_sampling.h). The part verifies the outputs
+    /// of its own lines and reports for the whole run; tune::combine_full_parts joins the parts.
     sim::DpuPart part;
 };
 
@@ -50,6 +52,8 @@ struct SimExecution {
     sim::Measurement measurement;
     codegen::DpuKernel kernel;
     int64_t epilogue_integer_ops = 0;  ///< host work charged for the epilogue
+    /// A part of a split full run (SimRunOptions::part) that owns no DPU: nothing ran, nothing to verify.
+    bool empty_part = false;
 };
 
 /// Compiles the kernel to DPU assembly, runs the host program on a simulated machine with `inputs` (every

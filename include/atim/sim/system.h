@@ -35,15 +35,14 @@ std::string_view to_string(SimulationMode mode);
 SimulationMode parse_simulation_mode(std::string_view text);
 
 /// One of `count` parts of a Full-mode run, so that one program's full simulation can be spread over
-/// processes: DPU d belongs to part d % count. A part times only its own DPUs and runs the others for their
-/// values only (untimed), so its outputs are complete; its counters cover its own DPUs, and the counters of
-/// the whole set (transfers, launches, DPUs) are in part 0. Summing the counters of all parts and taking
-/// the slowest part's kernel gives exactly the unsplit run (tune::combine_full_parts).
+/// processes. Which DPUs the part simulates, its own, is given by sample() (stand_in[d] == d; the others are
+/// left out: other parts simulate them). A part counts only its own DPUs, and part 0 also the counters of
+/// the whole set (transfers, launches, DPUs): summing the counters of all parts and taking the slowest
+/// part's kernel gives exactly the unsplit run (tune::combine_full_parts).
 struct DpuPart {
     int index = 0;
     int count = 1;
 
-    bool owns(int dpu) const { return dpu % count == index; }
     bool whole() const { return count == 1; }
 };
 
@@ -147,7 +146,8 @@ public:
     /// What the operations since construction or the last take_measurement() cost; resets it.
     Measurement take_measurement();
 
-    /// Sampled mode, after load and before the first write: DPU d is simulated when stand_in[d] == d;
+    /// Sampled mode (or a part of a Full run), after load and before the first write: DPU d is simulated
+    /// when stand_in[d] == d;
     /// otherwise the host's writes to it are dropped, its reads return zeros (simulated(d) is false) and each
     /// launch charges it the statistics of DPU stand_in[d], which must be simulated. The caller states that
     /// stand_in[d] takes the same control flow as d (same arguments up to what cannot change it); timing

@@ -54,9 +54,9 @@ public:
     virtual MeasureResult run_full(const workloads::Workload &workload, const schedule::Trace &trace) = 0;
     /// Whether run_full_part can split a full measurement, so that several processes share it.
     virtual bool splits_full() const { return false; }
-    /// Part `part` of `parts` of run_full (every DPU d with d % parts == part timed, the others computed
-    /// for their values only): combine_full_parts over all the parts gives exactly run_full's result.
-    /// Only a runner that splits_full() is asked for more than one part.
+    /// Part `part` of `parts` of run_full (sim::DpuPart: whole lines of DPUs whose results the host
+    /// combines; line l is part l mod parts's): combine_full_parts over all the parts gives exactly
+    /// run_full's result. Only a runner that splits_full() is asked for more than one part.
     virtual MeasureResult run_full_part(const workloads::Workload &workload, const schedule::Trace &trace,
                                         int part, int parts);
     /// analyze_candidates for the search (the lowering behind its cost model); a runner over several
@@ -72,9 +72,11 @@ public:
 };
 
 /// run_full's result from the results of its parts 0..n-1 (Runner::run_full_part): the slowest part's
-/// kernel (the first of equally slow DPUs), the counters of all parts added up; a part that failed (they
-/// verify the same complete outputs) speaks for all.
-MeasureResult combine_full_parts(const std::vector<MeasureResult> &parts);
+/// kernel (the first of equally slow DPUs), the counters and verified elements of all parts added up. A
+/// part that failed speaks for all (its error names its own mismatches only). nullopt when the parts did
+/// not verify every output element between them (the host combined results across the parts' lines in a
+/// way the split did not see): measure it whole then.
+std::optional<MeasureResult> combine_full_parts(const std::vector<MeasureResult> &parts);
 
 /// The cycle-level simulator (default): candidates in parallel on all cores, each in the sampled simulation
 /// mode against inputs and reference outputs computed once per workload; run_full simulates every DPU.

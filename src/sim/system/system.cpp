@@ -146,6 +146,9 @@ struct Machine::State {
     }
 
     void count(const char *name, int64_t amount) { measurement.counters[name] += amount; }
+    /// Whether DPU `dpu`'s own counters belong to this run: always, but in a part of a split run only for
+    /// the part's own DPUs.
+    bool counted(int dpu) const { return options.part.whole() || stand_in.empty() || stand_in[dpu] == dpu; }
     /// A counter of the whole DPU set, not of single DPUs: kept by part 0 of a split run only.
     void count_for_set(const char *name, int64_t amount) {
         if (options.part.index == 0) count(name, amount);
@@ -211,7 +214,7 @@ struct Machine::State {
     std::vector<uint8_t> timed_flags(const std::vector<Instance *> &instances) const {
         std::unordered_set<const Instance *> timed;
         for (int dpu = 0; dpu < allocated; ++dpu)
-            if (instance_of[dpu] && (stand_in.empty() || stand_in[dpu] == dpu) && options.part.owns(dpu))
+            if (instance_of[dpu] && (stand_in.empty() || stand_in[dpu] == dpu))
                 timed.insert(instance_of[dpu].get());
         std::vector<uint8_t> flags(instances.size());
         for (size_t i = 0; i < instances.size(); ++i) flags[i] = timed.contains(instances[i]) ? 1 : 0;
@@ -259,9 +262,10 @@ struct Machine::State {
         return (own ? instance_of[dpu] : instance_of[stand_in[dpu]])->last_stats;
     }
 
-    /// DPUs whose timing is their stand-in's (left out, or computed for their values only).
+    /// DPUs whose timing is their stand-in's (left out, or computed for their values only); none in a part
+    /// of a split run, whose left-out DPUs are other parts' own.
     int left_out() const {
-        if (stand_in.empty()) return 0;
+        if (stand_in.empty() || !options.part.whole()) return 0;
         int count = 0;
         for (int dpu = 0; dpu < allocated; ++dpu) count += stand_in[dpu] != dpu ? 1 : 0;
         return count;
@@ -392,7 +396,7 @@ void Machine::launch() {
     }
     ATIM_CHECK(slowest != nullptr, "a launch with no timed DPU");
     for (int dpu = 0; dpu < s.allocated; ++dpu) {
-        if (!s.options.part.owns(dpu)) continue;
+        if (!s.counted(dpu)) continue;
         const DpuStats &stats = s.stats_of(dpu);
         s.count("total_instructions", stats.instructions);
         s.count("dma_bytes", stats.dma_read_bytes + stats.dma_write_bytes);
@@ -529,9 +533,10 @@ SystemRun Machine::run(const std::vector<HostOp> &ops) {
 void Machine::sample(const std::vector<int> &stand_in, const std::vector<uint8_t> &values_only) {
     State &s = *state_;
     s.require_loaded("sample");
-    if (s.options.mode != SimulationMode::Sampled)
-        user_error("sample() needs SimulationMode::Sampled; this machine is in {} mode",
-                   to_string(s.options.mode));
+    if (s.options.mode != SimulationMode::Sampled && s.options.part.whole())
+        user_error(
+            "sample() needs SimulationMode::Sampled or a part of a full run; this machine is in {} mode",
+            to_string(s.options.mode));
     if (s.written_since_load)
         user_error("sample() after the host wrote to the DPUs; call it right after load");
     if (stand_in.size() != static_cast<size_t>(s.allocated))

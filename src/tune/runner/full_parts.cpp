@@ -1,8 +1,10 @@
-// A full measurement in parts (Runner::run_full_part) and their combination: the parts time disjoint DPUs of
-// one run, so the run's kernel is its slowest part's, and per-DPU counters add up.
+// A full measurement in parts (Runner::run_full_part) and their combination: the parts simulate disjoint
+// lines of DPUs of one run, so the run's kernel is its slowest part's, and per-DPU counters and verified
+// elements add up.
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
 
 #include "atim/support/error.h"
 #include "atim/tune/runner.h"
@@ -24,24 +26,37 @@ std::pair<int64_t, int64_t> slowest_of(const MeasureResult &part) {
     return {part.stats.at("dpu").at("cycles").get<int64_t>(), part.stats.at("slowest_dpu").get<int64_t>()};
 }
 
+bool is_empty(const MeasureResult &part) { return part.stats.value("empty_part", false); }
+
 }  // namespace
 
-MeasureResult combine_full_parts(const std::vector<MeasureResult> &parts) {
+std::optional<MeasureResult> combine_full_parts(const std::vector<MeasureResult> &parts) {
     ATIM_CHECK(!parts.empty(), "no parts to combine");
     if (parts.size() == 1) return parts.front();
-    for (const MeasureResult &part : parts)
+    std::vector<const MeasureResult *> owning;  // parts with DPUs of their own
+    for (const MeasureResult &part : parts) {
         if (!part.ok()) return part;
-    const auto slowest = std::max_element(parts.begin(), parts.end(), [](const auto &a, const auto &b) {
-        const auto [cycles_a, dpu_a] = slowest_of(a);
-        const auto [cycles_b, dpu_b] = slowest_of(b);
+        if (!is_empty(part)) owning.push_back(&part);
+    }
+    ATIM_CHECK(!owning.empty(), "every part of a full measurement is empty");
+    const MeasureResult *slowest = *std::max_element(owning.begin(), owning.end(), [](auto *a, auto *b) {
+        const auto [cycles_a, dpu_a] = slowest_of(*a);
+        const auto [cycles_b, dpu_b] = slowest_of(*b);
         return cycles_a < cycles_b || (cycles_a == cycles_b && dpu_a > dpu_b);
     });
     MeasureResult combined = *slowest;
     nlohmann::json counters = nlohmann::json::object();
-    for (const MeasureResult &part : parts)
-        for (const auto &[name, value] : part.stats.at("counters").items())
+    int64_t verified = 0, mismatches = 0;
+    for (const MeasureResult *part : owning) {
+        for (const auto &[name, value] : part->stats.at("counters").items())
             counters[name] = counters.value(name, int64_t{0}) + value.get<int64_t>();
+        verified += part->stats.at("simulation").at("verified_elements").get<int64_t>();
+        mismatches += part->stats.at("mismatches").get<int64_t>();
+    }
+    if (verified != combined.stats.at("simulation").at("total_elements").get<int64_t>()) return std::nullopt;
     combined.stats["counters"] = counters;
+    combined.stats["simulation"]["verified_elements"] = verified;
+    combined.stats["mismatches"] = mismatches;
     return combined;
 }
 

@@ -37,10 +37,23 @@ TEST_P(FullParts, CombinedPartsEqualTheUnsplitMeasurement) {
         std::vector<MeasureResult> results;
         for (int part = 0; part < parts; ++part)
             results.push_back(runner->run_full_part(w, trace, part, parts));
-        // A part alone times fewer DPUs: its counters are its own.
-        EXPECT_LT(results[1].stats.at("counters").at("total_instructions").get<int64_t>(),
-                  whole.stats.at("counters").at("total_instructions").get<int64_t>());
-        EXPECT_EQ(combine_full_parts(results).to_json().dump(), whole.to_json().dump()) << parts << " parts";
+        const std::optional<MeasureResult> combined = combine_full_parts(results);
+        ASSERT_TRUE(combined.has_value()) << parts << " parts";
+        EXPECT_EQ(combined->to_json().dump(), whole.to_json().dump()) << parts << " parts";
+        // Each part simulates its own DPUs only, except where the host sums every DPU's results (red: one
+        // line, one part does it all and the others own nothing).
+        int owning = 0;
+        for (const MeasureResult &r : results) {
+            if (r.stats.value("empty_part", false)) continue;
+            ++owning;
+            EXPECT_LE(r.stats.at("counters").at("simulated_dpu_runs").get<int64_t>(),
+                      whole.stats.at("counters").at("simulated_dpu_runs").get<int64_t>());
+        }
+        // (rc-tile's gemv has 4 lines of K-split DPUs: a fifth part owns nothing.)
+        if (c.workload == "red")
+            EXPECT_EQ(owning, 1);
+        else
+            EXPECT_GE(owning, std::min(parts, 4)) << parts << " parts";
     }
 }
 
