@@ -38,11 +38,11 @@ struct DpuGrid {
 
 // The DPU grids: K split in powers of two, each on the DPU budget, half and a quarter of it (small shapes:
 // mmtv 32x64x512's best 2-D expert program uses 512 DPUs; gemv 1024x1024's uses 1024). The budgets vary
-// fastest: a short run measures only the first few seeds, and trying one K split on three budgets tells the
-// search more than six K splits on one (at 64 trials, gemv 1024x1024 measured only 2048-DPU seeds and
-// missed the 1024-DPU region where the 2-D expert's grid search finds its best program); with an outer spatial axis (ttv's
-// i, mmtv's batches; `outer` > 1) as ATiM's 3-D rule, it takes as many of the DPUs K leaves as it has
-// iterations, the rows the rest.
+// fastest: a short run measures only the first few seeds, and one K split on three budgets tells the search
+// more than six K splits on one (at 64 trials, gemv 1024x1024 measured only 2048-DPU seeds and missed the
+// 1024-DPU region where the 2-D expert's grid search finds its best program).
+// With an outer spatial axis (ttv's i, mmtv's batches; `outer` > 1) as ATiM's 3-D rule, it takes as many of
+// the DPUs K leaves as it has iterations, the rows the rest.
 // `padding`: elements per 8 bytes; a split whose padded slices cover K with fewer DPUs is left out (the seed
 // would not have the grid it names).
 std::vector<DpuGrid> dpu_grids(int64_t rows, int64_t k, int64_t outer, int64_t budget, int64_t padding) {
